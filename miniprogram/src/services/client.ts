@@ -1,0 +1,311 @@
+import { API_ROUTES, ErrorEnvelopeSchema } from '@wxlink/contracts';
+import type {
+  ApiRequest,
+  ApiResponse,
+  ApiRouteName,
+  CreateSessionResponse,
+  ProfileAuthorizationRequest,
+  UserView,
+} from '@wxlink/contracts';
+import {
+  ApiError,
+  LoginError,
+  RequestInvalidError,
+  ResponseInvalidError,
+  networkErrorFrom,
+} from './errors';
+import { sendFile, sendJson } from './http';
+import type { HttpResult } from './http';
+import { SessionStore } from './storage';
+import type { WxPort } from './wx-port';
+
+export interface ClientOptions {
+  wx: WxPort;
+  /** e.g. `http://127.0.0.1:3000` (no trailing slash needed). */
+  apiBase: string;
+  /** Per network call; the app must never hang on a dead server. */
+  timeoutMs?: number;
+  now?: () => number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+/** The multipart field name `POST /api/v1/me/avatar` reads. */
+export const AVATAR_FIELD = 'file';
+
+/** Routes with no JSON body are called with no second argument. */
+type BodyArgs<N extends ApiRouteName> = ApiRequest<N> extends undefined ? [] : [body: ApiRequest<N>];
+
+export type ProfileAuthorizationResult =
+  | { kind: 'authorized'; user: UserView }
+  /**
+   * The server could not decrypt the data because WeChat rotated the user's
+   * session_key. The kit has logged in again; the page must ask the user to
+   * tap the button once more (the old encryptedData can never be decrypted).
+   */
+  | { kind: 'retap' };
+
+export interface ProfileChanges {
+  nickname?: string;
+  /** A temp file path from the chooseAvatar button; uploaded first. */
+  avatarFilePath?: string;
+}
+
+export interface LogoutResult {
+  /** False when the server could not be told (offline): the token then expires on its own. */
+  revokedOnServer: boolean;
+}
+
+function isSessionInvalid(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 401 && err.code === 'SESSION_INVALID';
+}
+
+function firstIssue(error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }) {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid';
+  const where = issue.path.map(String).join('.');
+  return where ? `${where}: ${issue.message}` : issue.message;
+}
+
+/**
+ * The mini-program's session kit: one login at a time, a typed request()
+ * over the contracts route table, and the profile/phone/avatar flows.
+ */
+export class WxlinkClient {
+  readonly store: SessionStore;
+  private readonly wx: WxPort;
+  private readonly apiBase: string;
+  private readonly timeoutMs: number;
+  private loginFlight: Promise<CreateSessionResponse> | null = null;
+  private sessionFlight: Promise<UserView> | null = null;
+
+  constructor(options: ClientOptions) {
+    this.wx = options.wx;
+    this.apiBase = options.apiBase.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.store = new SessionStore(options.wx, options.now);
+  }
+
+  /** True when a token that has not expired is stored (no network). */
+  hasSession(): boolean {
+    return this.store.read() !== null;
+  }
+
+  /**
+   * The logged-in user. Stored token + live WeChat session → `GET /me`;
+   * otherwise (no token, checkSession failed, or the server says 401) a
+   * fresh login. Concurrent callers share one attempt.
+   */
+  ensureSession(): Promise<UserView> {
+    this.sessionFlight ??= this.resolveSession().finally(() => {
+      this.sessionFlight = null;
+    });
+    return this.sessionFlight;
+  }
+
+  /**
+   * `wx.login` → `POST /api/v1/sessions` → store the token. Single flight:
+   * a second wx.login would rotate the session_key under the first one.
+   */
+  login(): Promise<CreateSessionResponse> {
+    this.loginFlight ??= this.performLogin().finally(() => {
+      this.loginFlight = null;
+    });
+    return this.loginFlight;
+  }
+
+  /**
+   * Calls a mini-program route. Authenticated routes carry the Bearer token
+   * and, on `401 SESSION_INVALID`, log in again and retry exactly once.
+   */
+  request<N extends ApiRouteName>(name: N, ...args: BodyArgs<N>): Promise<ApiResponse<N>> {
+    const body: unknown = args[0];
+    if (!API_ROUTES[name].auth) return this.send(name, body, null);
+    return this.withSession((token) => this.send(name, body, token));
+  }
+
+  /** Sends the getUserInfo button's detail; see ProfileAuthorizationResult for `retap`. */
+  async authorizeProfile(detail: ProfileAuthorizationRequest): Promise<ProfileAuthorizationResult> {
+    // The button's detail also carries userInfo, errMsg, cloudID…; the route is strict.
+    const body = {
+      rawData: detail.rawData,
+      signature: detail.signature,
+      encryptedData: detail.encryptedData,
+      iv: detail.iv,
+    };
+    try {
+      return { kind: 'authorized', user: await this.request('authorizeProfile', body) };
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'SESSION_KEY_STALE') throw err;
+      // Resending the same payload cannot work: it is sealed with a key the
+      // server will never hold. A fresh login hands the server the current
+      // key, so the user's next tap produces data it can open. No retry here:
+      // that is what keeps this from looping.
+      await this.login();
+      return { kind: 'retap' };
+    }
+  }
+
+  /** Uploads a chooseAvatar temp file (multipart field `file`); returns the stored URL. */
+  uploadAvatar(filePath: string): Promise<string> {
+    return this.withSession(async (token) => {
+      const res = await sendFile(this.wx, {
+        url: this.url('uploadAvatar'),
+        filePath,
+        field: AVATAR_FIELD,
+        token,
+        timeoutMs: this.timeoutMs,
+      });
+      return this.interpret('uploadAvatar', res).avatarUrl;
+    });
+  }
+
+  /** Avatar first (the profile stores its URL), then `PUT /api/v1/me/profile`. */
+  async updateProfile(changes: ProfileChanges): Promise<UserView> {
+    const nickname = changes.nickname?.trim();
+    if (!nickname && !changes.avatarFilePath) {
+      throw new RequestInvalidError('updateProfile', 'nothing to update');
+    }
+    const avatarUrl = changes.avatarFilePath
+      ? await this.uploadAvatar(changes.avatarFilePath)
+      : undefined;
+    return this.request('updateProfile', {
+      ...(nickname ? { nickname } : {}),
+      ...(avatarUrl ? { avatarUrl } : {}),
+    });
+  }
+
+  /** The getPhoneNumber button's `detail.code` → `POST /api/v1/me/phone`. */
+  bindPhone(code: string): Promise<UserView> {
+    return this.request('bindPhone', { code });
+  }
+
+  /**
+   * Revokes the token on the server (best effort) and always forgets it
+   * locally. Never logs in again: a 401 here means it is already revoked.
+   */
+  async logout(): Promise<LogoutResult> {
+    const stored = this.store.read();
+    try {
+      if (stored) await this.send('deleteSession', undefined, stored.token);
+      return { revokedOnServer: true };
+    } catch (err) {
+      return { revokedOnServer: isSessionInvalid(err) };
+    } finally {
+      this.store.clear();
+    }
+  }
+
+  private async resolveSession(): Promise<UserView> {
+    const stored = this.store.read();
+    if (stored && (await this.wxSessionAlive())) {
+      try {
+        return await this.send('getMe', undefined, stored.token);
+      } catch (err) {
+        if (!isSessionInvalid(err)) throw err;
+      }
+    }
+    return (await this.login()).user;
+  }
+
+  private async performLogin(): Promise<CreateSessionResponse> {
+    let code: string;
+    try {
+      code = await this.wxLogin();
+    } catch (err) {
+      throw new LoginError('wx.login', err);
+    }
+    let created: CreateSessionResponse;
+    try {
+      created = await this.send('createSession', { code }, null);
+    } catch (err) {
+      throw new LoginError('createSession', err);
+    }
+    this.store.write({ token: created.token, expiresAt: created.expiresAt });
+    return created;
+  }
+
+  /**
+   * Runs an authenticated call; on 401 SESSION_INVALID it gets a new token
+   * and runs it once more. If another caller already replaced the token
+   * meanwhile, that token is reused instead of logging in a second time.
+   */
+  private async withSession<T>(attempt: (token: string) => Promise<T>): Promise<T> {
+    const first = this.store.read()?.token ?? (await this.login()).token;
+    try {
+      return await attempt(first);
+    } catch (err) {
+      if (!isSessionInvalid(err)) throw err;
+      const current = this.store.read()?.token;
+      const fresh = current && current !== first ? current : (await this.login()).token;
+      return attempt(fresh);
+    }
+  }
+
+  private wxLogin(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.wx.login({
+        timeout: this.timeoutMs,
+        success: (res) => {
+          if (typeof res.code === 'string' && res.code.length > 0) resolve(res.code);
+          else reject(networkErrorFrom('login:fail no code'));
+        },
+        fail: (err) => reject(networkErrorFrom(err.errMsg)),
+      });
+    });
+  }
+
+  private wxSessionAlive(): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.wx.checkSession({ success: () => resolve(true), fail: () => resolve(false) });
+    });
+  }
+
+  private url(name: ApiRouteName): string {
+    return this.apiBase + API_ROUTES[name].path;
+  }
+
+  private async send<N extends ApiRouteName>(
+    name: N,
+    body: unknown,
+    token: string | null,
+  ): Promise<ApiResponse<N>> {
+    const route = API_ROUTES[name];
+    let payload: Record<string, unknown> | undefined;
+    if (route.request) {
+      const checked = route.request.safeParse(body);
+      if (!checked.success) throw new RequestInvalidError(name, firstIssue(checked.error));
+      payload = checked.data as Record<string, unknown>;
+    }
+    const res = await sendJson(this.wx, {
+      url: this.url(name),
+      method: route.method,
+      token,
+      ...(payload !== undefined ? { body: payload } : {}),
+      timeoutMs: this.timeoutMs,
+    });
+    return this.interpret(name, res);
+  }
+
+  /** Success → the route's schema decides; anything else → ApiError from the envelope. */
+  private interpret<N extends ApiRouteName>(name: N, res: HttpResult): ApiResponse<N> {
+    const route = API_ROUTES[name];
+    if (res.status < 200 || res.status >= 300) throw this.failure(name, res);
+    if (res.status !== route.status) {
+      throw new ResponseInvalidError(name, res.status, `expected HTTP ${route.status}`);
+    }
+    if (!route.response) return undefined as ApiResponse<N>;
+    const parsed = route.response.safeParse(res.data);
+    if (!parsed.success) throw new ResponseInvalidError(name, res.status, firstIssue(parsed.error));
+    return parsed.data as ApiResponse<N>;
+  }
+
+  private failure(name: ApiRouteName, res: HttpResult): Error {
+    const envelope = ErrorEnvelopeSchema.safeParse(res.data);
+    if (!envelope.success) {
+      // e.g. an HTML 502 page from a proxy in front of a dead server.
+      return new ResponseInvalidError(name, res.status, 'not an error envelope');
+    }
+    const { code, message, requestId } = envelope.data.error;
+    return new ApiError(code, res.status, message, requestId);
+  }
+}

@@ -1,0 +1,240 @@
+import { z } from 'zod';
+
+/**
+ * Upper bounds for every string the mini-program API carries. They are generous for real
+ * WeChat data and small enough that a hostile body cannot make the server do real work.
+ * Exported so the server can size its body parser from the same numbers.
+ */
+export const HTTP_LIMITS = Object.freeze({
+  /** wx.login and getPhoneNumber codes are 32 to 64 characters today. */
+  codeMaxLength: 128,
+  /** The getUserInfo button's rawData: a small JSON object. */
+  rawDataMaxLength: 8 * 1024,
+  /** The getUserInfo button's encryptedData (base64 of AES-128-CBC ciphertext). */
+  encryptedDataMaxLength: 16 * 1024,
+  /** Session tokens the server issues (256 bits, base64url or hex). */
+  tokenMaxLength: 256,
+  idMaxLength: 64,
+  appidMaxLength: 64,
+  /** Profile nickname, counted in Unicode code points after trimming. */
+  nicknameMaxChars: 32,
+  /** Nicknames shown in views (WeChat's own can be longer than what users may set here). */
+  viewNicknameMaxLength: 128,
+  urlMaxLength: 2048,
+  maskedPhoneMaxLength: 32,
+});
+
+// Visible ASCII only: WeChat codes are alphanumeric, so whitespace, control characters and
+// anything outside ASCII are certainly not a code and never reach WeChat.
+const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
+// Canonical standard base64 with padding (what WeChat's clients send).
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// Exactly 16 bytes: 21 full characters, a 22nd that carries only 2 data bits, then '=='.
+const BASE64_16_BYTES = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
+// sha1 hex as WeChat computes it: always lowercase, so anything else can never verify.
+const SHA1_HEX = /^[0-9a-f]{40}$/;
+const APPID = /^[A-Za-z0-9_-]+$/;
+// Files the server stores itself; one path segment, no dots except one extension.
+const AVATAR_PATH = /^\/api\/v1\/avatars\/[A-Za-z0-9_-]{1,128}(?:\.[A-Za-z0-9]{1,8})?$/;
+// C0 controls, DEL and C1 controls: never part of a nickname someone typed.
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+
+const isoDateTime = z.iso.datetime();
+
+/** A one-time code from wx.login or the getPhoneNumber button. */
+const wechatCode = z.string().min(1).max(HTTP_LIMITS.codeMaxLength).regex(VISIBLE_ASCII, {
+  message: 'must be printable ASCII without spaces',
+});
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+  .max(HTTP_LIMITS.urlMaxLength);
+
+const avatarPath = z.string().regex(AVATAR_PATH, {
+  message: 'must be an http(s) URL or a /api/v1/avatars/ path',
+});
+
+/** Where an avatar lives: any http(s) URL, or a file uploaded to this server. */
+const avatarUrl = z.union([httpUrl, avatarPath]);
+
+const nickname = z
+  .string()
+  .max(HTTP_LIMITS.nicknameMaxChars * 4) // cheap bound before any other work
+  .trim()
+  .min(1)
+  .refine((s) => [...s].length <= HTTP_LIMITS.nicknameMaxChars, {
+    message: `must be at most ${HTTP_LIMITS.nicknameMaxChars} characters`,
+  })
+  .refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' });
+
+// ---------------------------------------------------------------------------------------------
+// Requests and responses
+// ---------------------------------------------------------------------------------------------
+
+/** `POST /api/v1/sessions` body. */
+export const CreateSessionRequestSchema = z.strictObject({ code: wechatCode });
+
+export const SubscriptionStatusSchema = z.enum(['subscribed', 'unsubscribed', 'never', 'unknown']);
+
+/** Whether the user follows the official account (DESIGN.md `subscription`). */
+export const SubscriptionViewSchema = z.strictObject({
+  officialAccountAppid: z.string().min(1).max(HTTP_LIMITS.appidMaxLength).regex(APPID),
+  status: SubscriptionStatusSchema,
+  subscribedAt: isoDateTime.optional(),
+  unsubscribedAt: isoDateTime.optional(),
+});
+
+/** The user as the mini-program sees it: no openid, unionid or session_key, phone masked. */
+export const UserViewSchema = z.strictObject({
+  id: z.string().min(1).max(HTTP_LIMITS.idMaxLength),
+  nickname: z.string().max(HTTP_LIMITS.viewNicknameMaxLength).nullable(),
+  avatarUrl: avatarUrl.nullable(),
+  phone: z.string().max(HTTP_LIMITS.maskedPhoneMaxLength).nullable(),
+  hasUnionId: z.boolean(),
+  subscription: SubscriptionViewSchema,
+  createdAt: isoDateTime,
+  lastLoginAt: isoDateTime,
+  loginCount: z.number().int().nonnegative(),
+});
+
+/** `POST /api/v1/sessions` answer (201). */
+export const CreateSessionResponseSchema = z.strictObject({
+  token: z.string().min(16).max(HTTP_LIMITS.tokenMaxLength).regex(VISIBLE_ASCII),
+  expiresAt: isoDateTime,
+  user: UserViewSchema,
+});
+
+/** `POST /api/v1/me/profile` body: the getUserInfo button's `detail`, unchanged. */
+export const ProfileAuthorizationRequestSchema = z.strictObject({
+  rawData: z.string().min(2).max(HTTP_LIMITS.rawDataMaxLength),
+  signature: z.string().regex(SHA1_HEX, { message: 'must be 40 lowercase hex characters' }),
+  encryptedData: z
+    .string()
+    .min(4)
+    .max(HTTP_LIMITS.encryptedDataMaxLength)
+    .regex(BASE64, { message: 'must be base64' }),
+  iv: z.string().regex(BASE64_16_BYTES, { message: 'must be base64 of 16 bytes' }),
+});
+
+/** `PUT /api/v1/me/profile` body: values from chooseAvatar and the nickname input. */
+export const ProfileUpdateRequestSchema = z
+  .strictObject({
+    nickname: nickname.optional(),
+    avatarUrl: avatarUrl.optional(),
+  })
+  .refine((body) => body.nickname !== undefined || body.avatarUrl !== undefined, {
+    message: 'at least one of nickname, avatarUrl is required',
+  });
+
+/** `POST /api/v1/me/avatar` answer (201). */
+export const AvatarUploadResponseSchema = z.strictObject({ avatarUrl });
+
+/** `POST /api/v1/me/phone` body: the getPhoneNumber button's `detail.code`. */
+export const PhoneBindRequestSchema = z.strictObject({ code: wechatCode });
+
+export type CreateSessionRequest = z.infer<typeof CreateSessionRequestSchema>;
+export type CreateSessionResponse = z.infer<typeof CreateSessionResponseSchema>;
+export type SubscriptionStatus = z.infer<typeof SubscriptionStatusSchema>;
+export type SubscriptionView = z.infer<typeof SubscriptionViewSchema>;
+export type UserView = z.infer<typeof UserViewSchema>;
+export type ProfileAuthorizationRequest = z.infer<typeof ProfileAuthorizationRequestSchema>;
+export type ProfileUpdateRequest = z.infer<typeof ProfileUpdateRequestSchema>;
+export type AvatarUploadResponse = z.infer<typeof AvatarUploadResponseSchema>;
+export type PhoneBindRequest = z.infer<typeof PhoneBindRequestSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Route table
+// ---------------------------------------------------------------------------------------------
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/**
+ * One mini-program route. `request: null` means no JSON body (GET, DELETE, or the multipart
+ * avatar upload); `response: null` means no body (204).
+ */
+export interface ApiRoute {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly auth: boolean;
+  readonly request: z.ZodType | null;
+  readonly response: z.ZodType | null;
+  readonly status: number;
+}
+
+/** Every mini-program route: the server validates with it, the client's request() is typed by it. */
+export const API_ROUTES = Object.freeze({
+  createSession: {
+    method: 'POST',
+    path: '/api/v1/sessions',
+    auth: false,
+    request: CreateSessionRequestSchema,
+    response: CreateSessionResponseSchema,
+    status: 201,
+  },
+  getMe: {
+    method: 'GET',
+    path: '/api/v1/me',
+    auth: true,
+    request: null,
+    response: UserViewSchema,
+    status: 200,
+  },
+  authorizeProfile: {
+    method: 'POST',
+    path: '/api/v1/me/profile',
+    auth: true,
+    request: ProfileAuthorizationRequestSchema,
+    response: UserViewSchema,
+    status: 200,
+  },
+  updateProfile: {
+    method: 'PUT',
+    path: '/api/v1/me/profile',
+    auth: true,
+    request: ProfileUpdateRequestSchema,
+    response: UserViewSchema,
+    status: 200,
+  },
+  uploadAvatar: {
+    method: 'POST',
+    path: '/api/v1/me/avatar',
+    auth: true,
+    request: null, // multipart/form-data, validated by the upload handler
+    response: AvatarUploadResponseSchema,
+    status: 201,
+  },
+  bindPhone: {
+    method: 'POST',
+    path: '/api/v1/me/phone',
+    auth: true,
+    request: PhoneBindRequestSchema,
+    response: UserViewSchema,
+    status: 200,
+  },
+  getSubscription: {
+    method: 'GET',
+    path: '/api/v1/me/subscription',
+    auth: true,
+    request: null,
+    response: SubscriptionViewSchema,
+    status: 200,
+  },
+  deleteSession: {
+    method: 'DELETE',
+    path: '/api/v1/sessions/current',
+    auth: true,
+    request: null,
+    response: null,
+    status: 204,
+  },
+} as const satisfies Record<string, ApiRoute>);
+
+export type ApiRouteName = keyof typeof API_ROUTES;
+
+/** The JSON body a route takes; `undefined` when it takes none. */
+export type ApiRequest<N extends ApiRouteName> =
+  (typeof API_ROUTES)[N]['request'] extends z.ZodType<infer T> ? T : undefined;
+
+/** The JSON body a route answers with on success; `undefined` for 204. */
+export type ApiResponse<N extends ApiRouteName> =
+  (typeof API_ROUTES)[N]['response'] extends z.ZodType<infer T> ? T : undefined;

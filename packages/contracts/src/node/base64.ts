@@ -1,0 +1,24 @@
+import { WechatCryptoError } from './errors';
+
+// Padded standard alphabet only: no whitespace, no URL-safe '-'/'_', no
+// missing '=' (Node's own decoder silently accepts all of those).
+const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Decodes padded, canonical base64 or throws `INVALID_BASE64`.
+ *
+ * Canonical means the unused bits of the last character are zero, i.e. the
+ * input is exactly what an encoder produces for those bytes. WeChat's
+ * encryptedData, iv and session_key always are; anything else was altered.
+ * `what` names the field in the error message (never the value).
+ */
+export function decodeBase64Strict(input: unknown, what: string): Buffer {
+  if (typeof input !== 'string' || !STRICT_BASE64.test(input)) {
+    throw new WechatCryptoError('INVALID_BASE64', `${what} is not valid base64`);
+  }
+  const bytes = Buffer.from(input, 'base64');
+  if (bytes.toString('base64') !== input) {
+    throw new WechatCryptoError('INVALID_BASE64', `${what} is not canonical base64`);
+  }
+  return bytes;
+}

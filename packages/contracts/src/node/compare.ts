@@ -1,0 +1,20 @@
+import { timingSafeEqual } from 'node:crypto';
+
+const HEX_SHA = /^[0-9a-f]+$/i;
+
+/**
+ * Constant-time comparison of a computed lowercase hex digest with a hex
+ * signature from the outside world. Anything that is not hex of the same
+ * length is a mismatch; case is ignored (hex is case-insensitive).
+ */
+export function hexDigestEquals(expectedHex: string, candidate: unknown): boolean {
+  if (
+    typeof candidate !== 'string' ||
+    candidate.length !== expectedHex.length ||
+    !HEX_SHA.test(candidate)
+  ) {
+    return false;
+  }
+  // Same length and hex on both sides, so the buffers have equal lengths.
+  return timingSafeEqual(Buffer.from(expectedHex, 'hex'), Buffer.from(candidate, 'hex'));
+}

@@ -1,0 +1,64 @@
+/**
+ * Official-account push signatures (消息加解密 / 接入指南):
+ * - plaintext pushes and URL verification: signature = sha1(sort([token, timestamp, nonce]).join(''))
+ * - safe mode: msg_signature = sha1(sort([token, timestamp, nonce, Encrypt]).join(''))
+ * Verification is constant-time and total: any non-string or non-hex input is
+ * simply "not valid" (query parameters can arrive as arrays or be missing).
+ */
+import { createHash } from 'node:crypto';
+import { hexDigestEquals } from './compare';
+
+function sha1OfSorted(parts: readonly string[]): string {
+  // Byte-wise order of the UTF-8 encodings, as the official samples sort.
+  const sorted = parts.map((part) => Buffer.from(part, 'utf8')).sort(Buffer.compare);
+  return createHash('sha1').update(Buffer.concat(sorted)).digest('hex');
+}
+
+function allStrings(values: readonly unknown[]): values is readonly string[] {
+  return values.every((value) => typeof value === 'string');
+}
+
+export function pushSignature(token: string, timestamp: string, nonce: string): string {
+  return sha1OfSorted([token, timestamp, nonce]);
+}
+
+export interface PushSignatureInput {
+  token: string;
+  timestamp: string;
+  nonce: string;
+  /** The `signature` query parameter. */
+  signature: string;
+}
+
+export function verifyPushSignature(input: PushSignatureInput): boolean {
+  const { token, timestamp, nonce, signature } = input;
+  const parts: unknown[] = [token, timestamp, nonce];
+  if (!allStrings(parts) || token.length === 0) return false;
+  return hexDigestEquals(sha1OfSorted(parts), signature);
+}
+
+export function msgSignature(
+  token: string,
+  timestamp: string,
+  nonce: string,
+  encrypt: string,
+): string {
+  return sha1OfSorted([token, timestamp, nonce, encrypt]);
+}
+
+export interface MsgSignatureInput {
+  token: string;
+  timestamp: string;
+  nonce: string;
+  /** The <Encrypt> value of the pushed envelope. */
+  encrypt: string;
+  /** The `msg_signature` query parameter. */
+  signature: string;
+}
+
+export function verifyMsgSignature(input: MsgSignatureInput): boolean {
+  const { token, timestamp, nonce, encrypt, signature } = input;
+  const parts: unknown[] = [token, timestamp, nonce, encrypt];
+  if (!allStrings(parts) || token.length === 0) return false;
+  return hexDigestEquals(sha1OfSorted(parts), signature);
+}

@@ -1,0 +1,8 @@
+export {
+  startEmbeddedMongo,
+  resolveJongodbBinary,
+  uniqueDbName,
+  EmbeddedMongoError,
+  type MongoHandle,
+  type StartMongoOptions,
+} from './embedded-mongo';

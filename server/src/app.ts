@@ -1,0 +1,60 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { AppDeps } from './deps';
+import { errorHandler, notFound } from './http/errors';
+import { requestIdOf } from './http/request-id';
+import { createApiRouter } from './routes/api';
+import { createHealthRouter } from './routes/health';
+import { createOfficialAccountRouter } from './routes/official-account';
+
+/**
+ * Builds the Express app from injected dependencies. No I/O happens here:
+ * main.ts, dev.ts and the tests decide what to connect to.
+ */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy);
+  // Query strings are parsed flat: `?a[b]=c` stays a string, never an object.
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const id = requestIdOf(req);
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Only the path: query strings carry WeChat signatures, codes and openids.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split('?')[0],
+        }),
+      },
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
+    }),
+  );
+  app.use(helmet());
+  app.use((req, res, next) => {
+    const end = deps.metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      // Label by route template (never the raw URL) to keep cardinality bounded.
+      const route = (req.route as { path?: string } | undefined)?.path;
+      end({ route: route ? `${req.baseUrl}${route}` : 'unmatched', status: String(res.statusCode) });
+    });
+    next();
+  });
+
+  app.use(createHealthRouter(deps));
+  app.use('/api/v1', createApiRouter(deps));
+  app.use('/wechat/official-account', createOfficialAccountRouter(deps));
+
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

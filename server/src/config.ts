@@ -1,0 +1,205 @@
+import { z } from 'zod';
+
+/**
+ * Runtime configuration, parsed once at start from the environment. Names and
+ * defaults are fixed by DESIGN.md. A problem is reported as one line naming
+ * the variable; secrets are never echoed back.
+ */
+export type EncryptMode = 'plain' | 'compat' | 'safe';
+
+export interface Config {
+  readonly port: number;
+  /** Unset: the embedded, non-persistent database is used (dev/demo only). */
+  readonly mongodbUri: string | undefined;
+  readonly wechatApiBase: string;
+  readonly wechatOpenBase: string;
+  readonly miniProgram: { readonly appid: string; readonly secret: string };
+  readonly officialAccount: {
+    readonly appid: string;
+    readonly secret: string;
+    readonly token: string;
+    /** Current EncodingAESKey first, then the previous one during a rotation. */
+    readonly aesKeys: readonly string[];
+    readonly encryptMode: EncryptMode;
+  };
+  readonly publicBaseUrl: string;
+  readonly sessionTtlSeconds: number;
+  /** 0 disables the watermark age check. */
+  readonly watermarkMaxAgeSeconds: number;
+  /** How long the previous session_key of an openid is still accepted after a new login. */
+  readonly sessionKeyGraceSeconds: number;
+  /** Secret for signing web-OAuth `state`; derived from the official-account secret when unset. */
+  readonly oauthStateSecret: string | undefined;
+  /** Express `trust proxy` setting, so req.ip is the client behind a reverse proxy. */
+  readonly trustProxy: string | number | boolean;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Requests per minute per IP on POST /api/v1/sessions. */
+  readonly loginRateLimitPerMinute: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+/** `production` requires real credentials; `development` accepts missing ones (dev.ts supplies sandbox ones). */
+export type ConfigMode = 'production' | 'development';
+
+const AES_KEY = /^[A-Za-z0-9+/]{43}$/;
+
+const intFrom = (name: string, def: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return def;
+      if (!/^\d+$/.test(v.trim())) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number` });
+        return z.NEVER;
+      }
+      const n = Number(v);
+      if (n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be between ${min} and ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const url = (name: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return u.protocol === 'http:' || u.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    }, `${name} must be an http(s) URL`)
+    .transform((v) => v.replace(/\/+$/, ''));
+
+function problemsOf(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const name = issue.path.join('.');
+    // Never echo the received value: it may be a secret.
+    return issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`;
+  });
+}
+
+/** Parses the environment. Throws ConfigError listing every problem, one line each. */
+export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'production'): Config {
+  const problems: string[] = [];
+  const required = (name: string): string => {
+    const v = env[name]?.trim();
+    if (!v) {
+      if (mode === 'production') problems.push(`${name} is required`);
+      return '';
+    }
+    return v;
+  };
+
+  const schema = z.object({
+    PORT: intFrom('PORT', 3000, 0, 65535),
+    SESSION_TTL_SECONDS: intFrom('SESSION_TTL_SECONDS', 604_800, 60, 31_536_000),
+    WATERMARK_MAX_AGE_SECONDS: intFrom('WATERMARK_MAX_AGE_SECONDS', 600, 0, 31_536_000),
+    SESSION_KEY_GRACE_SECONDS: intFrom('SESSION_KEY_GRACE_SECONDS', 300, 0, 3600),
+    LOGIN_RATE_LIMIT_PER_MINUTE: intFrom('LOGIN_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),
+    WECHAT_API_BASE: url('WECHAT_API_BASE').default('https://api.weixin.qq.com'),
+    WECHAT_OPEN_BASE: url('WECHAT_OPEN_BASE').default('https://open.weixin.qq.com'),
+    PUBLIC_BASE_URL: url('PUBLIC_BASE_URL').optional(),
+    OFFICIAL_ACCOUNT_ENCRYPT_MODE: z
+      .enum(['plain', 'compat', 'safe'], {
+        message: 'OFFICIAL_ACCOUNT_ENCRYPT_MODE must be plain, compat or safe',
+      })
+      .optional(),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
+  });
+  const emptyToUndefined = (v: string | undefined) => (v?.trim() === '' ? undefined : v);
+  const parsed = schema.safeParse({
+    PORT: env.PORT,
+    SESSION_TTL_SECONDS: env.SESSION_TTL_SECONDS,
+    WATERMARK_MAX_AGE_SECONDS: env.WATERMARK_MAX_AGE_SECONDS,
+    SESSION_KEY_GRACE_SECONDS: env.SESSION_KEY_GRACE_SECONDS,
+    LOGIN_RATE_LIMIT_PER_MINUTE: env.LOGIN_RATE_LIMIT_PER_MINUTE,
+    WECHAT_API_BASE: emptyToUndefined(env.WECHAT_API_BASE),
+    WECHAT_OPEN_BASE: emptyToUndefined(env.WECHAT_OPEN_BASE),
+    PUBLIC_BASE_URL: emptyToUndefined(env.PUBLIC_BASE_URL),
+    OFFICIAL_ACCOUNT_ENCRYPT_MODE: emptyToUndefined(env.OFFICIAL_ACCOUNT_ENCRYPT_MODE),
+    LOG_LEVEL: emptyToUndefined(env.LOG_LEVEL),
+  });
+  if (!parsed.success) problems.push(...problemsOf(parsed.error));
+
+  const miniProgram = {
+    appid: required('MINIPROGRAM_APPID'),
+    secret: required('MINIPROGRAM_SECRET'),
+  };
+  const oaAppid = required('OFFICIAL_ACCOUNT_APPID');
+  const oaSecret = required('OFFICIAL_ACCOUNT_SECRET');
+  const oaToken = required('OFFICIAL_ACCOUNT_TOKEN');
+
+  const aesKeys: string[] = [];
+  for (const name of ['OFFICIAL_ACCOUNT_AES_KEY', 'OFFICIAL_ACCOUNT_AES_KEY_PREVIOUS'] as const) {
+    const v = env[name]?.trim();
+    if (!v) continue;
+    if (!AES_KEY.test(v)) problems.push(`${name} must be the 43-character EncodingAESKey`);
+    else aesKeys.push(v);
+  }
+  if (env.OFFICIAL_ACCOUNT_AES_KEY_PREVIOUS?.trim() && !env.OFFICIAL_ACCOUNT_AES_KEY?.trim()) {
+    problems.push('OFFICIAL_ACCOUNT_AES_KEY_PREVIOUS is set but OFFICIAL_ACCOUNT_AES_KEY is not');
+  }
+  const explicitMode = parsed.success ? parsed.data.OFFICIAL_ACCOUNT_ENCRYPT_MODE : undefined;
+  const encryptMode: EncryptMode = explicitMode ?? (aesKeys.length > 0 ? 'safe' : 'plain');
+  if (encryptMode !== 'plain' && aesKeys.length === 0) {
+    problems.push(`OFFICIAL_ACCOUNT_ENCRYPT_MODE=${encryptMode} needs OFFICIAL_ACCOUNT_AES_KEY`);
+  }
+
+  const oauthStateSecret = env.OAUTH_STATE_SECRET?.trim() || undefined;
+  if (oauthStateSecret !== undefined && oauthStateSecret.length < 32) {
+    problems.push('OAUTH_STATE_SECRET must be at least 32 characters');
+  }
+  const mongodbUri = env.MONGODB_URI?.trim() || undefined;
+  if (mongodbUri !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
+    problems.push('MONGODB_URI must start with mongodb:// or mongodb+srv://');
+  }
+
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const d = parsed.data;
+  return {
+    port: d.PORT,
+    mongodbUri,
+    wechatApiBase: d.WECHAT_API_BASE,
+    wechatOpenBase: d.WECHAT_OPEN_BASE,
+    miniProgram,
+    officialAccount: {
+      appid: oaAppid,
+      secret: oaSecret,
+      token: oaToken,
+      aesKeys,
+      encryptMode,
+    },
+    publicBaseUrl: d.PUBLIC_BASE_URL ?? `http://localhost:${d.PORT}`,
+    sessionTtlSeconds: d.SESSION_TTL_SECONDS,
+    watermarkMaxAgeSeconds: d.WATERMARK_MAX_AGE_SECONDS,
+    sessionKeyGraceSeconds: d.SESSION_KEY_GRACE_SECONDS,
+    oauthStateSecret,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    logLevel: d.LOG_LEVEL,
+    loginRateLimitPerMinute: d.LOGIN_RATE_LIMIT_PER_MINUTE,
+  };
+}
+
+function parseTrustProxy(v: string | undefined): string | number | boolean {
+  const t = v?.trim();
+  if (!t) return false;
+  if (t === 'true') return true;
+  if (t === 'false') return false;
+  if (/^\d+$/.test(t)) return Number(t);
+  return t;
+}

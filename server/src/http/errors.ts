@@ -1,0 +1,71 @@
+import { ERROR_STATUS, type ErrorCode, type ErrorEnvelope } from '@wxlink/contracts';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+
+/** An error the HTTP layer turns into the DESIGN.md envelope with ERROR_STATUS[code]. */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Readonly<Record<string, unknown>>,
+  ) {
+    super(message);
+  }
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export function envelope(code: ErrorCode, message: string, requestId?: string): ErrorEnvelope {
+  return { error: requestId ? { code, message, requestId } : { code, message } };
+}
+
+export const notFound: RequestHandler = (req, res) => {
+  res.status(404).json(envelope('NOT_FOUND', `No route for ${req.method} ${req.path}`, req.id as string));
+};
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  statusCode?: number;
+}
+
+/**
+ * The last middleware. Known errors keep their code; body-parser and multer
+ * faults become 4xx; anything else is a 500 INTERNAL that reveals only the
+ * request id (the detail goes to the log).
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const requestId = req.id as string;
+    const mapped = mapError(err);
+    if (mapped.code === 'INTERNAL') {
+      logger.error({ err, requestId, route: req.route?.path as unknown }, 'unhandled error');
+    } else {
+      logger.debug({ code: mapped.code, requestId }, 'request failed');
+    }
+    if (res.headersSent) return;
+    res.status(ERROR_STATUS[mapped.code]).json(envelope(mapped.code, mapped.message, requestId));
+  };
+}
+
+function mapError(err: unknown): { code: ErrorCode; message: string } {
+  if (err instanceof AppError) return { code: err.code, message: err.message };
+  const e = (err ?? {}) as BodyParserError & { code?: string };
+  if (e.type === 'entity.too.large' || e.code === 'LIMIT_FILE_SIZE') {
+    return { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' };
+  }
+  if (e.type === 'entity.parse.failed') {
+    return { code: 'VALIDATION_FAILED', message: 'Request body is not valid JSON' };
+  }
+  if (typeof e.code === 'string' && e.code.startsWith('LIMIT_')) {
+    return { code: 'VALIDATION_FAILED', message: 'Upload is not a single image file field' };
+  }
+  const status = e.status ?? e.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // body-parser: unsupported charset/encoding, aborted requests and the like.
+    return { code: 'VALIDATION_FAILED', message: 'Request could not be read' };
+  }
+  return { code: 'INTERNAL', message: 'Internal error' };
+}

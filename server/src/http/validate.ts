@@ -1,0 +1,17 @@
+import type { z } from 'zod';
+import { AppError } from './errors';
+
+/**
+ * Validates an untrusted value against a contracts schema before anything else
+ * touches it. The message names the first offending field but never echoes
+ * its value.
+ */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
+    throw new AppError('VALIDATION_FAILED', `${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,41 @@
+import { Router } from 'express';
+import type { AppDeps } from '../deps';
+import { envelope } from '../http/errors';
+
+/** Liveness, readiness (database answers a ping) and Prometheus metrics. */
+export function createHealthRouter(deps: Pick<AppDeps, 'db' | 'metrics'>): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (req, res) => {
+    try {
+      await withTimeout(deps.db.db!.admin().ping(), 2000);
+      res.json({ status: 'ready' });
+    } catch {
+      res
+        .status(503)
+        .json(envelope('SERVICE_UNAVAILABLE', 'Database unreachable', req.id as string));
+    }
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  return router;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timeout')), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
