@@ -37,7 +37,13 @@ const APPID = /^[A-Za-z0-9_-]+$/;
 // Files the server stores itself; one path segment, no dots except one extension.
 const AVATAR_PATH = /^\/api\/v1\/avatars\/[A-Za-z0-9_-]{1,128}(?:\.[A-Za-z0-9]{1,8})?$/;
 // C0 controls, DEL and C1 controls: never part of a nickname someone typed.
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+function hasControlChar(s: string): boolean {
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) return true;
+  }
+  return false;
+}
 
 const isoDateTime = z.iso.datetime();
 
@@ -65,7 +71,7 @@ const nickname = z
   .refine((s) => [...s].length <= HTTP_LIMITS.nicknameMaxChars, {
     message: `must be at most ${HTTP_LIMITS.nicknameMaxChars} characters`,
   })
-  .refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' });
+  .refine((s) => !hasControlChar(s), { message: 'must not contain control characters' });
 
 // ---------------------------------------------------------------------------------------------
 // Requests and responses

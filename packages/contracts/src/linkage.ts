@@ -29,7 +29,9 @@ export type FollowerState = {
 
 function assertValidTime(at: number): void {
   if (!Number.isSafeInteger(at) || at < 0) {
-    throw new RangeError(`FollowerEvent.at must be a non-negative integer (unix seconds), got ${at}`);
+    throw new RangeError(
+      `FollowerEvent.at must be a non-negative integer (unix seconds), got ${at}`,
+    );
   }
 }
 
@@ -63,14 +65,18 @@ function stateFromEvent(event: FollowerEvent): FollowerState {
  * - a known unionid is never cleared or replaced (WeChat's unionid for an openid is fixed, and
  *   unsubscribe pushes do not carry it).
  */
-export function applyFollowerEvent(state: FollowerState | null, event: FollowerEvent): FollowerState {
+export function applyFollowerEvent(
+  state: FollowerState | null,
+  event: FollowerEvent,
+): FollowerState {
   assertValidTime(event.at);
   if (state === null) return stateFromEvent(event);
 
   const unionid = state.unionid ?? event.unionid ?? null;
   const newer =
     event.at > state.stateAt || (event.at === state.stateAt && event.kind === 'unsubscribe');
-  const sameMoment = event.at === state.stateAt && (event.kind === 'subscribe') === state.subscribed;
+  const sameMoment =
+    event.at === state.stateAt && (event.kind === 'subscribe') === state.subscribed;
 
   if (sameMoment) {
     // A duplicate (a WeChat retry, or the backfill seeing the same subscribe): merge so that
@@ -183,7 +189,9 @@ export function maskPhone(phone: string): string {
   const chars = [...phone];
   if (chars.length <= PHONE_HEAD + PHONE_TAIL) return '*'.repeat(chars.length);
   const hidden = chars.length - PHONE_HEAD - PHONE_TAIL;
-  return chars.slice(0, PHONE_HEAD).join('') + '*'.repeat(hidden) + chars.slice(-PHONE_TAIL).join('');
+  return (
+    chars.slice(0, PHONE_HEAD).join('') + '*'.repeat(hidden) + chars.slice(-PHONE_TAIL).join('')
+  );
 }
 
 /** The nickname modern WeChat returns instead of the real one (with a grey avatar). */

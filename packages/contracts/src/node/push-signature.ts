@@ -10,7 +10,9 @@ import { hexDigestEquals } from './compare';
 
 function sha1OfSorted(parts: readonly string[]): string {
   // Byte-wise order of the UTF-8 encodings, as the official samples sort.
-  const sorted = parts.map((part) => Buffer.from(part, 'utf8')).sort(Buffer.compare);
+  const sorted = parts
+    .map((part) => Buffer.from(part, 'utf8'))
+    .sort((a, b) => Buffer.compare(a, b));
   return createHash('sha1').update(Buffer.concat(sorted)).digest('hex');
 }
 
