@@ -57,11 +57,7 @@ export function errmsgFor(errcode: number): string {
 }
 
 export type SandboxErrorCode =
-  | 'UNKNOWN_USER'
-  | 'INVALID_OPTION'
-  | 'NO_PUSH_TARGET'
-  | 'NO_AES_KEY'
-  | 'CLOSED';
+  'UNKNOWN_USER' | 'INVALID_OPTION' | 'NO_PUSH_TARGET' | 'NO_AES_KEY' | 'CLOSED';
 
 /** Thrown inside a WeChat-compatible route handler; rendered as `{errcode, errmsg}`. */
 export class WechatApiError extends Error {

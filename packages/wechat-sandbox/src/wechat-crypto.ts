@@ -32,9 +32,12 @@ export function encryptUserData(
   return { encryptedData: encrypted.toString('base64'), iv: iv.toString('base64') };
 }
 
-/** checksession signature: hex hmac_sha256 keyed by the session_key string, over ''. */
-export function sessionSignature(sessionKey: string): string {
-  return createHmac('sha256', sessionKey).update('').digest('hex');
+/**
+ * User login-state signature: hex hmac_sha256 keyed by the session_key string
+ * over the POST body, which is '' for checksession.
+ */
+export function sessionSignature(sessionKey: string, data = ''): string {
+  return createHmac('sha256', sessionKey).update(data, 'utf8').digest('hex');
 }
 
 /** Push URL `signature`: sha1 of the sorted, concatenated token/timestamp/nonce. */

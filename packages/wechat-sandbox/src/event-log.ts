@@ -1,0 +1,34 @@
+/**
+ * A bounded, in-memory log of what the sandbox did, for the CLI (`log`) and
+ * for debugging tests. Entries never contain secrets: no session keys, no
+ * access tokens, no app secrets.
+ */
+
+export interface SandboxEvent {
+  seq: number;
+  /** Clock time in ms (the sandbox's injectable clock). */
+  at: number;
+  type: string;
+  message: string;
+}
+
+export class EventLog {
+  private readonly entries: SandboxEvent[] = [];
+  private seq = 0;
+
+  constructor(
+    private readonly now: () => number,
+    private readonly capacity = 1000,
+  ) {}
+
+  add(type: string, message: string): void {
+    this.seq += 1;
+    this.entries.push({ seq: this.seq, at: this.now(), type, message });
+    if (this.entries.length > this.capacity) this.entries.shift();
+  }
+
+  /** Entries with `seq > since` (all when omitted), oldest first. */
+  list(since = 0): SandboxEvent[] {
+    return this.entries.filter((e) => e.seq > since).map((e) => ({ ...e }));
+  }
+}

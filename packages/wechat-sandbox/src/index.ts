@@ -1,0 +1,15 @@
+export { startSandbox } from './sandbox';
+export type { Sandbox, SandboxOptions } from './sandbox';
+export type { SandboxConfig } from './config';
+export type { FollowOptions, SandboxStats, UserInfoPayload, UserInfoPayloadOptions } from './core';
+export { ANONYMOUS_PROFILE, WECHAT_ROUTES } from './core';
+export type { WechatRoute } from './core';
+export type { CreateUserOptions, SandboxUser, UserRef, UserView } from './user-store';
+export type { PushAttempt, PushMode, PushOptions, PushResult, PushTarget } from './pusher';
+export type { FaultSpec } from './faults';
+export type { SandboxEvent } from './event-log';
+export type { XmlFields } from './event-xml';
+export { buildXml } from './event-xml';
+export { SandboxError, WECHAT_ERRORS } from './errors';
+export type { SandboxErrorCode } from './errors';
+export { SandboxClient, SandboxClientError } from './client';

@@ -1,0 +1,150 @@
+import { startTestSandbox } from './helpers';
+import type { TestSandbox } from './helpers';
+
+let t: TestSandbox;
+beforeEach(async () => {
+  t = await startTestSandbox();
+});
+afterEach(() => t.sandbox.close());
+
+const HOUR2 = 7200 * 1000;
+
+async function userInfo(token: string) {
+  const user = t.sandbox.createUser({ following: true });
+  return t.get('/cgi-bin/user/info', { access_token: token, openid: user.oaOpenid });
+}
+
+describe('cgi-bin/token', () => {
+  it('issues a 7200 s token per call and counts them per appid', async () => {
+    const { appid, secret } = t.sandbox.config.officialAccount;
+    const q = { grant_type: 'client_credential', appid, secret };
+    const a = await t.get('/cgi-bin/token', q);
+    const b = await t.get('/cgi-bin/token', q);
+    expect(a.expires_in).toBe(7200);
+    expect(typeof a.access_token).toBe('string');
+    expect(b.access_token).not.toBe(a.access_token);
+    expect(t.sandbox.stats().tokensIssued).toEqual({ [appid]: 2 });
+    // The previous token keeps working for 5 minutes only.
+    expect((await userInfo(a.access_token as string)).subscribe).toBe(1);
+    t.clock.advance(5 * 60 * 1000);
+    expect((await userInfo(a.access_token as string)).errcode).toBe(42001);
+    expect((await userInfo(b.access_token as string)).subscribe).toBe(1);
+  });
+
+  it('answers the documented errcodes for bad credentials', async () => {
+    const { appid, secret } = t.sandbox.config.officialAccount;
+    expect(
+      (await t.get('/cgi-bin/token', { grant_type: 'client_credential', appid: 'wxnope', secret }))
+        .errcode,
+    ).toBe(40013);
+    expect(
+      (await t.get('/cgi-bin/token', { grant_type: 'client_credential', appid, secret: 'bad' }))
+        .errcode,
+    ).toBe(40125);
+    expect(
+      (await t.get('/cgi-bin/token', { grant_type: 'authorization_code', appid, secret })).errcode,
+    ).toBe(40002);
+    expect(
+      (await t.get('/cgi-bin/token', { grant_type: 'client_credential', appid })).errcode,
+    ).toBe(41004);
+    expect(t.sandbox.stats().tokensIssued).toEqual({});
+  });
+});
+
+describe('cgi-bin/stable_token', () => {
+  it('returns the same token in normal mode and counts one issue', async () => {
+    const a = await t.oaToken();
+    t.clock.advance(60 * 60 * 1000);
+    const r = await t.post('/cgi-bin/stable_token', {
+      grant_type: 'client_credential',
+      ...t.sandbox.config.officialAccount,
+    });
+    expect(r.access_token).toBe(a);
+    expect(r.expires_in).toBe(3600);
+    expect(t.sandbox.stats().tokensIssued[t.sandbox.config.officialAccount.appid]).toBe(1);
+  });
+
+  it('renews in the last 5 minutes and expires after 7200 s (42001)', async () => {
+    const a = await t.oaToken();
+    t.clock.advance(HOUR2 - 4 * 60 * 1000);
+    const b = await t.oaToken();
+    expect(b).not.toBe(a);
+    t.clock.advance(4 * 60 * 1000);
+    expect((await userInfo(a)).errcode).toBe(42001);
+    expect((await userInfo(b)).subscribe).toBe(1);
+  });
+
+  it('force_refresh revokes the previous token at once (40001)', async () => {
+    const a = await t.oaToken();
+    const r = await t.post('/cgi-bin/stable_token', {
+      grant_type: 'client_credential',
+      ...t.sandbox.config.officialAccount,
+      force_refresh: true,
+    });
+    expect(r.access_token).not.toBe(a);
+    expect((await userInfo(a)).errcode).toBe(40001);
+    expect((await userInfo(r.access_token as string)).subscribe).toBe(1);
+    expect(t.sandbox.stats().tokensIssued[t.sandbox.config.officialAccount.appid]).toBe(2);
+  });
+
+  it('wants POST and a JSON body', async () => {
+    const { appid, secret } = t.sandbox.config.officialAccount;
+    expect(
+      (await t.get('/cgi-bin/stable_token', { grant_type: 'client_credential', appid, secret }))
+        .errcode,
+    ).toBe(43002);
+    expect((await t.post('/cgi-bin/stable_token', '{not json')).errcode).toBe(47001);
+    expect((await t.post('/cgi-bin/stable_token', '')).errcode).toBe(44002);
+    expect(
+      (
+        await t.post('/cgi-bin/stable_token', {
+          grant_type: 'client_credential',
+          appid,
+          secret,
+          force_refresh: 'yes',
+        })
+      ).errcode,
+    ).toBe(40097);
+  });
+});
+
+describe('token checks on protected routes', () => {
+  it('invalidateAccessToken makes every call answer 40001 until a new token', async () => {
+    const token = await t.oaToken();
+    const mp = await t.mpToken();
+    t.sandbox.invalidateAccessToken(t.sandbox.config.officialAccount.appid);
+    expect((await userInfo(token)).errcode).toBe(40001);
+    // Other apps are untouched.
+    const user = t.sandbox.createUser();
+    t.sandbox.mintLoginCode(user);
+    const phone = await t.post(
+      '/wxa/business/getuserphonenumber',
+      { code: t.sandbox.mintPhoneCode(user) },
+      { access_token: mp },
+    );
+    expect(phone.errcode).toBe(0);
+    const fresh = await t.oaToken();
+    expect(fresh).not.toBe(token);
+    expect((await userInfo(fresh)).subscribe).toBe(1);
+    expect(t.sandbox.stats().tokensIssued[t.sandbox.config.officialAccount.appid]).toBe(2);
+  });
+
+  it('invalidateAccessToken() without appid revokes every app', async () => {
+    const oa = await t.oaToken();
+    t.sandbox.invalidateAccessToken();
+    expect((await userInfo(oa)).errcode).toBe(40001);
+  });
+
+  it.each([
+    ['/cgi-bin/user/info', 'GET'],
+    ['/cgi-bin/user/get', 'GET'],
+    ['/cgi-bin/user/info/batchget', 'POST'],
+    ['/wxa/business/getuserphonenumber', 'POST'],
+    ['/wxa/checksession', 'GET'],
+  ])('%s checks the access token', async (path, method) => {
+    const call = (q: Record<string, string>) =>
+      method === 'GET' ? t.get(path, q) : t.post(path, { user_list: [], code: 'x' }, q);
+    expect((await call({})).errcode).toBe(41001);
+    expect((await call({ access_token: 'forged' })).errcode).toBe(40001);
+  });
+});
