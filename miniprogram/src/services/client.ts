@@ -33,7 +33,8 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export const AVATAR_FIELD = 'file';
 
 /** Routes with no JSON body are called with no second argument. */
-type BodyArgs<N extends ApiRouteName> = ApiRequest<N> extends undefined ? [] : [body: ApiRequest<N>];
+type BodyArgs<N extends ApiRouteName> =
+  ApiRequest<N> extends undefined ? [] : [body: ApiRequest<N>];
 
 export type ProfileAuthorizationResult =
   | { kind: 'authorized'; user: UserView }
@@ -83,6 +84,11 @@ export class WxlinkClient {
     this.apiBase = options.apiBase.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.store = new SessionStore(options.wx, options.now);
+  }
+
+  /** Server-relative paths (uploaded avatars) → absolute URLs an `<image>` can load. */
+  absoluteUrl(pathOrUrl: string): string {
+    return pathOrUrl.startsWith('/') ? this.apiBase + pathOrUrl : pathOrUrl;
   }
 
   /** True when a token that has not expired is stored (no network). */
@@ -274,7 +280,7 @@ export class WxlinkClient {
     if (route.request) {
       const checked = route.request.safeParse(body);
       if (!checked.success) throw new RequestInvalidError(name, firstIssue(checked.error));
-      payload = checked.data as Record<string, unknown>;
+      payload = checked.data;
     }
     const res = await sendJson(this.wx, {
       url: this.url(name),

@@ -57,18 +57,14 @@ export class LoginError extends Error {
   readonly code = 'LOGIN_FAILED';
   constructor(
     readonly stage: LoginStage,
-    readonly cause: unknown,
+    override readonly cause: unknown,
   ) {
     super(`Login failed at ${stage}: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
 }
 
 export type ClientError =
-  | ApiError
-  | NetworkError
-  | ResponseInvalidError
-  | LoginError
-  | RequestInvalidError;
+  ApiError | NetworkError | ResponseInvalidError | LoginError | RequestInvalidError;
 
 export function isClientError(err: unknown): err is ClientError {
   return (
@@ -87,7 +83,11 @@ export function errorCodeOf(err: unknown): string {
 
 /** `wx.request` reports timeouts only through the text of `errMsg`. */
 export function networkErrorFrom(errMsg: string): NetworkError {
-  return new NetworkError(/timeout|timed out/i.test(errMsg) ? 'TIMEOUT' : 'NETWORK_ERROR', errMsg);
+  // Seen: "request:fail timeout", "request:fail socket time out timeout:6000".
+  return new NetworkError(
+    /time ?out|timed out/i.test(errMsg) ? 'TIMEOUT' : 'NETWORK_ERROR',
+    errMsg,
+  );
 }
 
 /**

@@ -47,7 +47,10 @@ export class SessionStore {
   }
 
   write(session: StoredSession): void {
-    this.wx.setStorageSync(STORAGE_KEYS.session, { token: session.token, expiresAt: session.expiresAt });
+    this.wx.setStorageSync(STORAGE_KEYS.session, {
+      token: session.token,
+      expiresAt: session.expiresAt,
+    });
   }
 
   clear(): void {

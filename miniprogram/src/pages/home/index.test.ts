@@ -1,0 +1,351 @@
+import { configureClient } from '../../services/index';
+import { FakeBackend } from '../../test-support/fake-backend';
+import { FakeWx, flush } from '../../test-support/fake-wx';
+import { API_BASE, errorBody, makeUser, userInfoDetail } from '../../test-support/fixtures';
+import { exists, loadOnce, renderAttached, textOf } from '../../test-support/simulate';
+import type { Rendered } from '../../test-support/simulate';
+
+const pageId = loadOnce('pages/home/index');
+
+interface HomePage {
+  onShow(): void;
+  onPullDownRefresh(): void;
+}
+
+let wx: FakeWx;
+let backend: FakeBackend;
+
+beforeEach(() => {
+  wx = new FakeWx();
+  backend = new FakeBackend(wx);
+  configureClient({ wx, apiBase: API_BASE });
+});
+
+/** The global wx miniprogram-simulate installs (the page calls its stopPullDownRefresh). */
+function simulatedWx(): WechatMiniprogram.Wx {
+  return (globalThis as unknown as { wx: WechatMiniprogram.Wx }).wx;
+}
+
+function page(comp: Rendered): HomePage {
+  return comp.instance;
+}
+
+/** Renders the page and runs onShow to completion (logged in, ready). */
+async function openHome(): Promise<Rendered> {
+  const comp = renderAttached(pageId);
+  page(comp).onShow();
+  await flush();
+  return comp;
+}
+
+function tap(comp: Rendered, selector: string, detail: Record<string, unknown> = {}) {
+  comp.querySelector(selector)!.dispatchEvent('tap', { detail });
+}
+
+function fire(comp: Rendered, selector: string, event: string, detail: Record<string, unknown>) {
+  comp.querySelector(selector)!.dispatchEvent(event, { detail });
+}
+
+describe('home: loading, ready, error', () => {
+  it('shows the loading state, then the logged-in user and subscription status', async () => {
+    backend.user = makeUser({
+      nickname: 'Mia',
+      loginCount: 2,
+      subscription: { officialAccountAppid: 'wxoa123', status: 'subscribed' },
+    });
+    const comp = renderAttached(pageId);
+    page(comp).onShow();
+    expect(exists(comp, '#state-loading')).toBe(true);
+    expect(exists(comp, '#state-ready')).toBe(false);
+    await flush();
+    expect(exists(comp, '#state-loading')).toBe(false);
+    expect(exists(comp, '#state-ready')).toBe(true);
+    expect(textOf(comp, '#profile >>> .card__name')).toBe('Mia');
+    expect(textOf(comp, '#subscription >>> .badge__label')).toBe('Following the official account');
+    expect(wx.loginCalls).toBe(1);
+  });
+
+  it.each([
+    ['unsubscribed', 'Unfollowed the official account'],
+    ['never', 'Not following the official account'],
+    ['unknown', 'Official account status unknown'],
+  ] as const)('shows the %s status', async (status, label) => {
+    backend.user = makeUser({ subscription: { officialAccountAppid: 'wxoa123', status } });
+    const comp = await openHome();
+    expect(textOf(comp, '#subscription >>> .badge__label')).toBe(label);
+  });
+
+  it('shows the empty profile state for a new user', async () => {
+    const comp = await openHome();
+    expect(textOf(comp, '#profile >>> .card__name')).toBe('No nickname yet');
+    expect(exists(comp, '#profile >>> .card__empty')).toBe(true);
+    expect(textOf(comp, '#subscription >>> .badge__hint')).toContain('Authorize profile');
+  });
+
+  it('shows an error state with retry when the server is down, and recovers', async () => {
+    wx.on('POST', '/api/v1/sessions', () => ({
+      fail: 'request:fail errcode:-102 net::ERR_CONNECTION_REFUSED',
+    }));
+    const comp = await openHome();
+    expect(exists(comp, '#state-error')).toBe(true);
+    expect(textOf(comp, '#error-text')).toBe(
+      'Login failed: Cannot reach the server. Check your connection and retry.',
+    );
+    new FakeBackend(wx); // the server is back
+    tap(comp, '#btn-retry');
+    await flush();
+    expect(exists(comp, '#state-error')).toBe(false);
+    expect(exists(comp, '#state-ready')).toBe(true);
+  });
+
+  it('says so when the server does not answer in time', async () => {
+    wx.loginReply = () => ({ fail: 'login:fail timeout' });
+    const comp = await openHome();
+    expect(textOf(comp, '#error-text')).toBe(
+      'WeChat login failed. Check your connection and retry.',
+    );
+  });
+
+  it('refreshes on every show', async () => {
+    const comp = await openHome();
+    backend.user = makeUser({
+      subscription: { officialAccountAppid: 'wxoa123', status: 'subscribed' },
+    });
+    page(comp).onShow();
+    await flush();
+    expect(textOf(comp, '#subscription >>> .badge__label')).toBe('Following the official account');
+    expect(wx.calls('GET', '/api/v1/me')).toHaveLength(1);
+  });
+
+  it('refreshes on pull-down, showing progress and stopping the pull-down animation', async () => {
+    const stop = jest.spyOn(simulatedWx(), 'stopPullDownRefresh');
+    const comp = await openHome();
+    stop.mockClear();
+    backend.user = makeUser({ nickname: 'Later' });
+    page(comp).onPullDownRefresh();
+    expect(exists(comp, '#refreshing')).toBe(true);
+    await flush();
+    expect(exists(comp, '#refreshing')).toBe(false);
+    expect(textOf(comp, '#profile >>> .card__name')).toBe('Later');
+    expect(stop).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps the data and shows a notice when a pull-down refresh fails', async () => {
+    const stop = jest.spyOn(simulatedWx(), 'stopPullDownRefresh');
+    const comp = await openHome();
+    stop.mockClear();
+    wx.on('GET', '/api/v1/me', () => ({ fail: 'request:fail timeout' }));
+    page(comp).onPullDownRefresh();
+    await flush();
+    expect(exists(comp, '#state-ready')).toBe(true);
+    expect(textOf(comp, '#notice')).toBe(
+      'The server did not answer in time. Check your connection and retry.',
+    );
+    expect(comp.querySelector('#notice')?.dom?.className).toContain('notice--error');
+    expect(stop).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('home: getUserInfo button', () => {
+  it('sends the button detail to POST /api/v1/me/profile and shows the result', async () => {
+    const comp = await openHome();
+    fire(comp, '#btn-authorize', 'getuserinfo', userInfoDetail());
+    await flush(1);
+    expect(comp.data.authorizeBusy).toBe(true);
+    await flush();
+    expect(comp.data.authorizeBusy).toBe(false);
+    expect(wx.calls('POST', '/api/v1/me/profile')[0]?.data).toEqual({
+      rawData: userInfoDetail().rawData,
+      signature: userInfoDetail().signature,
+      encryptedData: userInfoDetail().encryptedData,
+      iv: userInfoDetail().iv,
+    });
+    expect(textOf(comp, '#profile >>> .card__name')).toBe('Band');
+    expect(textOf(comp, '#subscription >>> .badge__label')).toBe(
+      'Not following the official account',
+    );
+    expect(textOf(comp, '#notice')).toBe('Profile authorized.');
+  });
+
+  it('does nothing but say so when the user declines', async () => {
+    const comp = await openHome();
+    fire(comp, '#btn-authorize', 'getuserinfo', { errMsg: 'getUserInfo:fail auth deny' });
+    await flush();
+    expect(wx.calls('POST', '/api/v1/me/profile')).toHaveLength(0);
+    expect(textOf(comp, '#notice')).toBe('Profile authorization was cancelled.');
+  });
+
+  it('on SESSION_KEY_STALE logs in again and asks for another tap (no loop)', async () => {
+    const comp = await openHome();
+    wx.on('POST', '/api/v1/me/profile', () => ({
+      status: 409,
+      body: errorBody('SESSION_KEY_STALE'),
+    }));
+    fire(comp, '#btn-authorize', 'getuserinfo', userInfoDetail());
+    await flush();
+    expect(textOf(comp, '#notice')).toBe(
+      'WeChat refreshed your login. Tap “Authorize profile” once more.',
+    );
+    expect(wx.calls('POST', '/api/v1/me/profile')).toHaveLength(1);
+    expect(wx.loginCalls).toBe(2);
+    expect(comp.data.authorizeBusy).toBe(false);
+  });
+
+  it('shows a rejected signature as an error notice', async () => {
+    const comp = await openHome();
+    wx.on('POST', '/api/v1/me/profile', () => ({
+      status: 422,
+      body: errorBody('SIGNATURE_INVALID', 'bad', 'req-42'),
+    }));
+    fire(comp, '#btn-authorize', 'getuserinfo', userInfoDetail());
+    await flush();
+    expect(textOf(comp, '#notice')).toBe(
+      'WeChat data could not be verified. Tap the button again. [ref req-42]',
+    );
+  });
+});
+
+describe('home: chooseAvatar + nickname input', () => {
+  it('starts with save disabled and enables it once something is drafted', async () => {
+    const comp = await openHome();
+    expect(comp.data.saveDisabled).toBe(true);
+    fire(comp, '#btn-avatar', 'chooseavatar', { avatarUrl: 'wxfile://tmp/a.png' });
+    await flush(1);
+    expect(exists(comp, '#draft-avatar')).toBe(true);
+    expect(comp.data.saveDisabled).toBe(false);
+  });
+
+  it('uploads the chosen avatar, then saves it with the nickname', async () => {
+    const comp = await openHome();
+    fire(comp, '#btn-avatar', 'chooseavatar', { avatarUrl: 'wxfile://tmp/a.png' });
+    fire(comp, '#input-nickname', 'input', { value: 'Mia' });
+    await flush(1);
+    tap(comp, '#btn-save');
+    await flush(1);
+    expect(comp.data.saveBusy).toBe(true);
+    await flush();
+    expect(wx.requests.map((r) => `${r.method} ${r.path}`).slice(-2)).toEqual([
+      'POST /api/v1/me/avatar',
+      'PUT /api/v1/me/profile',
+    ]);
+    expect(wx.calls('POST', '/api/v1/me/avatar')[0]?.upload).toEqual({
+      filePath: 'wxfile://tmp/a.png',
+      name: 'file',
+    });
+    expect(textOf(comp, '#profile >>> .card__name')).toBe('Mia');
+    expect(comp.data.avatarUrl).toBe(`${API_BASE}/api/v1/avatars/av_1.png`);
+    expect(textOf(comp, '#notice')).toBe('Profile saved.');
+    expect(exists(comp, '#draft-avatar')).toBe(false);
+    expect(comp.data.saveDisabled).toBe(true);
+  });
+
+  it('saves a nickname alone from the blur event', async () => {
+    const comp = await openHome();
+    fire(comp, '#input-nickname', 'blur', { value: 'Kai' });
+    await flush(1);
+    tap(comp, '#btn-save');
+    await flush();
+    expect(wx.calls('POST', '/api/v1/me/avatar')).toHaveLength(0);
+    expect(wx.calls('PUT', '/api/v1/me/profile')[0]?.data).toEqual({ nickname: 'Kai' });
+  });
+
+  it('keeps the draft and shows the error when saving fails', async () => {
+    const comp = await openHome();
+    wx.on('POST', '/api/v1/me/avatar', () => ({
+      status: 413,
+      body: errorBody('PAYLOAD_TOO_LARGE'),
+    }));
+    fire(comp, '#btn-avatar', 'chooseavatar', { avatarUrl: 'wxfile://tmp/big.png' });
+    await flush(1);
+    tap(comp, '#btn-save');
+    await flush();
+    expect(textOf(comp, '#notice')).toBe('That image is too large. Choose a smaller one.');
+    expect(exists(comp, '#draft-avatar')).toBe(true);
+    expect(comp.data.saveDisabled).toBe(false);
+    expect(wx.calls('PUT', '/api/v1/me/profile')).toHaveLength(0);
+  });
+
+  it('ignores a tap on save with nothing drafted', async () => {
+    const comp = await openHome();
+    tap(comp, '#btn-save');
+    await flush();
+    expect(wx.calls('PUT', '/api/v1/me/profile')).toHaveLength(0);
+  });
+});
+
+describe('home: getPhoneNumber button', () => {
+  it('sends detail.code to POST /api/v1/me/phone and shows the masked phone', async () => {
+    const comp = await openHome();
+    fire(comp, '#btn-phone', 'getphonenumber', {
+      errMsg: 'getPhoneNumber:ok',
+      code: 'phone-code-1',
+    });
+    await flush(1);
+    expect(comp.data.phoneBusy).toBe(true);
+    await flush();
+    expect(wx.calls('POST', '/api/v1/me/phone')[0]?.data).toEqual({ code: 'phone-code-1' });
+    expect(textOf(comp, '#profile >>> .card__phone')).toBe('Phone 138****8000');
+    expect(textOf(comp, '#notice')).toBe('Phone number linked.');
+    expect(comp.data.phoneBusy).toBe(false);
+  });
+
+  it('sends nothing when the user declines', async () => {
+    const comp = await openHome();
+    fire(comp, '#btn-phone', 'getphonenumber', { errMsg: 'getPhoneNumber:fail user deny' });
+    await flush();
+    expect(wx.calls('POST', '/api/v1/me/phone')).toHaveLength(0);
+    expect(textOf(comp, '#notice')).toBe('Phone number was not shared.');
+  });
+
+  it('shows an exhausted quota as an error notice', async () => {
+    const comp = await openHome();
+    wx.on('POST', '/api/v1/me/phone', () => ({
+      status: 402,
+      body: errorBody('WECHAT_QUOTA_EXHAUSTED'),
+    }));
+    fire(comp, '#btn-phone', 'getphonenumber', { code: 'phone-code-1' });
+    await flush();
+    expect(textOf(comp, '#notice')).toBe(
+      'Phone number lookup is unavailable right now. Try later.',
+    );
+  });
+});
+
+describe('home: logout', () => {
+  it('revokes the session, shows the signed-out state and does not log in on show', async () => {
+    backend.user = makeUser({ nickname: 'Mia' });
+    const comp = await openHome();
+    tap(comp, '#btn-logout');
+    await flush();
+    expect(wx.calls('DELETE', '/api/v1/sessions/current')).toHaveLength(1);
+    expect(wx.storage.has('wxlink:session')).toBe(false);
+    expect(exists(comp, '#state-signed-out')).toBe(true);
+    expect(exists(comp, '#state-ready')).toBe(false);
+    expect(textOf(comp, '#notice')).toBe('You are logged out.');
+    page(comp).onShow();
+    await flush();
+    expect(wx.loginCalls).toBe(1);
+    expect(exists(comp, '#state-signed-out')).toBe(true);
+  });
+
+  it('logs in again from the signed-out state', async () => {
+    const comp = await openHome();
+    tap(comp, '#btn-logout');
+    await flush();
+    tap(comp, '#btn-login');
+    await flush(1);
+    expect(exists(comp, '#state-loading')).toBe(true);
+    await flush();
+    expect(exists(comp, '#state-ready')).toBe(true);
+    expect(wx.loginCalls).toBe(2);
+  });
+
+  it('logs out locally and says so when the server is unreachable', async () => {
+    const comp = await openHome();
+    wx.on('DELETE', '/api/v1/sessions/current', () => ({ fail: 'request:fail timeout' }));
+    tap(comp, '#btn-logout');
+    await flush();
+    expect(exists(comp, '#state-signed-out')).toBe(true);
+    expect(textOf(comp, '#notice')).toContain('The server was not reachable');
+  });
+});

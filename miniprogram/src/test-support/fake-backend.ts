@@ -1,0 +1,90 @@
+/**
+ * A small in-memory stand-in for the server's mini-program API, installed
+ * on a FakeWx. Enough state for page tests (tokens, one user); failure cases
+ * override single routes with `wx.on(...)` afterwards.
+ */
+import type { UserView } from '@wxlink/contracts';
+import type { FakeRequest, FakeReply, FakeWx } from './fake-wx';
+import { errorBody, futureIso, makeUser } from './fixtures';
+
+export class FakeBackend {
+  user: UserView;
+  readonly validTokens = new Set<string>();
+  private issued = 0;
+
+  constructor(
+    readonly wx: FakeWx,
+    user: UserView = makeUser(),
+  ) {
+    this.user = user;
+    this.install();
+  }
+
+  /** Every issued token stops working (server restart with new secret, revocation). */
+  revokeAll(): void {
+    this.validTokens.clear();
+  }
+
+  private authed(req: FakeRequest, ok: () => FakeReply): FakeReply {
+    if (!req.token || !this.validTokens.has(req.token)) {
+      return { status: 401, body: errorBody('SESSION_INVALID', 'session invalid') };
+    }
+    return ok();
+  }
+
+  private install(): void {
+    const wx = this.wx;
+    wx.on('POST', '/api/v1/sessions', () => {
+      const token = `token-${++this.issued}-0123456789abcdef`;
+      this.validTokens.add(token);
+      this.user = { ...this.user, loginCount: this.user.loginCount + (this.issued > 1 ? 1 : 0) };
+      return { status: 201, body: { token, expiresAt: futureIso(), user: this.user } };
+    });
+    wx.on('GET', '/api/v1/me', (req) => this.authed(req, () => ({ status: 200, body: this.user })));
+    wx.on('GET', '/api/v1/me/subscription', (req) =>
+      this.authed(req, () => ({ status: 200, body: this.user.subscription })),
+    );
+    wx.on('POST', '/api/v1/me/profile', (req) =>
+      this.authed(req, () => {
+        const raw = JSON.parse(String(req.data?.rawData)) as {
+          nickName?: string;
+          avatarUrl?: string;
+        };
+        this.user = {
+          ...this.user,
+          nickname: raw.nickName ?? this.user.nickname,
+          avatarUrl: raw.avatarUrl ?? this.user.avatarUrl,
+          hasUnionId: true,
+          subscription: { ...this.user.subscription, status: 'never' },
+        };
+        return { status: 200, body: this.user };
+      }),
+    );
+    wx.on('PUT', '/api/v1/me/profile', (req) =>
+      this.authed(req, () => {
+        const body = req.data as { nickname?: string; avatarUrl?: string };
+        this.user = {
+          ...this.user,
+          nickname: body.nickname ?? this.user.nickname,
+          avatarUrl: body.avatarUrl ?? this.user.avatarUrl,
+        };
+        return { status: 200, body: this.user };
+      }),
+    );
+    wx.on('POST', '/api/v1/me/avatar', (req) =>
+      this.authed(req, () => ({ status: 201, body: { avatarUrl: '/api/v1/avatars/av_1.png' } })),
+    );
+    wx.on('POST', '/api/v1/me/phone', (req) =>
+      this.authed(req, () => {
+        this.user = { ...this.user, phone: '138****8000' };
+        return { status: 200, body: this.user };
+      }),
+    );
+    wx.on('DELETE', '/api/v1/sessions/current', (req) =>
+      this.authed(req, () => {
+        this.validTokens.delete(req.token as string);
+        return { status: 204 };
+      }),
+    );
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The real stack the contract tests run against: embedded MongoDB
+ * (@wxlink/testkit), the WeChat sandbox and the real server app, all on
+ * 127.0.0.1 with ephemeral ports. Started once by global-setup (plain Node);
+ * test files reach it through the URLs in the environment.
+ */
+import { startEmbeddedMongo, uniqueDbName } from '@wxlink/testkit';
+import type { MongoHandle } from '@wxlink/testkit';
+import { startSandbox } from '@wxlink/wechat-sandbox';
+import type { Sandbox } from '@wxlink/wechat-sandbox';
+import { loadConfig } from '@wxlink/server/dist/config';
+import { createLogger } from '@wxlink/server/dist/logger';
+import { startServer } from '@wxlink/server/dist/runtime';
+import type { RunningServer } from '@wxlink/server/dist/runtime';
+
+/** Where the sandbox pushes official-account events (DESIGN.md). */
+export const EVENTS_PATH = '/wechat/official-account/events';
+
+export interface Stack {
+  mongo: MongoHandle;
+  sandbox: Sandbox;
+  server: RunningServer;
+  close(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  const mongo = await startEmbeddedMongo();
+  const sandbox = await startSandbox({});
+  try {
+    const { miniProgram, officialAccount } = sandbox.config;
+    const config = loadConfig(
+      {
+        MONGODB_URI: mongo.uri,
+        WECHAT_API_BASE: sandbox.url,
+        MINIPROGRAM_APPID: miniProgram.appid,
+        MINIPROGRAM_SECRET: miniProgram.secret,
+        OFFICIAL_ACCOUNT_APPID: officialAccount.appid,
+        OFFICIAL_ACCOUNT_SECRET: officialAccount.secret,
+        OFFICIAL_ACCOUNT_TOKEN: officialAccount.token,
+        OFFICIAL_ACCOUNT_AES_KEY: officialAccount.encodingAesKey,
+        // Every test logs in from 127.0.0.1.
+        LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
+        LOG_LEVEL: 'silent',
+      },
+      'production',
+    );
+    const server = await startServer({
+      config,
+      logger: createLogger(config),
+      dbName: uniqueDbName('miniprogram'),
+      listen: { host: '127.0.0.1', port: 0 },
+      defaultMetrics: false,
+      shutdownGraceMs: 2000,
+      workers: { inbox: { pollIntervalMs: 50, backoffBaseMs: 50 } },
+    });
+    sandbox.setPushTarget({ url: server.url + EVENTS_PATH, mode: 'safe' });
+    return {
+      mongo,
+      sandbox,
+      server,
+      close: async () => {
+        await server.close();
+        await sandbox.close();
+        await mongo.stop();
+      },
+    };
+  } catch (err) {
+    await sandbox.close();
+    await mongo.stop();
+    throw err;
+  }
+}
