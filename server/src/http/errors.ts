@@ -22,7 +22,9 @@ export function envelope(code: ErrorCode, message: string, requestId?: string): 
 }
 
 export const notFound: RequestHandler = (req, res) => {
-  res.status(404).json(envelope('NOT_FOUND', `No route for ${req.method} ${req.path}`, req.id as string));
+  res
+    .status(404)
+    .json(envelope('NOT_FOUND', `No route for ${req.method} ${req.path}`, req.id as string));
 };
 
 interface BodyParserError {
@@ -41,7 +43,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const requestId = req.id as string;
     const mapped = mapError(err);
     if (mapped.code === 'INTERNAL') {
-      logger.error({ err, requestId, route: req.route?.path as unknown }, 'unhandled error');
+      const route = (req.route as { path?: string } | undefined)?.path;
+      logger.error({ err, requestId, route }, 'unhandled error');
     } else {
       logger.debug({ code: mapped.code, requestId }, 'request failed');
     }

@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import type { z } from 'zod';
 import { AppError } from './errors';
 
@@ -14,4 +15,17 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.
     throw new AppError('VALIDATION_FAILED', `${where}: ${issue?.message ?? 'invalid'}`);
   }
   return result.data;
+}
+
+/**
+ * Middleware form of parseOrThrow for JSON bodies: runs before anything that
+ * touches the database (rate-limit counters, the session lookup), so a
+ * malformed request costs one schema check and writes nothing. The parsed
+ * value replaces req.body; handlers read it as the route's contracts type.
+ */
+export function validateBody(schema: z.ZodType): RequestHandler {
+  return (req, _res, next) => {
+    req.body = parseOrThrow(schema, req.body);
+    next();
+  };
 }

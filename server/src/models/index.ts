@@ -1,4 +1,14 @@
 import type { Connection } from 'mongoose';
+import { defineAccessTokenModel, type AccessTokenModel } from './access-token';
+import { defineFollowerModel, type FollowerModel } from './follower';
+import { defineInboxModel, type InboxModel } from './inbox';
+import { defineOAuthStateModel, type OAuthStateModel } from './oauth-state';
+import { defineSyncCursorModel, type SyncCursorModel } from './sync-cursor';
+import { defineLoginAuditModel, type LoginAuditModel } from './login-audit';
+import { defineRateLimitCounterModel, type RateLimitCounterModel } from './rate-limit';
+import { defineSessionModel, type SessionModel } from './session';
+import { defineSessionKeyModel, type SessionKeyModel } from './session-key';
+import { defineUserModel, type UserModel } from './user';
 
 /**
  * Every mongoose model of the server, bound to one connection. Collections are
@@ -6,17 +16,47 @@ import type { Connection } from 'mongoose';
  * the invariants rely on (unique openid, unique dedup key, ...).
  *
  * Each model lives in its own file exporting `defineXModel(conn)`; add new
- * ones here.
+ * ones to `Models` and `createModels`. Avatars live in a GridFS bucket
+ * (services/avatar.ts), not in a model.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface Models {}
-
-export function createModels(_conn: Connection): Models {
-  return {};
+export interface Models {
+  User: UserModel;
+  Session: SessionModel;
+  SessionKey: SessionKeyModel;
+  LoginAudit: LoginAuditModel;
+  AccessToken: AccessTokenModel;
+  RateLimitCounter: RateLimitCounterModel;
+  Follower: FollowerModel;
+  Inbox: InboxModel;
+  OAuthState: OAuthStateModel;
+  SyncCursor: SyncCursorModel;
 }
 
+export function createModels(conn: Connection): Models {
+  return {
+    User: defineUserModel(conn),
+    Session: defineSessionModel(conn),
+    SessionKey: defineSessionKeyModel(conn),
+    LoginAudit: defineLoginAuditModel(conn),
+    AccessToken: defineAccessTokenModel(conn),
+    RateLimitCounter: defineRateLimitCounterModel(conn),
+    Follower: defineFollowerModel(conn),
+    Inbox: defineInboxModel(conn),
+    OAuthState: defineOAuthStateModel(conn),
+    SyncCursor: defineSyncCursorModel(conn),
+  };
+}
+
+/** Creates the collections and indexes. Idempotent; run once at start. */
 export async function initModels(models: Models): Promise<void> {
   await Promise.all(
-    Object.values(models as Record<string, { init(): Promise<unknown> }>).map((m) => m.init()),
+    Object.values(models as unknown as Record<string, { init(): Promise<unknown> }>).map((m) =>
+      m.init(),
+    ),
   );
+}
+
+/** Duplicate-key error (E11000), e.g. two concurrent upserts of one unique key. */
+export function isDuplicateKeyError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }

@@ -10,7 +10,8 @@ export function createHealthRouter(deps: Pick<AppDeps, 'db' | 'metrics'>): Route
   });
   router.get('/readyz', async (req, res) => {
     try {
-      await withTimeout(deps.db.db!.admin().ping(), 2000);
+      // Generous: a busy database is slow, not down; load balancers have their own timeout.
+      await withTimeout(deps.db.db!.admin().ping(), 5000);
       res.json({ status: 'ready' });
     } catch {
       res

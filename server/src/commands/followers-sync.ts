@@ -1,0 +1,139 @@
+/**
+ * npm run followers:sync -w @wxlink/server [-- --restart]
+ *
+ * Imports the official account's existing followers (cgi-bin/user/get +
+ * user/info/batchget) into the follower records. Reads the same environment
+ * as the server (MONGODB_URI is required: the backfill must write to the
+ * database the server uses). Progress goes to stderr; Ctrl-C stops after the
+ * current batch and a later run resumes from the saved cursor.
+ *
+ * Exit codes: 0 completed, 1 failed (cursor kept), 2 bad usage/configuration,
+ * 130 interrupted (cursor kept).
+ */
+import { randomUUID } from 'node:crypto';
+import mongoose from 'mongoose';
+import pino from 'pino';
+import { ConfigError, loadConfig } from '../config';
+import { createLogger } from '../logger';
+import { createMetrics } from '../metrics';
+import { createModels, initModels } from '../models';
+import { syncFollowers, type SyncProgress } from '../services/follower-sync';
+import { createWechatClient } from '../wechat/client';
+
+export const USAGE = `Usage: followers-sync [--restart]
+
+Imports existing official-account followers, resuming an interrupted run.
+  --restart   ignore the saved cursor and start from the first page
+  --help      show this help
+
+Environment: the server's (MONGODB_URI, OFFICIAL_ACCOUNT_APPID, OFFICIAL_ACCOUNT_SECRET,
+WECHAT_API_BASE, LOG_LEVEL, ...).`;
+
+export interface CliArgs {
+  restart: boolean;
+  help: boolean;
+}
+
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const args: CliArgs = { restart: false, help: false };
+  for (const arg of argv) {
+    if (arg === '--restart') args.restart = true;
+    else if (arg === '--help' || arg === '-h') args.help = true;
+    else throw new UsageError(`unknown argument: ${arg}`);
+  }
+  return args;
+}
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+function formatProgress(p: SyncProgress): string {
+  const pct = p.total > 0 ? ` (${Math.min(100, Math.floor((p.processed / p.total) * 100))}%)` : '';
+  return `followers: ${p.processed}/${p.total}${pct}, ${p.ratePerSecond}/s`;
+}
+
+export async function run(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  stderr: NodeJS.WritableStream,
+  signal?: AbortSignal,
+): Promise<number> {
+  let args: CliArgs;
+  let config;
+  try {
+    args = parseArgs(argv);
+    if (args.help) {
+      stderr.write(`${USAGE}\n`);
+      return 0;
+    }
+    config = loadConfig(env, 'production');
+    if (!config.mongodbUri) throw new ConfigError(['MONGODB_URI is required for followers:sync']);
+  } catch (err) {
+    if (err instanceof UsageError) stderr.write(`${err.message}\n${USAGE}\n`);
+    else if (err instanceof ConfigError) stderr.write(`${err.message}\n`);
+    else throw err;
+    return 2;
+  }
+
+  const logger = createLogger(config, pino.destination(2));
+  const db = mongoose.createConnection(config.mongodbUri, {
+    autoCreate: false,
+    serverSelectionTimeoutMS: 10_000,
+  });
+  try {
+    await db.asPromise();
+    const models = createModels(db);
+    await initModels(models);
+    const metrics = createMetrics({ defaultMetrics: false });
+    const clock = { now: () => new Date() };
+    const wechat = createWechatClient({
+      config,
+      models,
+      clock,
+      metrics,
+      logger,
+      instanceId: `followers-sync:${randomUUID()}`,
+    });
+    const result = await syncFollowers(
+      { config, models, clock, wechat, logger, metrics },
+      {
+        restart: args.restart,
+        ...(signal ? { signal } : {}),
+        onProgress: (p) => stderr.write(`${formatProgress(p)}\n`),
+      },
+    );
+    if (result.status === 'interrupted') {
+      stderr.write(`interrupted at ${result.processed}/${result.total}; run again to resume\n`);
+      return 130;
+    }
+    stderr.write(
+      `done: ${result.processed} followers checked, ${result.written} records written${result.resumed ? ' (resumed)' : ''}\n`,
+    );
+    return 0;
+  } catch (err) {
+    stderr.write(`followers:sync failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    stderr.write('the cursor is saved; run again to resume\n');
+    return 1;
+  } finally {
+    await db.close().catch(() => undefined);
+  }
+}
+
+if (require.main === module) {
+  const controller = new AbortController();
+  const stop = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('stopping after the current batch (Ctrl-C again to quit now)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  run(process.argv.slice(2), process.env, process.stderr, controller.signal).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

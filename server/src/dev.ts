@@ -1,0 +1,118 @@
+/**
+ * `npm run dev`: embedded MongoDB + WeChat sandbox + server, with demo
+ * credentials, so the whole flow runs on a laptop with no WeChat account.
+ */
+import { startEmbeddedMongo } from '@wxlink/testkit';
+import { startSandbox } from '@wxlink/wechat-sandbox';
+import { loadConfig } from './config';
+import { createLogger } from './logger';
+import { startServer } from './runtime';
+
+/** Demo credentials shared by the sandbox and the server. Not secrets: local test gear only. */
+export const DEMO = {
+  miniProgram: { appid: 'wxdemominiprogram01', secret: 'demominiprogramsecret0000000000' },
+  officialAccount: {
+    appid: 'wxdemoofficialacct1',
+    secret: 'demoofficialaccountsecret000000',
+    token: 'wxlinkdemotoken',
+    encodingAesKey: 'wxlinkDemoEncodingAesKey0123456789abcdefghi',
+  },
+} as const;
+
+function portFrom(name: string, def: number): number {
+  const raw = process.env[name];
+  const n = raw === undefined || raw === '' ? def : Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    process.stderr.write(`configuration error: ${name} must be a port number\n`);
+    process.exit(1);
+  }
+  return n;
+}
+
+async function main(): Promise<void> {
+  const port = portFrom('PORT', 3000);
+  const sandboxPort = portFrom('SANDBOX_PORT', 4010);
+
+  const mongo = await startEmbeddedMongo();
+  const sandbox = await startSandbox({
+    miniProgram: DEMO.miniProgram,
+    officialAccount: DEMO.officialAccount,
+    // DevTools' wx.login codes come from the real WeChat; the sandbox logs
+    // any code it does not know in as one demo user.
+    acceptUnknownLoginCodes: true,
+    port: sandboxPort,
+  });
+  const config = loadConfig(
+    {
+      LOG_LEVEL: 'info',
+      ...process.env,
+      PORT: String(port),
+      MONGODB_URI: mongo.uri,
+      WECHAT_API_BASE: sandbox.url,
+      MINIPROGRAM_APPID: DEMO.miniProgram.appid,
+      MINIPROGRAM_SECRET: DEMO.miniProgram.secret,
+      OFFICIAL_ACCOUNT_APPID: DEMO.officialAccount.appid,
+      OFFICIAL_ACCOUNT_SECRET: DEMO.officialAccount.secret,
+      OFFICIAL_ACCOUNT_TOKEN: DEMO.officialAccount.token,
+      OFFICIAL_ACCOUNT_AES_KEY: DEMO.officialAccount.encodingAesKey,
+    },
+    'development',
+  );
+  const logger = createLogger(config);
+  const server = await startServer({
+    config,
+    logger,
+    dbName: 'wxlink_dev',
+    listen: { host: '0.0.0.0', port },
+  });
+  const eventsUrl = `${server.url}/wechat/official-account/events`;
+  sandbox.setPushTarget({ url: eventsUrl, mode: 'safe' });
+
+  const lines = [
+    '',
+    'wxlink dev environment is up (embedded database: NOTHING PERSISTS)',
+    '',
+    `  server          ${server.url}   (API under /api/v1, metrics at /metrics)`,
+    `  wechat sandbox  ${sandbox.url}   (stands in for api.weixin.qq.com)`,
+    `  event pushes    sandbox → ${eventsUrl} (safe mode)`,
+    `  database        ${mongo.external ? 'MONGODB_URI' : 'embedded, in memory'}`,
+    '',
+    'Next steps:',
+    '  1. Open miniprogram/ in WeChat DevTools (import the folder; `npm run build -w @wxlink/miniprogram`',
+    '     first). In 详情 → 本地设置, tick "不校验合法域名". The develop build talks to http://127.0.0.1:3000;',
+    `     for this server build it with WXLINK_API_BASE=http://<this machine's LAN IP>:${port} (real phones too).`,
+    '  2. Tap log in: any wx.login code logs in the sandbox demo user.',
+    '  3. In another terminal, drive WeChat by hand:',
+    `       SANDBOX_URL=${sandbox.url} npm run sandbox -- create-user --nick Alice`,
+    `       SANDBOX_URL=${sandbox.url} npm run sandbox -- users`,
+    `       SANDBOX_URL=${sandbox.url} npm run sandbox -- follow <userId>     (pushes a subscribe event here)`,
+    `       SANDBOX_URL=${sandbox.url} npm run sandbox -- login-code <userId> (then POST /api/v1/sessions {code})`,
+    `       SANDBOX_URL=${sandbox.url} npm run sandbox -- log`,
+    '  4. Pull to refresh the profile screen: the subscription status follows.',
+    '',
+    'Ctrl+C stops everything.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    void (async () => {
+      await server.close();
+      await sandbox.close();
+      await mongo.stop();
+      process.exit(0);
+    })();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `dev environment failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,84 @@
+import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
+import type { Clock } from '../deps';
+import { isDuplicateKeyError } from '../models';
+import type { RateLimitCounter, RateLimitCounterModel } from '../models/rate-limit';
+
+/**
+ * express-rate-limit store over our own mongoose model, so every server
+ * instance shares one counter per client. Not a library store on purpose:
+ * rate-limit-mongo and friends open their own MongoDB driver connection
+ * (another pool, another URI to configure, another driver version) and rely
+ * on update features the embedded test database lacks; this is ~50 lines on
+ * the connection we already have.
+ *
+ * Fixed windows: a counter document per key with hits and resetAt. An
+ * increment is one atomic $inc while the window is live; a lapsed window is
+ * restarted by a conditional upsert, whose E11000 (someone restarted it
+ * first) sends us back to the $inc.
+ */
+export class MongoRateLimitStore implements Store {
+  readonly localKeys = false;
+  private windowMs = 60_000;
+
+  constructor(
+    private readonly model: RateLimitCounterModel,
+    private readonly clock: Clock,
+    readonly prefix: string,
+  ) {}
+
+  init(options: Options): void {
+    this.windowMs = options.windowMs;
+  }
+
+  async get(key: string): Promise<ClientRateLimitInfo | undefined> {
+    const doc = await this.model
+      .findOne({ key: this.prefix + key, resetAt: { $gt: this.clock.now() } })
+      .lean<RateLimitCounter>()
+      .exec();
+    return doc ? { totalHits: doc.hits, resetTime: doc.resetAt } : undefined;
+  }
+
+  async increment(key: string): Promise<ClientRateLimitInfo> {
+    const k = this.prefix + key;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const now = this.clock.now();
+      const live = await this.model
+        .findOneAndUpdate(
+          { key: k, resetAt: { $gt: now } },
+          { $inc: { hits: 1 } },
+          { returnDocument: 'after' },
+        )
+        .lean<RateLimitCounter>()
+        .exec();
+      if (live) return { totalHits: live.hits, resetTime: live.resetAt };
+      const resetAt = new Date(now.getTime() + this.windowMs);
+      try {
+        const fresh = await this.model
+          .findOneAndUpdate(
+            { key: k, resetAt: { $lte: now } },
+            { $set: { hits: 1, resetAt } },
+            { upsert: true, returnDocument: 'after' },
+          )
+          .lean<RateLimitCounter>()
+          .exec();
+        if (fresh) return { totalHits: fresh.hits, resetTime: fresh.resetAt };
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+      }
+    }
+    throw new Error('rate-limit counter kept conflicting');
+  }
+
+  async decrement(key: string): Promise<void> {
+    await this.model
+      .updateOne(
+        { key: this.prefix + key, resetAt: { $gt: this.clock.now() }, hits: { $gt: 0 } },
+        { $inc: { hits: -1 } },
+      )
+      .exec();
+  }
+
+  async resetKey(key: string): Promise<void> {
+    await this.model.deleteOne({ key: this.prefix + key }).exec();
+  }
+}

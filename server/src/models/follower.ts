@@ -1,0 +1,53 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+/**
+ * One follower of an official account: `(appid, openid)` is unique. The
+ * subscription fields are a contracts `FollowerState` (times in unix seconds)
+ * and only ever change through `applyFollowerEvent`, guarded by `version`
+ * (optimistic concurrency: a write matches the version it read).
+ */
+export interface Follower {
+  appid: string;
+  openid: string;
+  /** null while unknown ("pending"): fetched from cgi-bin/user/info after a subscribe. */
+  unionid: string | null;
+  subscribed: boolean;
+  /** CreateTime of the event that decided `subscribed`. */
+  stateAt: number;
+  subscribedAt: number | null;
+  unsubscribedAt: number | null;
+  scene: string | null;
+  /** Incremented on every write; the optimistic-concurrency guard. */
+  version: number;
+  /** True when the state came from a backfill snapshot only (no event seen yet). */
+  source: 'event' | 'backfill';
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type FollowerModel = Model<Follower>;
+
+const followerSchema = new Schema<Follower>(
+  {
+    appid: { type: String, required: true },
+    openid: { type: String, required: true },
+    unionid: { type: String, default: null },
+    subscribed: { type: Boolean, required: true },
+    stateAt: { type: Number, required: true },
+    subscribedAt: { type: Number, default: null },
+    unsubscribedAt: { type: Number, default: null },
+    scene: { type: String, default: null },
+    version: { type: Number, required: true, default: 0 },
+    source: { type: String, enum: ['event', 'backfill'], required: true },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: 'oa_followers', autoCreate: false, versionKey: false },
+);
+followerSchema.index({ appid: 1, openid: 1 }, { unique: true });
+// The linkage lookup: a mini-program user's unionid → their follower record.
+followerSchema.index({ appid: 1, unionid: 1 });
+
+export function defineFollowerModel(conn: Connection): FollowerModel {
+  return conn.model<Follower>('Follower', followerSchema);
+}

@@ -1,0 +1,68 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+/**
+ * The official-account inbox: every accepted push, stored before WeChat gets
+ * its `success`, then processed in the background. `dedupKey` is unique, so a
+ * WeChat retry or the same push reaching two instances stores one record.
+ *
+ * Lifecycle: pending → processing (claimed with a lease) → done | pending
+ * (retry after backoff) | dead (gave up after the maximum attempts).
+ */
+export const INBOX_STATUSES = ['pending', 'processing', 'done', 'dead'] as const;
+export type InboxStatus = (typeof INBOX_STATUSES)[number];
+
+export interface InboxItem {
+  /** pushDedupKey(): `event:<openid>:<CreateTime>:<event>` or `msg:<MsgId>`. */
+  dedupKey: string;
+  /** The official account the push was addressed to (our appid). */
+  appid: string;
+  /** PushMessage.type from contracts: subscribe, unsubscribe, scan, message, unknown. */
+  type: string;
+  /** FromUserName: the sender's openid under the official account. */
+  openid: string;
+  /** CreateTime, unix seconds. */
+  createTime: number;
+  /** The parsed push (contracts PushMessage, without its raw XML). */
+  payload: Record<string, unknown>;
+  status: InboxStatus;
+  attempts: number;
+  /** When a pending item may be claimed (backoff after a failure). */
+  nextAttemptAt: Date;
+  /** Until when the current claim is exclusive; an expired lease is claimable again. */
+  leaseUntil: Date | null;
+  /** Which processor instance holds the lease. */
+  leaseOwner: string | null;
+  lastError: string | null;
+  receivedAt: Date;
+  processedAt: Date | null;
+}
+
+export type InboxModel = Model<InboxItem>;
+
+const inboxSchema = new Schema<InboxItem>(
+  {
+    dedupKey: { type: String, required: true },
+    appid: { type: String, required: true },
+    type: { type: String, required: true },
+    openid: { type: String, required: true },
+    createTime: { type: Number, required: true },
+    payload: { type: Schema.Types.Mixed, required: true },
+    status: { type: String, enum: INBOX_STATUSES, required: true, default: 'pending' },
+    attempts: { type: Number, required: true, default: 0 },
+    nextAttemptAt: { type: Date, required: true },
+    leaseUntil: { type: Date, default: null },
+    leaseOwner: { type: String, default: null },
+    lastError: { type: String, default: null },
+    receivedAt: { type: Date, required: true },
+    processedAt: { type: Date, default: null },
+  },
+  { collection: 'oa_inbox', autoCreate: false, versionKey: false, minimize: false },
+);
+inboxSchema.index({ dedupKey: 1 }, { unique: true });
+// The claim query: due pending items, and processing items whose lease expired.
+inboxSchema.index({ status: 1, nextAttemptAt: 1 });
+inboxSchema.index({ status: 1, leaseUntil: 1 });
+
+export function defineInboxModel(conn: Connection): InboxModel {
+  return conn.model<InboxItem>('InboxItem', inboxSchema);
+}

@@ -1,0 +1,44 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+/**
+ * Where the follower backfill got to, so an interrupted run resumes instead of
+ * starting over: the page being worked on is the one `cgi-bin/user/get`
+ * returns for `pageStart` (its `next_openid` argument, '' = the first page),
+ * and its first `pageOffset` openids are already stored.
+ */
+export interface SyncCursor {
+  /** e.g. `followers:<appid>` */
+  name: string;
+  pageStart: string;
+  pageOffset: number;
+  /** Followers stored by the run so far (for progress across resumes). */
+  processed: number;
+  /** The `total` WeChat last reported. */
+  total: number;
+  status: 'running' | 'completed';
+  startedAt: Date;
+  updatedAt: Date;
+  completedAt: Date | null;
+}
+
+export type SyncCursorModel = Model<SyncCursor>;
+
+const syncCursorSchema = new Schema<SyncCursor>(
+  {
+    name: { type: String, required: true },
+    pageStart: { type: String, default: '' },
+    pageOffset: { type: Number, required: true, default: 0 },
+    processed: { type: Number, required: true, default: 0 },
+    total: { type: Number, required: true, default: 0 },
+    status: { type: String, enum: ['running', 'completed'], required: true },
+    startedAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    completedAt: { type: Date, default: null },
+  },
+  { collection: 'sync_cursors', autoCreate: false, versionKey: false },
+);
+syncCursorSchema.index({ name: 1 }, { unique: true });
+
+export function defineSyncCursorModel(conn: Connection): SyncCursorModel {
+  return conn.model<SyncCursor>('SyncCursor', syncCursorSchema);
+}

@@ -1,0 +1,68 @@
+import { Schema, type Connection, type HydratedDocument, type Model, type Types } from 'mongoose';
+
+/** A phone number bound through the getPhoneNumber button (wxa/business/getuserphonenumber). */
+export interface UserPhone {
+  /** With the country prefix for numbers outside mainland China, as WeChat returns it. */
+  phoneNumber: string;
+  purePhoneNumber: string;
+  countryCode: string;
+  boundAt: Date;
+}
+
+/**
+ * One mini-program user, keyed by the mini-program openid. openid and unionid
+ * are internal identifiers: they never leave the server (see services/user-view.ts).
+ */
+export interface User {
+  _id: Types.ObjectId;
+  miniOpenid: string;
+  unionid: string | null;
+  nickname: string | null;
+  avatarUrl: string | null;
+  /** 0 unknown, 1 male, 2 female, as in WeChat's user data. */
+  gender: number | null;
+  /** Where nickname/avatar came from: WeChat's authorised profile or the user's own input. */
+  profileSource: 'wechat' | 'user' | null;
+  phone: UserPhone | null;
+  loginCount: number;
+  lastLoginAt: Date;
+  lastLoginIp: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type UserModel = Model<User>;
+export type UserDocument = HydratedDocument<User>;
+
+const phoneSchema = new Schema<UserPhone>(
+  {
+    phoneNumber: { type: String, required: true },
+    purePhoneNumber: { type: String, required: true },
+    countryCode: { type: String, required: true },
+    boundAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
+export function defineUserModel(conn: Connection): UserModel {
+  const schema = new Schema<User>(
+    {
+      // Unique: one user per openid even when first logins race (upsert + retry on E11000).
+      miniOpenid: { type: String, required: true, unique: true },
+      // Indexed, not unique: linkage looks users up by unionid.
+      unionid: { type: String, default: null, index: true },
+      nickname: { type: String, default: null },
+      avatarUrl: { type: String, default: null },
+      gender: { type: Number, default: null },
+      profileSource: { type: String, enum: ['wechat', 'user', null], default: null },
+      phone: { type: phoneSchema, default: null },
+      loginCount: { type: Number, default: 0 },
+      lastLoginAt: { type: Date, required: true },
+      lastLoginIp: { type: String, default: null },
+      createdAt: { type: Date, required: true },
+      updatedAt: { type: Date, required: true },
+    },
+    { collection: 'users', autoCreate: false, strict: 'throw' },
+  );
+  return conn.model<User>('User', schema);
+}

@@ -1,0 +1,91 @@
+import { API_ROUTES, type ApiRequest } from '@wxlink/contracts';
+import { Router, type RequestHandler } from 'express';
+import multer from 'multer';
+import type { AppDeps } from '../deps';
+import { bindRequestContext } from '../logger';
+import { authOf, requireSession } from '../http/auth';
+import { AppError } from '../http/errors';
+import { validateBody } from '../http/validate';
+import { AVATAR_MAX_BYTES, storeAvatar } from '../services/avatar';
+import { bindPhone } from '../services/phone';
+import { authorizeProfile, updateProfile } from '../services/profile';
+import { getSubscriptionView } from '../services/subscription';
+import { toUserView } from '../services/user-view';
+
+/** The multipart field wx.uploadFile must use (`name: 'file'`). */
+export const AVATAR_FIELD = 'file';
+
+/** Routes of the logged-in user under /me. */
+export function createMeRouter(deps: AppDeps): Router {
+  const router = Router();
+  const auth = requireSession(deps);
+
+  router.get('/me', auth, async (_req, res) => {
+    res.json(await toUserView(deps, authOf(res).user));
+  });
+
+  // JSON bodies are validated before the session lookup (no database call for garbage).
+  router.post(
+    '/me/profile',
+    validateBody(API_ROUTES.authorizeProfile.request),
+    auth,
+    async (req, res) => {
+      const body = req.body as ApiRequest<'authorizeProfile'>;
+      const user = await authorizeProfile(deps, authOf(res).user, body);
+      res.json(await toUserView(deps, user));
+    },
+  );
+
+  router.put(
+    '/me/profile',
+    validateBody(API_ROUTES.updateProfile.request),
+    auth,
+    async (req, res) => {
+      const body = req.body as ApiRequest<'updateProfile'>;
+      const user = await updateProfile(deps, authOf(res).user, body);
+      res.json(await toUserView(deps, user));
+    },
+  );
+
+  router.post('/me/avatar', auth, avatarUpload(), bindRequestContext, async (req, res) => {
+    if (!req.file) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `${AVATAR_FIELD}: a multipart image file is required`,
+      );
+    }
+    const result = await storeAvatar(deps, authOf(res).user._id, req.file.buffer);
+    res.status(API_ROUTES.uploadAvatar.status).json(result);
+  });
+
+  router.post('/me/phone', validateBody(API_ROUTES.bindPhone.request), auth, async (req, res) => {
+    const body = req.body as ApiRequest<'bindPhone'>;
+    const user = await bindPhone(deps, authOf(res).user, body.code);
+    res.json(await toUserView(deps, user));
+  });
+
+  router.get('/me/subscription', auth, async (_req, res) => {
+    res.json(await getSubscriptionView(deps, authOf(res).user));
+  });
+  return router;
+}
+
+/**
+ * One file in memory, size-capped (LIMIT_FILE_SIZE → 413 in the error
+ * handler). Malformed multipart bodies (busboy errors carry no code) become
+ * 400 here instead of 500.
+ */
+function avatarUpload(): RequestHandler {
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: AVATAR_MAX_BYTES, files: 1, fields: 8, fieldSize: 1024, parts: 10 },
+  }).single(AVATAR_FIELD);
+  return (req, res, next) => {
+    upload(req, res, (err: unknown) => {
+      if (err === undefined || err === null) return next();
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('LIMIT_')) return next(err);
+      next(new AppError('VALIDATION_FAILED', 'The upload is not a well-formed multipart body'));
+    });
+  };
+}

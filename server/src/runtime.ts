@@ -1,0 +1,147 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import mongoose from 'mongoose';
+import type { Logger } from 'pino';
+import { createApp } from './app';
+import type { Config } from './config';
+import type { AppDeps, Clock, Random } from './deps';
+import { createLogger } from './logger';
+import { createMetrics } from './metrics';
+import { createModels, initModels } from './models';
+import {
+  startBackgroundWorkers,
+  type BackgroundWorker,
+  type BackgroundWorkerOptions,
+} from './services/workers';
+import { createWechatClient, type FetchLike } from './wechat/client';
+
+export interface StartServerOptions {
+  config: Config;
+  logger?: Logger;
+  clock?: Clock;
+  random?: Random;
+  /** fetch used for WeChat calls (tests inject faults here). */
+  wechatFetch?: FetchLike;
+  /** Database name; defaults to the one in the URI (or `wxlink`). */
+  dbName?: string;
+  /** Defaults to 0.0.0.0:config.port. */
+  listen?: { host: string; port: number };
+  /** Prometheus default process metrics; off in tests (many instances per process). */
+  defaultMetrics?: boolean;
+  /** How long close() waits for in-flight requests before cutting connections. */
+  shutdownGraceMs?: number;
+  /** Background worker tuning (tests use short poll and backoff intervals). */
+  workers?: BackgroundWorkerOptions;
+}
+
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:54321 */
+  readonly url: string;
+  readonly deps: AppDeps;
+  readonly app: Express;
+  readonly server: Server;
+  /** Graceful stop: no new connections, in-flight requests finish, workers stop, database closes. */
+  close(): Promise<void>;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+export const cryptoRandom: Random = { bytes: (size) => randomBytes(size) };
+
+/** Connects the database, builds the dependencies and the app, listens, and starts the workers. */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { config } = options;
+  if (!config.mongodbUri) throw new Error('startServer needs config.mongodbUri');
+  const logger = options.logger ?? createLogger(config);
+  const clock = options.clock ?? systemClock;
+
+  const db = mongoose.createConnection(config.mongodbUri, {
+    autoCreate: false,
+    ...(options.dbName ? { dbName: options.dbName } : {}),
+    serverSelectionTimeoutMS: 10_000,
+  });
+  await db.asPromise();
+  let server: Server | undefined;
+  let workers: BackgroundWorker[] = [];
+  try {
+    const models = createModels(db);
+    await initModels(models);
+    const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+    const wechat = createWechatClient({
+      config,
+      models,
+      clock,
+      metrics,
+      logger,
+      instanceId: randomUUID(),
+      ...(options.wechatFetch ? { fetch: options.wechatFetch } : {}),
+    });
+    const deps: AppDeps = {
+      config,
+      clock,
+      random: options.random ?? cryptoRandom,
+      logger,
+      db,
+      models,
+      wechat,
+      metrics,
+    };
+    const app = createApp(deps);
+    const listen = options.listen ?? { host: '0.0.0.0', port: config.port };
+    server = await listenOn(app, listen.host, listen.port);
+    workers = startBackgroundWorkers(deps, options.workers);
+
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+    const running = server;
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      deps,
+      app,
+      server: running,
+      close: () =>
+        (closing ??= shutdown(running, workers, db, logger, options.shutdownGraceMs ?? 10_000)),
+    };
+  } catch (err) {
+    server?.close();
+    await Promise.all(workers.map((w) => w.stop().catch(() => undefined)));
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+function listenOn(app: Express, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+async function shutdown(
+  server: Server,
+  workers: BackgroundWorker[],
+  db: mongoose.Connection,
+  logger: Logger,
+  graceMs: number,
+): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Keep-alive sockets with no request in flight would hold close() open.
+  server.closeIdleConnections();
+  const force = setTimeout(() => {
+    logger.warn('shutdown grace period over; closing remaining connections');
+    server.closeAllConnections();
+  }, graceMs);
+  force.unref();
+  await closed;
+  clearTimeout(force);
+  await Promise.all(
+    workers.map((w) =>
+      w.stop().catch((err: unknown) => logger.error({ err }, 'background worker failed to stop')),
+    ),
+  );
+  await db.close();
+}

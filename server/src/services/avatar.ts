@@ -1,0 +1,95 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fromBuffer } from 'file-type';
+import { mongo, Types } from 'mongoose';
+import type { AppDeps } from '../deps';
+import { AppError } from '../http/errors';
+
+type Deps = Pick<AppDeps, 'db' | 'clock'>;
+
+/** Largest accepted upload. chooseAvatar images are small; WeChat compresses them. */
+export const AVATAR_MAX_BYTES = 2 * 1024 * 1024;
+
+/** Decided by the bytes, never by the client's filename or Content-Type. */
+const ALLOWED_TYPES: ReadonlyMap<string, string> = new Map([
+  ['image/png', 'png'],
+  ['image/jpeg', 'jpg'],
+  ['image/webp', 'webp'],
+  ['image/gif', 'gif'],
+]);
+
+const BUCKET = 'avatars';
+const AVATAR_PATH_PREFIX = '/api/v1/avatars/';
+
+interface AvatarMetadata {
+  userId: string;
+  contentType: string;
+}
+
+function bucketOf(deps: Pick<AppDeps, 'db'>): mongo.GridFSBucket {
+  const db = deps.db.db;
+  if (!db) throw new Error('database not connected');
+  return new mongo.GridFSBucket(db, { bucketName: BUCKET });
+}
+
+/** POST /api/v1/me/avatar: stores the image in GridFS and returns its server-relative URL. */
+export async function storeAvatar(
+  deps: Deps,
+  userId: Types.ObjectId,
+  data: Buffer,
+): Promise<{ avatarUrl: string }> {
+  const detected = await fromBuffer(data);
+  const ext = detected ? ALLOWED_TYPES.get(detected.mime) : undefined;
+  if (!detected || !ext) {
+    throw new AppError('VALIDATION_FAILED', 'file: must be a PNG, JPEG, WebP or GIF image');
+  }
+  const id = new Types.ObjectId();
+  const metadata: AvatarMetadata = { userId: userId.toHexString(), contentType: detected.mime };
+  const upload = bucketOf(deps).openUploadStreamWithId(id, `${id.toHexString()}.${ext}`, {
+    metadata,
+  });
+  await pipeline(Readable.from([data]), upload);
+  return { avatarUrl: `${AVATAR_PATH_PREFIX}${id.toHexString()}` };
+}
+
+export interface StoredAvatar {
+  contentType: string;
+  length: number;
+  stream: NodeJS.ReadableStream;
+}
+
+/** GET /api/v1/avatars/:id. Undefined when there is no such file. */
+export async function openAvatar(
+  deps: Pick<AppDeps, 'db'>,
+  id: string,
+): Promise<StoredAvatar | undefined> {
+  if (!Types.ObjectId.isValid(id) || !/^[0-9a-f]{24}$/i.test(id)) return undefined;
+  const bucket = bucketOf(deps);
+  const oid = new Types.ObjectId(id);
+  const [file] = await bucket.find({ _id: oid }).limit(1).toArray();
+  if (!file) return undefined;
+  const metadata = file.metadata as Partial<AvatarMetadata> | undefined;
+  const contentType = metadata?.contentType;
+  if (!contentType || !ALLOWED_TYPES.has(contentType)) return undefined;
+  return { contentType, length: file.length, stream: bucket.openDownloadStream(oid) };
+}
+
+/** The GridFS id in an avatarUrl that points at this server, if it does. */
+export function avatarIdFromUrl(url: string): string | undefined {
+  if (!url.startsWith(AVATAR_PATH_PREFIX)) return undefined;
+  return url.slice(AVATAR_PATH_PREFIX.length).split('.')[0];
+}
+
+/** True when `id` is an avatar uploaded by `userId` (users may only point at their own uploads). */
+export async function avatarBelongsTo(
+  deps: Pick<AppDeps, 'db'>,
+  id: string,
+  userId: Types.ObjectId,
+): Promise<boolean> {
+  if (!/^[0-9a-f]{24}$/i.test(id)) return false;
+  const [file] = await bucketOf(deps)
+    .find({ _id: new Types.ObjectId(id) })
+    .limit(1)
+    .toArray();
+  return (file?.metadata as Partial<AvatarMetadata> | undefined)?.userId === userId.toHexString();
+}

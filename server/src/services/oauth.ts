@@ -1,0 +1,84 @@
+import type { SubscriptionStatus } from '@wxlink/contracts';
+import type { AppDeps } from '../deps';
+import { AppError } from '../http/errors';
+import { WechatApiError } from '../wechat/types';
+import { findFollowerByOpenid } from './follower-store';
+import { consumeOAuthState, issueOAuthState, validateReturnTo } from './oauth-state';
+
+/**
+ * Web OAuth (snsapi_base) for H5 pages opened inside WeChat: who is this
+ * visitor, and do they follow the official account?
+ */
+type OAuthDeps = Pick<AppDeps, 'config' | 'clock' | 'random' | 'models' | 'wechat'>;
+
+export const OAUTH_CALLBACK_PATH = '/wechat/official-account/oauth/callback';
+
+/** The authorize URL (网页授权 step 1). `#wechat_redirect` is required by WeChat. */
+export function authorizeUrl(config: AppDeps['config'], state: string): string {
+  const params = new URLSearchParams({
+    appid: config.officialAccount.appid,
+    redirect_uri: `${config.publicBaseUrl}${OAUTH_CALLBACK_PATH}`,
+    response_type: 'code',
+    scope: 'snsapi_base',
+    state,
+  });
+  // WeChat documents this exact parameter order; URLSearchParams keeps it.
+  return `${config.wechatOpenBase}/connect/oauth2/authorize?${params.toString()}#wechat_redirect`;
+}
+
+export async function startOAuth(deps: OAuthDeps, returnToParam: unknown): Promise<string> {
+  const returnTo = validateReturnTo(returnToParam);
+  const state = await issueOAuthState(deps, returnTo);
+  return authorizeUrl(deps.config, state);
+}
+
+export interface OAuthResult {
+  officialAccountAppid: string;
+  /** `unknown` for an anonymous (snapshot-page) visitor. */
+  status: SubscriptionStatus;
+  /** is_snapshotuser=1: WeChat showed a snapshot page and gave a virtual identity. */
+  anonymous: boolean;
+  subscribedAt?: string;
+  unsubscribedAt?: string;
+  returnTo: string;
+}
+
+const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
+
+export async function completeOAuth(
+  deps: OAuthDeps,
+  query: { code?: unknown; state?: unknown },
+): Promise<OAuthResult> {
+  // The state first: without a valid one nothing else is looked at (CSRF).
+  const returnTo = await consumeOAuthState(deps, query.state);
+  const code = query.code;
+  if (typeof code !== 'string' || code === '' || code.length > 256) {
+    throw new AppError('VALIDATION_FAILED', 'code: missing (the visitor did not authorise)');
+  }
+  let identity;
+  try {
+    identity = await deps.wechat.exchangeOAuthCode(code);
+  } catch (err) {
+    if (err instanceof WechatApiError) throw new AppError(err.code, err.message);
+    throw err;
+  }
+  const appid = deps.config.officialAccount.appid;
+  if (identity.isSnapshotUser) {
+    return { officialAccountAppid: appid, status: 'unknown', anonymous: true, returnTo };
+  }
+  const follower = await findFollowerByOpenid(deps, appid, identity.openid);
+  if (follower === null) {
+    return { officialAccountAppid: appid, status: 'never', anonymous: false, returnTo };
+  }
+  const result: OAuthResult = {
+    officialAccountAppid: appid,
+    status: follower.subscribed ? 'subscribed' : 'unsubscribed',
+    anonymous: false,
+    returnTo,
+  };
+  if (follower.subscribedAt !== null) result.subscribedAt = iso(follower.subscribedAt);
+  if (!follower.subscribed && follower.unsubscribedAt !== null) {
+    result.unsubscribedAt = iso(follower.unsubscribedAt);
+  }
+  return result;
+}

@@ -1,0 +1,180 @@
+import { uniqueDbName } from '@wxlink/testkit';
+import {
+  startSandbox,
+  type Sandbox,
+  type SandboxOptions,
+  type SandboxUser,
+} from '@wxlink/wechat-sandbox';
+import type pino from 'pino';
+import { loadConfig, type Config } from '../../src/config';
+import type { AppDeps, Clock, Random } from '../../src/deps';
+import { createLogger } from '../../src/logger';
+import { startServer, type RunningServer } from '../../src/runtime';
+import type { FetchLike } from '../../src/wechat/client';
+import type { BackgroundWorkerOptions } from '../../src/services/workers';
+
+/**
+ * Test harness: a real server over real HTTP, against the wechat-sandbox and
+ * the embedded MongoDB started by jest's global setup. Shared by every server
+ * test file; keep its surface stable.
+ */
+export interface TestServerOptions {
+  /** Extra or overriding environment variables for loadConfig. */
+  env?: Record<string, string>;
+  /** Reuse a sandbox (e.g. two server instances against one WeChat). Not closed by close(). */
+  sandbox?: Sandbox;
+  /** Options for the sandbox this harness starts (ignored with `sandbox`). */
+  sandboxOptions?: SandboxOptions;
+  /** Reuse a database (e.g. two server instances). Default: a fresh unique name. */
+  dbName?: string;
+  clock?: Clock;
+  random?: Random;
+  wechatFetch?: FetchLike;
+  /** Where log lines go (default: nowhere; LOG_LEVEL=silent unless env sets it). */
+  logDestination?: pino.DestinationStream;
+  /** Background worker tuning, e.g. `{ inbox: { pollIntervalMs: 50, backoffBaseMs: 50 } }`. */
+  workers?: BackgroundWorkerOptions;
+}
+
+export interface ApiResult {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON when the answer is JSON, else the text. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read untyped JSON answers
+  body: any;
+  text: string;
+}
+
+export interface RawRequest {
+  body?: string | Buffer | FormData;
+  headers?: Record<string, string>;
+}
+
+export interface TestServer {
+  readonly url: string;
+  readonly sandbox: Sandbox;
+  readonly deps: AppDeps;
+  readonly config: Config;
+  readonly dbName: string;
+  readonly running: RunningServer;
+  /** JSON request; `body` is JSON-encoded when given. */
+  api(method: string, path: string, body?: unknown, token?: string): Promise<ApiResult>;
+  /** Any request with a raw body and headers (non-JSON, multipart, oversized...). */
+  raw(method: string, path: string, request?: RawRequest): Promise<ApiResult>;
+  /** Creates (or reuses) a sandbox user, mints a login code and logs in through the API. */
+  login(user?: SandboxUser): Promise<LoginResult>;
+  close(): Promise<void>;
+}
+
+export interface LoginResult {
+  token: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the raw 201 answer
+  body: any;
+  sandboxUser: SandboxUser;
+}
+
+/** The environment a test server starts with, before `env` overrides. */
+export function sandboxEnv(sandbox: Sandbox): Record<string, string> {
+  const { miniProgram, officialAccount } = sandbox.config;
+  return {
+    MONGODB_URI: mongoUri(),
+    WECHAT_API_BASE: sandbox.url,
+    MINIPROGRAM_APPID: miniProgram.appid,
+    MINIPROGRAM_SECRET: miniProgram.secret,
+    OFFICIAL_ACCOUNT_APPID: officialAccount.appid,
+    OFFICIAL_ACCOUNT_SECRET: officialAccount.secret,
+    OFFICIAL_ACCOUNT_TOKEN: officialAccount.token,
+    OFFICIAL_ACCOUNT_AES_KEY: officialAccount.encodingAesKey,
+    // Tests make many logins from 127.0.0.1; the rate-limit test lowers it.
+    LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
+    LOG_LEVEL: 'silent',
+  };
+}
+
+function mongoUri(): string {
+  const uri = process.env.WXLINK_TEST_MONGODB_URI;
+  if (!uri) throw new Error('WXLINK_TEST_MONGODB_URI is not set: run through jest (global setup)');
+  return uri;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const ownSandbox = options.sandbox === undefined;
+  const sandbox = options.sandbox ?? (await startSandbox(options.sandboxOptions ?? {}));
+  const dbName = options.dbName ?? uniqueDbName('server');
+  let running: RunningServer;
+  let config: Config;
+  try {
+    config = loadConfig({ ...sandboxEnv(sandbox), ...options.env }, 'production');
+    running = await startServer({
+      config,
+      logger: createLogger(config, options.logDestination),
+      dbName,
+      listen: { host: '127.0.0.1', port: 0 },
+      defaultMetrics: false,
+      shutdownGraceMs: 2000,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.random ? { random: options.random } : {}),
+      ...(options.wechatFetch ? { wechatFetch: options.wechatFetch } : {}),
+      ...(options.workers ? { workers: options.workers } : {}),
+    });
+  } catch (err) {
+    if (ownSandbox) await sandbox.close();
+    throw err;
+  }
+  const url = running.url;
+
+  const raw = async (
+    method: string,
+    path: string,
+    request: RawRequest = {},
+  ): Promise<ApiResult> => {
+    const res = await fetch(url + path, {
+      method,
+      headers: request.headers ?? {},
+      body: request.body ?? null,
+      signal: AbortSignal.timeout(15_000),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') {
+      body = JSON.parse(text);
+    }
+    return { status: res.status, headers: res.headers, body, text };
+  };
+
+  const api = (method: string, path: string, body?: unknown, token?: string) => {
+    const headers: Record<string, string> = {};
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return raw(method, path, {
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  };
+
+  const login = async (user?: SandboxUser): Promise<LoginResult> => {
+    const sandboxUser = user ?? sandbox.createUser();
+    const code = sandbox.mintLoginCode(sandboxUser);
+    const res = await api('POST', '/api/v1/sessions', { code });
+    if (res.status !== 201) throw new Error(`login failed: ${res.status} ${res.text}`);
+    return { token: res.body.token as string, body: res.body, sandboxUser };
+  };
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    sandbox,
+    deps: running.deps,
+    config,
+    dbName,
+    running,
+    api,
+    raw,
+    login,
+    close: () =>
+      (closed ??= (async () => {
+        await running.close();
+        if (ownSandbox) await sandbox.close();
+      })()),
+  };
+}
