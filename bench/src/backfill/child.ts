@@ -1,0 +1,132 @@
+/**
+ * Child process running the server's follower backfill (syncFollowers)
+ * against the sandbox, measured over the whole run: followers/s, CPU per
+ * follower and peak RSS of this process.
+ *
+ * With `noDb`, the Follower and SyncCursor models are replaced by in-memory
+ * stand-ins that count what they are given and keep nothing, so the run
+ * measures fetching, decoding and reducing only (the embedded database's
+ * write cost grows with collection size). The access token, one document,
+ * still lives in the database: the token broker is MongoDB-backed.
+ */
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '@wxlink/server/dist/config';
+import { createLogger } from '@wxlink/server/dist/logger';
+import { createMetrics } from '@wxlink/server/dist/metrics';
+import { createModels, initModels, type Models } from '@wxlink/server/dist/models';
+import { syncFollowers } from '@wxlink/server/dist/services/follower-sync';
+import { createWechatClient } from '@wxlink/server/dist/wechat/client';
+import { Meter, type MeterReading } from '../lib/meter';
+import { serveRpc } from '../lib/rpc';
+import { connectDb } from '../targets/db';
+import { oursEnv } from '../targets/ours';
+
+export interface BackfillRun {
+  uri: string;
+  dbName: string;
+  sandboxUrl: string;
+  noDb: boolean;
+}
+
+export interface BackfillResult extends MeterReading {
+  processed: number;
+  total: number;
+  /** Followers handed to the store (stand-in count, or documents in the collection). */
+  stored: number;
+  /** RSS just before the run started. */
+  rssBeforeBytes: number;
+  /** V8 heap in use after a forced GC, before and after the run: what the run retained. */
+  heapBeforeBytes: number;
+  heapAfterBytes: number;
+}
+
+function heapAfterGc(): number {
+  global.gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+interface BulkOp {
+  insertOne?: unknown;
+  updateOne?: unknown;
+}
+
+/** Counts inserts; answers like mongoose's bulkWrite result for the fields syncFollowers reads. */
+class FollowerStandIn {
+  inserted = 0;
+  find(): { lean(): Promise<never[]> } {
+    return { lean: () => Promise.resolve([]) };
+  }
+  bulkWrite(ops: readonly BulkOp[]): Promise<{ insertedCount: number; matchedCount: number }> {
+    const inserts = ops.filter((op) => op.insertOne !== undefined).length;
+    this.inserted += inserts;
+    return Promise.resolve({ insertedCount: inserts, matchedCount: ops.length - inserts });
+  }
+}
+
+class CursorStandIn {
+  findOne(): { lean(): Promise<null> } {
+    return { lean: () => Promise.resolve(null) };
+  }
+  updateOne(): Promise<{ matchedCount: number }> {
+    return Promise.resolve({ matchedCount: 1 });
+  }
+}
+
+async function run(p: BackfillRun): Promise<BackfillResult> {
+  const config = loadConfig(
+    {
+      ...oursEnv({ uri: p.uri, dbName: p.dbName, wechatApiBase: p.sandboxUrl }),
+      LOG_LEVEL: 'error',
+    },
+    'production',
+  );
+  const db = await connectDb(p.uri, p.dbName);
+  try {
+    const real = createModels(db);
+    await initModels(real);
+    const followers = new FollowerStandIn();
+    // The stand-ins implement only what syncFollowers calls; the cast says so.
+    const models: Models = p.noDb
+      ? {
+          ...real,
+          Follower: followers as unknown as Models['Follower'],
+          SyncCursor: new CursorStandIn() as unknown as Models['SyncCursor'],
+        }
+      : real;
+    const clock = { now: () => new Date() };
+    const logger = createLogger(config);
+    const metrics = createMetrics({ defaultMetrics: false });
+    const wechat = createWechatClient({
+      config,
+      models,
+      clock,
+      metrics,
+      logger,
+      instanceId: randomUUID(),
+    });
+    const heapBeforeBytes = heapAfterGc();
+    const rssBeforeBytes = process.memoryUsage.rss();
+    const meter = new Meter();
+    meter.start(5);
+    const result = await syncFollowers(
+      { config, models, clock, wechat, logger, metrics },
+      { restart: true },
+    );
+    const reading = meter.stop();
+    const heapAfterBytes = heapAfterGc();
+    const stored = p.noDb ? followers.inserted : await real.Follower.countDocuments().exec();
+    return {
+      ...reading,
+      processed: result.processed,
+      total: result.total,
+      stored,
+      rssBeforeBytes,
+      heapBeforeBytes,
+      heapAfterBytes,
+    };
+  } finally {
+    await db.close();
+  }
+}
+
+serveRpc({ run: (payload) => run(payload as BackfillRun) });

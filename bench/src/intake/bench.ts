@@ -1,0 +1,147 @@
+/**
+ * Event intake: identical signed pushes (plaintext and safe mode) against our
+ * endpoint and against Express apps around the peers, each storing the push
+ * with one insert; plus the floor (a bare route doing only that insert).
+ */
+import { uniquePushes, type PushMode } from '../fixtures/wechat';
+import { measureTarget } from '../lib/http-target';
+import { requestsNeeded, type LoadRequest } from '../lib/load';
+import { databaseLabel, freshDbName, withMongo } from '../lib/mongo';
+import type { BenchTable, ResultRow, RowRole } from '../lib/report';
+import type { TargetKind } from '../targets/child';
+import { PUSH_PATH } from '../targets/common';
+
+export interface IntakeOptions {
+  quick: boolean;
+}
+
+interface IntakeTarget {
+  kind: TargetKind;
+  role: RowRole;
+  name: string;
+  path: string;
+  note?: Partial<Record<PushMode, string>>;
+}
+
+const TARGETS: readonly IntakeTarget[] = [
+  {
+    kind: 'ours',
+    role: 'ours',
+    name: 'ours: POST /wechat/official-account/events',
+    path: '/wechat/official-account/events',
+  },
+  {
+    kind: 'intake-floor',
+    role: 'floor',
+    name: 'floor: bare Express route, one insert',
+    path: PUSH_PATH,
+  },
+  {
+    kind: 'webot',
+    role: 'peer',
+    name: 'node-webot wechat 2.1.0 middleware',
+    path: PUSH_PATH,
+    note: { safe: 'does not check the appid inside the decrypted message' },
+  },
+  {
+    kind: 'easywechat',
+    role: 'peer',
+    name: 'node-easywechat 3.6.2 OfficialAccount server',
+    path: PUSH_PATH,
+    note: { plain: 'does not verify the plaintext signature (as shipped)' },
+  },
+];
+
+function toRequests(path: string, mode: PushMode, tag: string, count: number): LoadRequest[] {
+  const baseTime = Math.floor(Date.now() / 1000);
+  return uniquePushes(count, mode, tag, baseTime).map((p) => ({
+    method: 'POST',
+    path: `${path}?${p.query}`,
+    headers: { 'content-type': 'text/xml' },
+    body: p.body,
+  }));
+}
+
+export async function runIntakeBench(
+  options: IntakeOptions,
+  log: (line: string) => void,
+): Promise<BenchTable[]> {
+  const connections = 10;
+  return withMongo(async (mongo) => {
+    // The embedded server's insert cost grows with the collection: keep it to a few hundred documents.
+    const amount = mongo.external ? (options.quick ? 1500 : 5000) : options.quick ? 300 : 400;
+    const warmupAmount = mongo.external ? (options.quick ? 300 : 1000) : 100;
+    const tables: BenchTable[] = [];
+    for (const mode of ['plain', 'safe'] as const) {
+      const rows: ResultRow[] = [];
+      const notes: string[] = [];
+      for (const target of TARGETS) {
+        log(`intake: ${mode} ${target.kind}`);
+        const tag = `${target.kind}${mode}${Date.now().toString(36)}`;
+        const row: ResultRow = {
+          name: target.name,
+          role: target.role,
+          status: 'ok',
+          note: target.note?.[mode],
+        };
+        try {
+          const run = await measureTarget(
+            {
+              kind: target.kind,
+              uri: mongo.uri,
+              dbName: freshDbName(`intake_${mode}_${target.kind}`),
+            },
+            {
+              warmup: toRequests(
+                target.path,
+                mode,
+                `w${tag}`,
+                requestsNeeded(warmupAmount, connections),
+              ),
+              warmupAmount,
+              measured: toRequests(
+                target.path,
+                mode,
+                `m${tag}`,
+                requestsNeeded(amount, connections),
+              ),
+              amount,
+              connections,
+            },
+          );
+          row.measurement = run.measurement;
+          const answered = warmupAmount + run.measurement.ops;
+          if (run.stored < answered) {
+            notes.push(
+              `${target.name}: answered ${answered} pushes 2xx but holds ${run.stored} documents`,
+            );
+          }
+          if ((run.measurement.errors ?? 0) > 0) {
+            notes.push(`${target.name}: non-2xx answers ${JSON.stringify(run.statuses)}`);
+          }
+        } catch (error) {
+          row.status = 'failed';
+          row.note = error instanceof Error ? error.message : String(error);
+        }
+        rows.push(row);
+      }
+      tables.push({
+        title: `Event intake: ${mode === 'safe' ? 'safe-mode (encrypted)' : 'plaintext'} subscribe pushes`,
+        description:
+          `One op = one signed push, each unique (distinct FromUserName), answered only after one insert ` +
+          `into a collection with a unique key. autocannon, ${connections} connections, ${amount} pushes after ` +
+          `${warmupAmount} warm-up pushes; every server in its own child process (CPU/op and peak RSS are that ` +
+          `process's, measured around the load run; CPU/op is net of the process's idle CPU measured just before). Database: ${databaseLabel(mongo)}, a fresh database per ` +
+          `row: its write cost grows with collection size, so the working set is kept to ` +
+          `${warmupAmount + amount} documents.`,
+        rows,
+        notes: [
+          'ours runs the production app (helmet, pino-http, Prometheus histograms, zod config) with the inbox processor off: linkage happens after the answer and is not part of intake.',
+          'ours stores into the inbox (unique dedup key plus the processor’s two status indexes) through mongoose; the others insert with the native driver into a collection with one unique index.',
+          ...notes,
+        ],
+      });
+    }
+    return tables;
+  });
+}

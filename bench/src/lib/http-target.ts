@@ -1,0 +1,69 @@
+/**
+ * One HTTP target measured end to end: start it in its own process, warm it
+ * up, then measure CPU and peak RSS of that process around the load run.
+ */
+import path from 'node:path';
+import type { StartTarget } from '../targets/child';
+import { runLoad, type LoadRequest } from './load';
+import type { Measurement } from './report';
+import { forkChild } from './rpc';
+
+export interface TargetRun {
+  measurement: Measurement;
+  /** Documents the target holds afterwards (pushes or users), for the consistency notes. */
+  stored: number;
+  statuses: Record<string, number>;
+}
+
+export interface TargetLoad {
+  warmup: readonly LoadRequest[];
+  warmupAmount: number;
+  measured: readonly LoadRequest[];
+  amount: number;
+  connections: number;
+}
+
+/** Idle window measured before the load, to subtract the process's background CPU (timers, driver heartbeats). */
+const IDLE_MS = 1000;
+
+const TARGET_CHILD = path.join(__dirname, '..', 'targets', 'child.js');
+
+export async function measureTarget(start: StartTarget, load: TargetLoad): Promise<TargetRun> {
+  const child = forkChild(TARGET_CHILD);
+  try {
+    const { url } = await child.call<{ url: string }>('start', start);
+    if (load.warmupAmount > 0) {
+      await runLoad(url, load.warmup, { amount: load.warmupAmount, connections: load.connections });
+    }
+    await child.measureStart();
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const idle = await child.measureStop();
+    const idleCpuPerMs = idle.cpuUs / idle.wallMs;
+    await child.measureStart();
+    const run = await runLoad(url, load.measured, {
+      amount: load.amount,
+      connections: load.connections,
+    });
+    const reading = await child.measureStop();
+    const stored = await child.call<number>('count');
+    const done = run.ok + run.errors;
+    // When the database is the bottleneck (embedded server), background CPU would
+    // otherwise be spread over few requests and dominate the per-request figure.
+    const netCpuUs = Math.max(reading.cpuUs - idleCpuPerMs * reading.wallMs, 0);
+    return {
+      measurement: {
+        ops: run.ok,
+        opsPerSec: run.ok / (run.wallMs / 1000),
+        p50Us: run.p50Us,
+        p99Us: run.p99Us,
+        cpuPerOpUs: netCpuUs / Math.max(done, 1),
+        peakRssBytes: reading.peakRssBytes,
+        errors: run.errors,
+      },
+      stored,
+      statuses: run.statuses,
+    };
+  } finally {
+    await child.stop();
+  }
+}

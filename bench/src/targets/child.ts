@@ -1,0 +1,70 @@
+/**
+ * Child process hosting one server under test. The parent drives it over
+ * IPC: `start` → URL, `measure-start`/`measure-stop` around the load (CPU and
+ * peak RSS of this process only), `count` → documents it stored, `shutdown`.
+ */
+import type { Express } from 'express';
+import type { Connection } from 'mongoose';
+import { serveRpc } from '../lib/rpc';
+import { connectDb, EVENTS_COLLECTION, prepareEventsCollection } from './db';
+import { FLOOR_USERS, listen } from './common';
+
+export type TargetKind = 'ours' | 'webot' | 'easywechat' | 'intake-floor' | 'login-floor';
+
+export interface StartTarget {
+  kind: TargetKind;
+  uri: string;
+  dbName: string;
+  sandbox?: { url: string; appid: string; secret: string };
+}
+
+let close: (() => Promise<void>) | undefined;
+let count: (() => Promise<number>) | undefined;
+
+// Modules are loaded for the target being started only, so no process pays
+// (in RSS or start-up) for another implementation's libraries.
+async function start(t: StartTarget): Promise<{ url: string }> {
+  if (t.kind === 'ours') {
+    const { startOurs } = await import('./ours.js');
+    const ours = await startOurs({
+      uri: t.uri,
+      dbName: t.dbName,
+      ...(t.sandbox ? { wechatApiBase: t.sandbox.url, miniProgramSecret: t.sandbox.secret } : {}),
+    });
+    close = () => ours.close();
+    const { Inbox, User } = ours.deps.models;
+    count = () => (t.sandbox ? User.countDocuments().exec() : Inbox.countDocuments().exec());
+    return { url: ours.url };
+  }
+  const conn: Connection = await connectDb(t.uri, t.dbName);
+  let app: Express;
+  if (t.kind === 'login-floor') {
+    if (!t.sandbox) throw new Error('login-floor needs the sandbox');
+    const { loginFloorApp } = await import('./floors.js');
+    app = await loginFloorApp(conn, t.sandbox);
+    count = () => conn.collection(FLOOR_USERS).countDocuments();
+  } else {
+    await prepareEventsCollection(conn);
+    if (t.kind === 'webot') app = (await import('./webot.js')).webotApp(conn);
+    else if (t.kind === 'easywechat') app = (await import('./easywechat.js')).easyWechatApp(conn);
+    else app = (await import('./floors.js')).intakeFloorApp(conn);
+    count = () => conn.collection(EVENTS_COLLECTION).countDocuments();
+  }
+  const server = await listen(app);
+  close = async () => {
+    await server.close();
+    await conn.close();
+  };
+  return { url: server.url };
+}
+
+serveRpc(
+  {
+    start: (payload) => start(payload as StartTarget),
+    count: () => {
+      if (!count) throw new Error('not started');
+      return count();
+    },
+  },
+  () => close?.() ?? Promise.resolve(),
+);

@@ -1,0 +1,101 @@
+/**
+ * Our server, assembled the way server/src/runtime.ts does it (same config
+ * loader, models, metrics, logger, WeChat client and createApp) but without
+ * the background workers: the benchmarks measure the request path, and the
+ * inbox processor would otherwise add the (asynchronous) follower linkage
+ * work, including user/info calls, to the intake figures.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '@wxlink/server/dist/app';
+import { loadConfig } from '@wxlink/server/dist/config';
+import type { AppDeps } from '@wxlink/server/dist/deps';
+import { createLogger } from '@wxlink/server/dist/logger';
+import { createMetrics } from '@wxlink/server/dist/metrics';
+import { createModels, initModels } from '@wxlink/server/dist/models';
+import { createWechatClient } from '@wxlink/server/dist/wechat/client';
+import type { Connection } from 'mongoose';
+import { MP_APPID, OA_AES_KEY, OA_APPID, OA_TOKEN } from '../fixtures/wechat';
+import { connectDb } from './db';
+
+export interface OursOptions {
+  uri: string;
+  dbName: string;
+  /** Base URL of the sandbox (login); pushes need none. */
+  wechatApiBase?: string;
+  miniProgramSecret?: string;
+}
+
+export interface OursRunning {
+  url: string;
+  deps: AppDeps;
+  db: Connection;
+  close(): Promise<void>;
+}
+
+/** The environment a deployment would set, pointed at the bench fixtures. */
+export function oursEnv(options: OursOptions): NodeJS.ProcessEnv {
+  return {
+    MONGODB_URI: options.uri,
+    MINIPROGRAM_APPID: MP_APPID,
+    MINIPROGRAM_SECRET: options.miniProgramSecret ?? 'bench-mp-secret',
+    OFFICIAL_ACCOUNT_APPID: OA_APPID,
+    OFFICIAL_ACCOUNT_SECRET: 'bench-oa-secret',
+    OFFICIAL_ACCOUNT_TOKEN: OA_TOKEN,
+    OFFICIAL_ACCOUNT_AES_KEY: OA_AES_KEY,
+    // compat: the same instance takes the plaintext and the safe-mode pushes.
+    OFFICIAL_ACCOUNT_ENCRYPT_MODE: 'compat',
+    WECHAT_API_BASE: options.wechatApiBase ?? 'http://127.0.0.1:9',
+    // Per-IP login limit: all load comes from 127.0.0.1.
+    LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
+    LOG_LEVEL: 'warn',
+  };
+}
+
+export async function startOurs(options: OursOptions): Promise<OursRunning> {
+  const config = loadConfig(oursEnv(options), 'production');
+  const db = await connectDb(options.uri, options.dbName);
+  const models = createModels(db);
+  await initModels(models);
+  const clock = { now: () => new Date() };
+  const logger = createLogger(config);
+  const metrics = createMetrics({ defaultMetrics: true });
+  const wechat = createWechatClient({
+    config,
+    models,
+    clock,
+    metrics,
+    logger,
+    instanceId: randomUUID(),
+  });
+  const deps: AppDeps = {
+    config,
+    clock,
+    random: { bytes: (n) => randomBytes(n) },
+    logger,
+    db,
+    models,
+    wechat,
+    metrics,
+  };
+  const app = createApp(deps);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(0, '127.0.0.1');
+    s.once('listening', () => resolve(s));
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    deps,
+    db,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await db.close();
+    },
+  };
+}
