@@ -3,7 +3,6 @@
  * oauth*): signed push building, waiting for the inbox, and small fakes.
  */
 import http from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { buildReplyXml, encryptMessage, msgSignature, pushSignature } from '@wxlink/contracts/node';
 import type { Sandbox } from '@wxlink/wechat-sandbox';
@@ -170,62 +169,6 @@ export async function startLossyProxy(
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/**
- * A TCP proxy between one server and the test database that can "pause":
- * connections stay open but no byte moves, as when the database hangs. Only
- * the server behind the proxy is affected, unlike pausing the shared database
- * process (which would stall every test file running in parallel).
- */
-export interface PausableDbProxy {
-  /** MONGODB_URI for the server under test (direct connection through the proxy). */
-  readonly uri: string;
-  pause(): void;
-  resume(): void;
-  close(): Promise<void>;
-}
-
-export async function startPausableDbProxy(targetUri: string): Promise<PausableDbProxy> {
-  const target = new URL(targetUri);
-  const sockets = new Set<net.Socket>();
-  let paused = false;
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => s.destroy());
-      if (paused) s.pause();
-    }
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const uri = new URL(targetUri);
-  uri.host = `127.0.0.1:${port}`;
-  // Without this the driver would discover the real member from the replica-set hello.
-  uri.searchParams.delete('replicaSet');
-  uri.searchParams.set('directConnection', 'true');
-  return {
-    uri: uri.toString(),
-    pause: () => {
-      paused = true;
-      for (const s of sockets) s.pause();
-    },
-    resume: () => {
-      paused = false;
-      for (const s of sockets) s.resume();
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),
   };
