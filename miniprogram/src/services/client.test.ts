@@ -1,6 +1,13 @@
 import { FakeBackend } from '../test-support/fake-backend';
-import { FakeWx } from '../test-support/fake-wx';
-import { API_BASE, errorBody, futureIso, makeUser, userInfoDetail } from '../test-support/fixtures';
+import { FakeWx, flush } from '../test-support/fake-wx';
+import {
+  API_BASE,
+  errorBody,
+  freshUserInfo,
+  futureIso,
+  makeUser,
+  userInfoDetail,
+} from '../test-support/fixtures';
 import { WxlinkClient } from './client';
 import {
   ApiError,
@@ -8,6 +15,7 @@ import {
   NetworkError,
   RequestInvalidError,
   ResponseInvalidError,
+  UserInfoError,
 } from './errors';
 import { STORAGE_KEYS } from './storage';
 
@@ -305,28 +313,131 @@ describe('authorizeProfile (getUserInfo detail)', () => {
     ]);
   });
 
-  it('on SESSION_KEY_STALE logs in again and asks for a new tap, without resending', async () => {
+  /** POST /me/profile answers 409 SESSION_KEY_STALE to the first `staleTimes` calls. */
+  function staleThenBackend(wx: FakeWx, backend: FakeBackend, staleTimes: number) {
+    const real = backend.profileHandler();
+    let n = 0;
+    wx.on('POST', '/api/v1/me/profile', (req) =>
+      ++n <= staleTimes ? { status: 409, body: errorBody('SESSION_KEY_STALE') } : real(req),
+    );
+  }
+
+  it('on SESSION_KEY_STALE logs in again, takes fresh user data and retries once', async () => {
     const { wx, backend, client } = setup();
-    storeToken(wx, backend);
-    wx.on('POST', '/api/v1/me/profile', () => ({
-      status: 409,
-      body: errorBody('SESSION_KEY_STALE'),
-    }));
+    const stored = storeToken(wx, backend);
+    staleThenBackend(wx, backend, 1);
     const result = await client.authorizeProfile(userInfoDetail());
-    expect(result).toEqual({ kind: 'retap' });
+    expect(result).toMatchObject({ kind: 'authorized', user: { nickname: 'Band-1' } });
     expect(wx.loginCalls).toBe(1);
-    expect(wx.calls('POST', '/api/v1/sessions')).toHaveLength(1);
-    expect(wx.calls('POST', '/api/v1/me/profile')).toHaveLength(1);
-    // The next tap goes out with the fresh token.
-    wx.on('POST', '/api/v1/me/profile', (req) => ({
-      status: 200,
-      body: makeUser({ id: req.token ?? '' }),
-    }));
-    const again = await client.authorizeProfile(userInfoDetail());
-    expect(again).toMatchObject({ kind: 'authorized', user: { id: 'token-1-0123456789abcdef' } });
+    expect(wx.userInfoCalls).toEqual([true]);
+    // The order matters: the fresh data must be sealed after the new login.
+    expect(wx.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /api/v1/me/profile',
+      'POST /api/v1/sessions',
+      'POST /api/v1/me/profile',
+    ]);
+    const [first, retry] = wx.calls('POST', '/api/v1/me/profile');
+    expect(first?.token).toBe(stored);
+    expect(retry?.token).toBe('token-1-0123456789abcdef');
+    expect(retry?.data).toEqual({
+      rawData: freshUserInfo(1).rawData,
+      signature: freshUserInfo(1).signature,
+      encryptedData: freshUserInfo(1).encryptedData,
+      iv: freshUserInfo(1).iv,
+    });
   });
 
-  it('when the re-login after a stale key fails, surfaces the LoginError', async () => {
+  it('retries exactly once: a second SESSION_KEY_STALE becomes retap (no loop)', async () => {
+    const { wx, backend, client } = setup();
+    storeToken(wx, backend);
+    staleThenBackend(wx, backend, Infinity);
+    const result = await client.authorizeProfile(userInfoDetail());
+    expect(result).toMatchObject({ kind: 'retap', cause: { code: 'SESSION_KEY_STALE' } });
+    expect(wx.calls('POST', '/api/v1/me/profile')).toHaveLength(2);
+    expect(wx.loginCalls).toBe(1);
+    expect(wx.userInfoCalls).toHaveLength(1);
+    await flush();
+    expect(wx.requests).toHaveLength(3);
+  });
+
+  it('after retap, the next tap goes out with the fresh token and can succeed', async () => {
+    const { wx, backend, client } = setup();
+    storeToken(wx, backend);
+    staleThenBackend(wx, backend, 2);
+    expect(await client.authorizeProfile(userInfoDetail())).toMatchObject({ kind: 'retap' });
+    const again = await client.authorizeProfile(userInfoDetail());
+    expect(again).toMatchObject({ kind: 'authorized', user: { nickname: 'Band' } });
+    expect(wx.calls('POST', '/api/v1/me/profile').map((r) => r.token)).toEqual([
+      'stored-token-0123456789',
+      'token-1-0123456789abcdef',
+      'token-1-0123456789abcdef',
+    ]);
+    expect(wx.loginCalls).toBe(1);
+  });
+
+  it('when wx.getUserInfo fails, does not resend and asks for a new tap', async () => {
+    const { wx, backend, client } = setup();
+    storeToken(wx, backend);
+    staleThenBackend(wx, backend, 1);
+    wx.userInfoReply = () => ({ fail: 'getUserInfo:fail auth deny' });
+    const result = await client.authorizeProfile(userInfoDetail());
+    expect(result).toEqual({ kind: 'retap', cause: expect.any(UserInfoError) });
+    expect(result).toMatchObject({ cause: { errMsg: 'getUserInfo:fail auth deny' } });
+    expect(wx.calls('POST', '/api/v1/me/profile')).toHaveLength(1);
+    expect(wx.loginCalls).toBe(1);
+  });
+
+  it('when wx.getUserInfo never answers, gives up after the timeout (retap)', async () => {
+    const { wx, backend, client } = setup({ timeoutMs: 30 });
+    storeToken(wx, backend);
+    staleThenBackend(wx, backend, 1);
+    wx.userInfoReply = () => 'hang';
+    const result = await client.authorizeProfile(userInfoDetail());
+    expect(result).toMatchObject({ kind: 'retap', cause: { code: 'USER_INFO_UNAVAILABLE' } });
+    expect(wx.calls('POST', '/api/v1/me/profile')).toHaveLength(1);
+  });
+
+  it('when wx.getUserInfo answers without encrypted data, nothing is sent (retap)', async () => {
+    const { wx, backend, client } = setup();
+    storeToken(wx, backend);
+    staleThenBackend(wx, backend, 1);
+    // withCredentials ignored: the answer lacks encryptedData/iv.
+    const { rawData, signature } = freshUserInfo(1);
+    wx.userInfoReply = () => ({ rawData, signature }) as never;
+    const result = await client.authorizeProfile(userInfoDetail());
+    expect(result).toMatchObject({ kind: 'retap', cause: expect.any(RequestInvalidError) });
+    expect(wx.calls('POST', '/api/v1/me/profile')).toHaveLength(1);
+  });
+
+  it('a 401 on the retry is not answered with another login (retap)', async () => {
+    const { wx, backend, client } = setup();
+    storeToken(wx, backend);
+    let n = 0;
+    wx.on('POST', '/api/v1/me/profile', () =>
+      ++n === 1
+        ? { status: 409, body: errorBody('SESSION_KEY_STALE') }
+        : { status: 401, body: errorBody('SESSION_INVALID') },
+    );
+    const result = await client.authorizeProfile(userInfoDetail());
+    expect(result).toMatchObject({ kind: 'retap', cause: { code: 'SESSION_INVALID' } });
+    expect(wx.loginCalls).toBe(1);
+    expect(wx.calls('POST', '/api/v1/me/profile')).toHaveLength(2);
+  });
+
+  it('when the retry cannot reach the server, asks for a new tap', async () => {
+    const { wx, backend, client } = setup();
+    storeToken(wx, backend);
+    let n = 0;
+    wx.on('POST', '/api/v1/me/profile', () =>
+      ++n === 1
+        ? { status: 409, body: errorBody('SESSION_KEY_STALE') }
+        : { fail: 'request:fail timeout' },
+    );
+    const result = await client.authorizeProfile(userInfoDetail());
+    expect(result).toMatchObject({ kind: 'retap', cause: expect.any(NetworkError) });
+  });
+
+  it('when the re-login after a stale key fails, surfaces the LoginError (no getUserInfo)', async () => {
     const { wx, backend, client } = setup();
     storeToken(wx, backend);
     wx.on('POST', '/api/v1/me/profile', () => ({
@@ -335,6 +446,8 @@ describe('authorizeProfile (getUserInfo detail)', () => {
     }));
     wx.loginReply = () => ({ fail: 'login:fail' });
     await expect(client.authorizeProfile(userInfoDetail())).rejects.toBeInstanceOf(LoginError);
+    expect(wx.userInfoCalls).toHaveLength(0);
+    expect(wx.calls('POST', '/api/v1/me/profile')).toHaveLength(1);
   });
 
   it('passes other errors through (SIGNATURE_INVALID is not retried)', async () => {

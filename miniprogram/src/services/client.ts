@@ -10,6 +10,8 @@ import type {
 import {
   ApiError,
   LoginError,
+  UserInfoError,
+  isClientError,
   RequestInvalidError,
   ResponseInvalidError,
   networkErrorFrom,
@@ -17,7 +19,8 @@ import {
 import { sendFile, sendJson } from './http';
 import type { HttpResult } from './http';
 import { SessionStore } from './storage';
-import type { WxPort } from './wx-port';
+import type { ClientError } from './errors';
+import type { WxPort, WxUserInfoResult } from './wx-port';
 
 export interface ClientOptions {
   wx: WxPort;
@@ -39,11 +42,13 @@ type BodyArgs<N extends ApiRouteName> =
 export type ProfileAuthorizationResult =
   | { kind: 'authorized'; user: UserView }
   /**
-   * The server could not decrypt the data because WeChat rotated the user's
-   * session_key. The kit has logged in again; the page must ask the user to
-   * tap the button once more (the old encryptedData can never be decrypted).
+   * The server could not open the data because WeChat rotated the user's
+   * session_key, and the kit's one automatic retry (log in again, fresh
+   * wx.getUserInfo, resend) did not succeed either. The kit has logged in
+   * again, so the page asks the user to tap the button once more; `cause`
+   * says why the retry gave up (for logs, never for the user).
    */
-  | { kind: 'retap' };
+  | { kind: 'retap'; cause: ClientError };
 
 export interface ProfileChanges {
   nickname?: string;
@@ -58,6 +63,20 @@ export interface LogoutResult {
 
 function isSessionInvalid(err: unknown): boolean {
   return err instanceof ApiError && err.status === 401 && err.code === 'SESSION_INVALID';
+}
+
+function isSessionKeyStale(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 409 && err.code === 'SESSION_KEY_STALE';
+}
+
+/** The button's detail (or wx.getUserInfo's answer) also carries userInfo, errMsg, cloudID…; the route is strict. */
+function profileBody(source: ProfileAuthorizationRequest | WxUserInfoResult) {
+  return {
+    rawData: source.rawData,
+    signature: source.signature,
+    encryptedData: source.encryptedData,
+    iv: source.iv,
+  };
 }
 
 function firstIssue(error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }) {
@@ -129,25 +148,44 @@ export class WxlinkClient {
     return this.withSession((token) => this.send(name, body, token));
   }
 
-  /** Sends the getUserInfo button's detail; see ProfileAuthorizationResult for `retap`. */
+  /**
+   * Sends the getUserInfo button's detail. On `409 SESSION_KEY_STALE` it
+   * retries by itself exactly once with freshly sealed data; see
+   * ProfileAuthorizationResult for `retap`.
+   */
   async authorizeProfile(detail: ProfileAuthorizationRequest): Promise<ProfileAuthorizationResult> {
-    // The button's detail also carries userInfo, errMsg, cloudID…; the route is strict.
-    const body = {
-      rawData: detail.rawData,
-      signature: detail.signature,
-      encryptedData: detail.encryptedData,
-      iv: detail.iv,
-    };
     try {
-      return { kind: 'authorized', user: await this.request('authorizeProfile', body) };
+      return {
+        kind: 'authorized',
+        user: await this.request('authorizeProfile', profileBody(detail)),
+      };
     } catch (err) {
-      if (!(err instanceof ApiError) || err.code !== 'SESSION_KEY_STALE') throw err;
-      // Resending the same payload cannot work: it is sealed with a key the
-      // server will never hold. A fresh login hands the server the current
-      // key, so the user's next tap produces data it can open. No retry here:
-      // that is what keeps this from looping.
-      await this.login();
-      return { kind: 'retap' };
+      if (!isSessionKeyStale(err)) throw err;
+    }
+    return this.retryWithFreshKey();
+  }
+
+  /**
+   * Resending the stale payload cannot work: it is sealed with a key the
+   * server will never hold. A fresh login hands the server the user's
+   * current key; wx.getUserInfo (withCredentials) then seals the same data
+   * under that key. That payload is sent once, and whatever happens next is
+   * final: any failure becomes `retap`, which is what keeps this from looping.
+   * (Modern WeChat may answer the anonymous 微信用户 profile here; the server
+   * never lets it overwrite real data but still records the unionId.)
+   */
+  private async retryWithFreshKey(): Promise<ProfileAuthorizationResult> {
+    // A failed login is surfaced as LoginError: another tap would not help.
+    const { token } = await this.login();
+    try {
+      const fresh = await this.wxUserInfo();
+      // send(), not request(): request() answers a 401 with another wx.login,
+      // which would rotate the key under this payload and POST a third time.
+      const user = await this.send('authorizeProfile', profileBody(fresh), token);
+      return { kind: 'authorized', user };
+    } catch (err) {
+      if (!isClientError(err)) throw err;
+      return { kind: 'retap', cause: err };
     }
   }
 
@@ -257,6 +295,32 @@ export class WxlinkClient {
         },
         fail: (err) => reject(networkErrorFrom(err.errMsg)),
       });
+    });
+  }
+
+  /**
+   * wx.getUserInfo with credentials, bounded by the kit's timeout: it has no
+   * timeout option of its own and must never leave the button spinning.
+   */
+  private wxUserInfo(): Promise<WxUserInfoResult> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new UserInfoError(`getUserInfo:fail no answer within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      const settle = (done: () => void) => {
+        clearTimeout(timer);
+        done();
+      };
+      try {
+        this.wx.getUserInfo({
+          withCredentials: true,
+          success: (res) => settle(() => resolve(res)),
+          fail: (err) => settle(() => reject(new UserInfoError(err.errMsg))),
+        });
+      } catch (err) {
+        // An old base library or a stubbed environment may throw instead of calling fail.
+        settle(() => reject(new UserInfoError(err instanceof Error ? err.message : String(err))));
+      }
     });
   }
 

@@ -4,6 +4,7 @@ import {
   NetworkError,
   RequestInvalidError,
   ResponseInvalidError,
+  UserInfoError,
   errorCodeOf,
   isClientError,
   networkErrorFrom,
@@ -16,6 +17,9 @@ describe('client errors', () => {
     expect(errorCodeOf(new ResponseInvalidError('getMe', 200, 'x'))).toBe('RESPONSE_INVALID');
     expect(errorCodeOf(new LoginError('wx.login', new Error('x')))).toBe('LOGIN_FAILED');
     expect(errorCodeOf(new RequestInvalidError('bindPhone', 'x'))).toBe('VALIDATION_FAILED');
+    expect(errorCodeOf(new UserInfoError('getUserInfo:fail auth deny'))).toBe(
+      'USER_INFO_UNAVAILABLE',
+    );
     expect(errorCodeOf(new Error('bug'))).toBe('UNEXPECTED');
     expect(isClientError('nope')).toBe(false);
   });

@@ -63,8 +63,24 @@ export class LoginError extends Error {
   }
 }
 
+/**
+ * `wx.getUserInfo` failed or did not answer in time (no scope.userInfo, an
+ * old base library, a WeChat hiccup). Only ever seen as the `cause` of a
+ * `retap` result: without fresh user data the kit cannot retry by itself.
+ */
+export class UserInfoError extends Error {
+  override readonly name = 'UserInfoError';
+  readonly code = 'USER_INFO_UNAVAILABLE';
+  constructor(
+    /** WeChat's `errMsg` (or the kit's own timeout text); never holds secrets. */
+    readonly errMsg: string,
+  ) {
+    super(`wx.getUserInfo failed (${errMsg})`);
+  }
+}
+
 export type ClientError =
-  ApiError | NetworkError | ResponseInvalidError | LoginError | RequestInvalidError;
+  ApiError | NetworkError | ResponseInvalidError | LoginError | RequestInvalidError | UserInfoError;
 
 export function isClientError(err: unknown): err is ClientError {
   return (
@@ -72,7 +88,8 @@ export function isClientError(err: unknown): err is ClientError {
     err instanceof NetworkError ||
     err instanceof ResponseInvalidError ||
     err instanceof LoginError ||
-    err instanceof RequestInvalidError
+    err instanceof RequestInvalidError ||
+    err instanceof UserInfoError
   );
 }
 

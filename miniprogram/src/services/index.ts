@@ -16,7 +16,7 @@ export type {
 export * from './errors';
 export { SessionStore, STORAGE_KEYS, STORAGE_NAMESPACE } from './storage';
 export type { StoredSession } from './storage';
-export type { WxPort } from './wx-port';
+export type { WxPort, WxUserInfoResult } from './wx-port';
 
 let current: WxlinkClient | null = null;
 

@@ -29,6 +29,24 @@ export interface WxUploadFileOptions {
   fail: (err: WxFailure) => void;
 }
 
+/**
+ * What `wx.getUserInfo({ withCredentials: true })` hands back (the same four
+ * fields the getUserInfo button's detail carries). Typed as WeChat documents
+ * it; the kit still validates it against the contracts schema before sending.
+ */
+export interface WxUserInfoResult {
+  rawData: string;
+  signature: string;
+  encryptedData: string;
+  iv: string;
+}
+
+export interface WxGetUserInfoOptions {
+  withCredentials: boolean;
+  success: (res: WxUserInfoResult) => void;
+  fail: (err: WxFailure) => void;
+}
+
 export interface WxPort {
   request(options: WxRequestOptions): unknown;
   uploadFile(options: WxUploadFileOptions): unknown;
@@ -37,6 +55,7 @@ export interface WxPort {
     success: (res: { code: string }) => void;
     fail: (err: WxFailure) => void;
   }): unknown;
+  getUserInfo(options: WxGetUserInfoOptions): unknown;
   checkSession(options: { success: () => void; fail: (err: WxFailure) => void }): unknown;
   getStorageSync(key: string): unknown;
   setStorageSync(key: string, value: unknown): void;

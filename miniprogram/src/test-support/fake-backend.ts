@@ -4,7 +4,7 @@
  * override single routes with `wx.on(...)` afterwards.
  */
 import type { UserView } from '@wxlink/contracts';
-import type { FakeRequest, FakeReply, FakeWx } from './fake-wx';
+import type { FakeHandler, FakeRequest, FakeReply, FakeWx } from './fake-wx';
 import { errorBody, futureIso, makeUser } from './fixtures';
 
 export class FakeBackend {
@@ -23,6 +23,28 @@ export class FakeBackend {
   /** Every issued token stops working (server restart with new secret, revocation). */
   revokeAll(): void {
     this.validTokens.clear();
+  }
+
+  /**
+   * The POST /api/v1/me/profile handler (authorize from the getUserInfo
+   * data), so a test can put a failure in front of it and fall through.
+   */
+  profileHandler(): FakeHandler {
+    return (req) =>
+      this.authed(req, () => {
+        const raw = JSON.parse(String(req.data?.rawData)) as {
+          nickName?: string;
+          avatarUrl?: string;
+        };
+        this.user = {
+          ...this.user,
+          nickname: raw.nickName ?? this.user.nickname,
+          avatarUrl: raw.avatarUrl ?? this.user.avatarUrl,
+          hasUnionId: true,
+          subscription: { ...this.user.subscription, status: 'never' },
+        };
+        return { status: 200, body: this.user };
+      });
   }
 
   private authed(req: FakeRequest, ok: () => FakeReply): FakeReply {
@@ -44,22 +66,7 @@ export class FakeBackend {
     wx.on('GET', '/api/v1/me/subscription', (req) =>
       this.authed(req, () => ({ status: 200, body: this.user.subscription })),
     );
-    wx.on('POST', '/api/v1/me/profile', (req) =>
-      this.authed(req, () => {
-        const raw = JSON.parse(String(req.data?.rawData)) as {
-          nickName?: string;
-          avatarUrl?: string;
-        };
-        this.user = {
-          ...this.user,
-          nickname: raw.nickName ?? this.user.nickname,
-          avatarUrl: raw.avatarUrl ?? this.user.avatarUrl,
-          hasUnionId: true,
-          subscription: { ...this.user.subscription, status: 'never' },
-        };
-        return { status: 200, body: this.user };
-      }),
-    );
+    wx.on('POST', '/api/v1/me/profile', this.profileHandler());
     wx.on('PUT', '/api/v1/me/profile', (req) =>
       this.authed(req, () => {
         const body = req.data as { nickname?: string; avatarUrl?: string };

@@ -3,7 +3,14 @@
  * per-route handlers, and delivers every callback asynchronously (like the
  * real one) so concurrency is real.
  */
-import type { WxPort, WxRequestOptions, WxUploadFileOptions } from '../services/wx-port';
+import type {
+  WxGetUserInfoOptions,
+  WxPort,
+  WxRequestOptions,
+  WxUploadFileOptions,
+  WxUserInfoResult,
+} from '../services/wx-port';
+import { freshUserInfo } from './fixtures';
 
 export interface FakeRequest {
   method: string;
@@ -21,6 +28,8 @@ export interface FakeRequest {
 export type FakeReply = { status: number; body?: unknown } | { fail: string };
 export type FakeHandler = (req: FakeRequest) => FakeReply | Promise<FakeReply>;
 export type LoginReply = { code: string } | { fail: string };
+/** `hang` never calls back (a WeChat API that does not answer). */
+export type UserInfoReply = WxUserInfoResult | { fail: string } | 'hang';
 
 function bearer(header: Record<string, string>): string | null {
   const value = header.authorization ?? header.Authorization;
@@ -38,11 +47,16 @@ export class FakeWx implements WxPort {
   readonly requests: FakeRequest[] = [];
   loginCalls = 0;
   checkSessionCalls = 0;
+  /** The `withCredentials` flag of every wx.getUserInfo call. */
+  readonly userInfoCalls: boolean[] = [];
   /** What wx.checkSession reports (false = WeChat session expired). */
   sessionAlive = true;
   /** Milliseconds before each answer; 0 still answers on a later macrotask. */
   latencyMs = 0;
   loginReply: (n: number) => LoginReply | Promise<LoginReply> = (n) => ({ code: `wx-code-${n}` });
+  /** Called with the number of wx.login calls so far (which key the data is sealed under). */
+  userInfoReply: (loginCalls: number) => UserInfoReply | Promise<UserInfoReply> = (n) =>
+    freshUserInfo(n);
   private readonly handlers = new Map<string, FakeHandler>();
 
   /** Scripts `METHOD /path`; a later call for the same route replaces the handler. */
@@ -92,6 +106,16 @@ export class FakeWx implements WxPort {
     void this.later(() => this.loginReply(n)).then((reply) => {
       if ('fail' in reply) options.fail({ errMsg: reply.fail });
       else options.success({ code: reply.code });
+    });
+  }
+
+  getUserInfo(options: WxGetUserInfoOptions): void {
+    this.userInfoCalls.push(options.withCredentials);
+    const sealedAfter = this.loginCalls;
+    void this.later(() => this.userInfoReply(sealedAfter)).then((reply) => {
+      if (reply === 'hang') return;
+      if ('fail' in reply) options.fail({ errMsg: reply.fail });
+      else options.success(clone(reply));
     });
   }
 

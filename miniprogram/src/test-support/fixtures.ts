@@ -35,6 +35,26 @@ export function userInfoDetail(): ProfileAuthorizationRequest & Record<string, u
   };
 }
 
+/**
+ * What wx.getUserInfo({ withCredentials: true }) answers after the n-th
+ * wx.login: the signature encodes n, so a test can tell which key the data
+ * was sealed under (a payload from before the re-login looks different).
+ */
+export function freshUserInfo(loginN: number) {
+  const rawData = JSON.stringify({
+    nickName: `Band-${loginN}`,
+    avatarUrl: 'https://wx.qlogo.cn/a.png',
+  });
+  return {
+    errMsg: 'getUserInfo:ok',
+    userInfo: JSON.parse(rawData) as Record<string, unknown>,
+    rawData,
+    signature: loginN.toString(16).padStart(40, 'f'),
+    encryptedData: 'CiyLU1Aw2KjvrjMdj8YKliAjtP4gsMZMQmRzooG2xrDcvSnxIMXFufNstNGTyaGS',
+    iv: 'r7BXXKkLb8qrSNn05n0qiA==',
+  };
+}
+
 export function futureIso(msFromNow = 3_600_000): string {
   return new Date(Date.now() + msFromNow).toISOString();
 }

@@ -8,7 +8,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { SandboxClient } from '@wxlink/wechat-sandbox';
-import type { WxPort, WxRequestOptions, WxUploadFileOptions } from '../../src/services/wx-port';
+import type {
+  WxGetUserInfoOptions,
+  WxPort,
+  WxRequestOptions,
+  WxUploadFileOptions,
+} from '../../src/services/wx-port';
 
 interface RawAnswer {
   status: number;
@@ -69,6 +74,10 @@ export class HttpWx implements WxPort {
   /** What wx.checkSession reports. */
   sessionAlive = true;
   readonly sent: Array<{ method: string; url: string }> = [];
+  /** The `withCredentials` flag of every wx.getUserInfo call. */
+  readonly userInfoCalls: boolean[] = [];
+  /** Modern WeChat answers wx.getUserInfo with the anonymous 微信用户 profile. */
+  userInfoAnonymous = false;
 
   constructor(
     readonly sandbox: SandboxClient,
@@ -104,6 +113,18 @@ export class HttpWx implements WxPort {
     this.sandbox.loginCode(this.userId).then(
       (code) => o.success({ code }),
       (err: Error) => o.fail({ errMsg: `login:fail ${err.message}` }),
+    );
+  }
+
+  /**
+   * Sealed by the sandbox with the user's session_key as it is at call time,
+   * as WeChat does: after a wx.login that is the key of the new login.
+   */
+  getUserInfo(o: WxGetUserInfoOptions): void {
+    this.userInfoCalls.push(o.withCredentials);
+    this.sandbox.userInfo(this.userId, { anonymous: this.userInfoAnonymous }).then(
+      (payload) => o.success(payload),
+      (err: Error) => o.fail({ errMsg: `getUserInfo:fail ${err.message}` }),
     );
   }
 

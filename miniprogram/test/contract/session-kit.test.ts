@@ -4,6 +4,7 @@
  * drifts from a schema (or the schema from the server), these fail.
  */
 import { ApiError, LoginError } from '../../src/services/index';
+import type { HttpWx } from './http-wx';
 import { newPhone } from './support';
 
 describe('session kit ⇄ real server', () => {
@@ -68,22 +69,67 @@ describe('session kit ⇄ real server', () => {
     expect((err as ApiError).status).toBe(401);
   });
 
-  it('handles a stale session_key: re-login, ask for a new tap, then succeed (no loop)', async () => {
+  /** Something called wx.login twice and the codes never reached the server: WeChat rotated the key. */
+  async function rotateKeyBehindServer(wx: HttpWx, userId: string): Promise<void> {
+    await wx.sandbox.loginCode(userId);
+    await wx.sandbox.loginCode(userId);
+  }
+
+  it('handles a stale session_key by itself: re-login, fresh getUserInfo, one retry', async () => {
     const { wx, client, userId } = await newPhone();
     await client.ensureSession();
-    // Something called wx.login and the code never reached the server: WeChat
-    // rotated the key, so data sealed now cannot be opened by the server.
-    await wx.sandbox.loginCode(userId);
-    await wx.sandbox.loginCode(userId);
+    await rotateKeyBehindServer(wx, userId);
+    // Sealed under a key the server never received (nor its predecessor).
     const stale = await wx.getUserInfoDetail();
-    const first = await client.authorizeProfile(stale as never);
-    expect(first).toEqual({ kind: 'retap' });
+    const result = await client.authorizeProfile(stale as never);
+    expect(result).toMatchObject({ kind: 'authorized', user: { hasUnionId: true } });
+    expect(result.kind === 'authorized' && result.user.nickname).toEqual(expect.any(String));
     expect(wx.loginCalls).toBe(2);
+    expect(wx.userInfoCalls).toEqual([true]);
+    const profilePosts = wx.sent.filter((r) => r.url.endsWith('/api/v1/me/profile'));
+    expect(profilePosts).toHaveLength(2);
+  });
 
-    const fresh = await wx.getUserInfoDetail();
-    const second = await client.authorizeProfile(fresh as never);
-    expect(second.kind).toBe('authorized');
+  it('after a stale key, the anonymous 微信用户 profile never overwrites the real one', async () => {
+    const { wx, client, userId } = await newPhone();
+    await client.ensureSession();
+    const real = await client.authorizeProfile((await wx.getUserInfoDetail()) as never);
+    expect(real.kind).toBe('authorized');
+    const realNickname = real.kind === 'authorized' ? real.user.nickname : null;
+    expect(realNickname).toEqual(expect.any(String));
+
+    await rotateKeyBehindServer(wx, userId);
+    const stale = await wx.getUserInfoDetail();
+    wx.userInfoAnonymous = true;
+    const result = await client.authorizeProfile(stale as never);
+    expect(result).toMatchObject({ kind: 'authorized', user: { nickname: realNickname } });
+    expect(wx.userInfoCalls).toEqual([true]);
+  });
+
+  it('retries a stale session_key once only: stale again → retap (no loop)', async () => {
+    const { wx, client, userId } = await newPhone();
+    await client.ensureSession();
+    await rotateKeyBehindServer(wx, userId);
+    const stale = await wx.getUserInfoDetail();
+    // The fresh data gets sealed under a key the server again never sees:
+    // another wx.login elsewhere rotates it between the re-login and the getUserInfo.
+    const getUserInfo = wx.getUserInfo.bind(wx);
+    wx.getUserInfo = (o) => {
+      void rotateKeyBehindServer(wx, userId).then(() => getUserInfo(o));
+    };
+    const result = await client.authorizeProfile(stale as never);
+    expect(result).toMatchObject({ kind: 'retap', cause: { code: 'SESSION_KEY_STALE' } });
     expect(wx.loginCalls).toBe(2);
+    expect(wx.userInfoCalls).toHaveLength(1);
+    expect(wx.sent.filter((r) => r.url.endsWith('/api/v1/me/profile'))).toHaveLength(2);
+
+    // The user taps again: that tap's data is stale too (the key moved on
+    // behind the server), and this time the one automatic retry succeeds.
+    wx.getUserInfo = getUserInfo;
+    const again = await client.authorizeProfile((await wx.getUserInfoDetail()) as never);
+    expect(again.kind).toBe('authorized');
+    expect(wx.loginCalls).toBe(3);
+    expect(wx.userInfoCalls).toHaveLength(2);
   });
 
   it('surfaces a failed login (blocked WeChat user) as LoginError with the server code', async () => {

@@ -1,5 +1,5 @@
 import { getClient } from '../../services/index';
-import { describeError } from './messages';
+import { RETAP_NOTICE, describeError } from './messages';
 import {
   NO_NOTICE,
   NO_USER,
@@ -97,9 +97,9 @@ Component({
       try {
         const result = await getClient().authorizeProfile(detail);
         if (result.kind === 'retap') {
-          this.setData(
-            notice('info', 'WeChat refreshed your login. Tap “Authorize profile” once more.'),
-          );
+          // The kit already logged in again and retried once by itself; one
+          // more tap by the user yields data sealed under the new key.
+          this.setData(notice('info', RETAP_NOTICE));
         } else {
           this.showUser(result.user);
           this.setData(notice('success', 'Profile authorized.'));

@@ -6,6 +6,13 @@ import {
   ResponseInvalidError,
 } from '../../services/errors';
 
+/**
+ * After a stale session_key the kit logs in again and retries once on its
+ * own; this is shown only when that retry did not work either.
+ */
+export const RETAP_NOTICE =
+  'WeChat refreshed your login and the profile could not be confirmed. Tap “Authorize profile” again.';
+
 /** What the user reads for a server error code (the code itself stays in logs). */
 const API_MESSAGES: Readonly<Partial<Record<ApiError['code'], string>>> = {
   VALIDATION_FAILED: 'Please check what you entered.',
