@@ -55,6 +55,13 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
+  // No CORS is served (the mini-program never preflights), so OPTIONS is not
+  // a route anywhere: without this, Express answers it with 200 and an Allow list.
+  app.use((req, res, next) => {
+    if (req.method === 'OPTIONS') notFound(req, res, next);
+    else next();
+  });
+
   app.use(createHealthRouter(deps));
   app.use('/api/v1', createApiRouter(deps));
   app.use('/wechat/official-account', createOfficialAccountRouter(deps));

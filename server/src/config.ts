@@ -1,3 +1,4 @@
+import { compile as compileProxyTrust } from 'proxy-addr';
 import { z } from 'zod';
 
 /**
@@ -169,7 +170,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
     problems.push('MONGODB_URI must start with mongodb:// or mongodb+srv://');
   }
 
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  if (trustProxy === undefined) {
+    problems.push(
+      'TRUST_PROXY must be true, false, a hop count, or comma-separated IPs/CIDR subnets (or loopback, linklocal, uniquelocal)',
+    );
+  }
+
+  if (problems.length > 0 || !parsed.success || trustProxy === undefined) {
+    throw new ConfigError(problems);
+  }
   const d = parsed.data;
   return {
     port: d.PORT,
@@ -189,17 +199,33 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
     watermarkMaxAgeSeconds: d.WATERMARK_MAX_AGE_SECONDS,
     sessionKeyGraceSeconds: d.SESSION_KEY_GRACE_SECONDS,
     oauthStateSecret,
-    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    trustProxy,
     logLevel: d.LOG_LEVEL,
     loginRateLimitPerMinute: d.LOGIN_RATE_LIMIT_PER_MINUTE,
   };
 }
 
-function parseTrustProxy(v: string | undefined): string | number | boolean {
+/**
+ * TRUST_PROXY as Express's `trust proxy` setting, or undefined when Express
+ * would reject it: the list is compiled here with `proxy-addr` (what Express
+ * itself uses), so a typo fails config instead of crashing at start.
+ */
+export function parseTrustProxy(v: string | undefined): string | number | boolean | undefined {
   const t = v?.trim();
   if (!t) return false;
   if (t === 'true') return true;
   if (t === 'false') return false;
-  if (/^\d+$/.test(t)) return Number(t);
-  return t;
+  if (/^\d+$/.test(t)) {
+    const hops = Number(t);
+    return Number.isSafeInteger(hops) ? hops : undefined;
+  }
+  // Express splits on commas and trims each entry; an empty entry is invalid.
+  const entries = t.split(',').map((entry) => entry.trim());
+  if (entries.some((entry) => entry === '')) return undefined;
+  try {
+    compileProxyTrust(entries);
+  } catch {
+    return undefined;
+  }
+  return entries.join(',');
 }

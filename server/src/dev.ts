@@ -5,8 +5,10 @@
 import { startEmbeddedMongo } from '@wxlink/testkit';
 import { startSandbox } from '@wxlink/wechat-sandbox';
 import { loadConfig } from './config';
+import { ensureDemoUser, nextSteps } from './dev-demo';
 import { createLogger } from './logger';
 import { startServer } from './runtime';
+import { createSignalHandler } from './shutdown-signals';
 
 /** Demo credentials shared by the sandbox and the server. Not secrets: local test gear only. */
 export const DEMO = {
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
   });
   const eventsUrl = `${server.url}/wechat/official-account/events`;
   sandbox.setPushTarget({ url: eventsUrl, mode: 'safe' });
+  const demoUser = await ensureDemoUser(sandbox);
 
   const lines = [
     '',
@@ -77,35 +80,27 @@ async function main(): Promise<void> {
     `  event pushes    sandbox → ${eventsUrl} (safe mode)`,
     `  database        ${mongo.external ? 'MONGODB_URI' : 'embedded, in memory'}`,
     '',
-    'Next steps:',
-    '  1. Open miniprogram/ in WeChat DevTools (import the folder; `npm run build -w @wxlink/miniprogram`',
-    '     first). In 详情 → 本地设置, tick "不校验合法域名". The develop build talks to http://127.0.0.1:3000;',
-    `     for this server build it with WXLINK_API_BASE=http://<this machine's LAN IP>:${port} (real phones too).`,
-    '  2. Tap log in: any wx.login code logs in the sandbox demo user.',
-    '  3. In another terminal, drive WeChat by hand:',
-    `       SANDBOX_URL=${sandbox.url} npm run sandbox -- create-user --nick Alice`,
-    `       SANDBOX_URL=${sandbox.url} npm run sandbox -- users`,
-    `       SANDBOX_URL=${sandbox.url} npm run sandbox -- follow <userId>     (pushes a subscribe event here)`,
-    `       SANDBOX_URL=${sandbox.url} npm run sandbox -- login-code <userId> (then POST /api/v1/sessions {code})`,
-    `       SANDBOX_URL=${sandbox.url} npm run sandbox -- log`,
-    '  4. Pull to refresh the profile screen: the subscription status follows.',
+    ...nextSteps({ sandboxUrl: sandbox.url, port, demoUserId: demoUser.id }),
     '',
     'Ctrl+C stops everything.',
     '',
   ];
   process.stdout.write(lines.join('\n'));
 
-  let stopping = false;
-  const stop = () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    void (async () => {
-      await server.close();
-      await sandbox.close();
-      await mongo.stop();
-      process.exit(0);
-    })();
-  };
+  // As in main.ts: a repeated signal within 3 s is ignored, a later one forces the exit.
+  const stop = createSignalHandler({
+    now: Date.now,
+    onShutdown: () => {
+      void (async () => {
+        await server.close();
+        await sandbox.close();
+        await mongo.stop();
+        process.exit(0);
+      })();
+    },
+    onIgnored: () => undefined,
+    onForce: () => process.exit(1),
+  });
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

@@ -1,11 +1,13 @@
 /**
  * Production entry (`npm start`): configuration from the environment,
- * graceful shutdown on SIGTERM/SIGINT.
+ * graceful shutdown on SIGTERM/SIGINT (a repeat within 3 s is ignored; a
+ * later one forces the exit, see shutdown-signals.ts).
  */
 import { startEmbeddedMongo, type MongoHandle } from '@wxlink/testkit';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './logger';
 import { startServer, type RunningServer } from './runtime';
+import { createSignalHandler } from './shutdown-signals';
 
 function readConfig(): Config {
   try {
@@ -49,25 +51,29 @@ async function main(): Promise<void> {
   }
   logger.info({ url: running.url, port: config.port }, 'wxlink server listening');
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
+  const stop = createSignalHandler({
+    now: Date.now,
+    onShutdown: (signal) => {
+      logger.info({ signal }, 'shutting down');
+      running
+        .close()
+        .then(() => mongo?.stop())
+        .then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+    },
+    onIgnored: (signal) => {
+      logger.info({ signal }, 'repeated signal ignored: already shutting down');
+    },
+    onForce: (signal) => {
+      logger.warn({ signal }, 'signal during shutdown: exiting now');
       process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    running
-      .close()
-      .then(() => mongo?.stop())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-  };
+    },
+  });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

@@ -63,14 +63,16 @@ const avatarPath = z.string().regex(AVATAR_PATH, {
 /** Where an avatar lives: any http(s) URL, or a file uploaded to this server. */
 const avatarUrl = z.union([httpUrl, avatarPath]);
 
+const nicknameTooLong = `must be at most ${HTTP_LIMITS.nicknameMaxChars} characters`;
+
 const nickname = z
   .string()
-  .max(HTTP_LIMITS.nicknameMaxChars * 4) // cheap bound before any other work
+  // Cheap bound before any other work; the same message as the exact check,
+  // since the client only ever needs to hear the character limit.
+  .max(HTTP_LIMITS.nicknameMaxChars * 4, { message: nicknameTooLong })
   .trim()
   .min(1)
-  .refine((s) => [...s].length <= HTTP_LIMITS.nicknameMaxChars, {
-    message: `must be at most ${HTTP_LIMITS.nicknameMaxChars} characters`,
-  })
+  .refine((s) => [...s].length <= HTTP_LIMITS.nicknameMaxChars, { message: nicknameTooLong })
   .refine((s) => !hasControlChar(s), { message: 'must not contain control characters' });
 
 // ---------------------------------------------------------------------------------------------

@@ -242,6 +242,14 @@ describe('ProfileUpdateRequestSchema', () => {
     rejects(ProfileUpdateRequestSchema, { nickname: 'a'.repeat(33) });
   });
 
+  it('names the character limit whichever check rejects a long nickname', () => {
+    const messageFor = (nickname: string): string | undefined =>
+      ProfileUpdateRequestSchema.safeParse({ nickname }).error?.issues[0]?.message;
+    expect(messageFor('a'.repeat(33))).toBe('must be at most 32 characters');
+    // Past the cheap UTF-16 pre-check (4 units per character), same message.
+    expect(messageFor('a'.repeat(500))).toBe('must be at most 32 characters');
+  });
+
   it.each([
     ['empty body', {}],
     ['blank nickname', { nickname: '   ' }],

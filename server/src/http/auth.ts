@@ -1,14 +1,8 @@
 import type { RequestHandler, Response } from 'express';
 import type { AppDeps } from '../deps';
 import { authenticate, type Authenticated } from '../services/sessions';
+import { bearerToken } from './bearer';
 import { AppError } from './errors';
-
-/** The token of an `Authorization: Bearer <token>` header, if that is what was sent. */
-export function bearerToken(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const match = /^Bearer ([^\s]+)$/i.exec(header.trim());
-  return match?.[1];
-}
 
 /** Bearer-token auth: missing, unknown, expired and revoked tokens are 401 SESSION_INVALID. */
 export function requireSession(deps: Pick<AppDeps, 'models' | 'clock'>): RequestHandler {

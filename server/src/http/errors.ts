@@ -1,6 +1,7 @@
 import { ERROR_STATUS, type ErrorCode, type ErrorEnvelope } from '@wxlink/contracts';
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { bearerChallenge } from './bearer';
 
 /** An error the HTTP layer turns into the DESIGN.md envelope with ERROR_STATUS[code]. */
 export class AppError extends Error {
@@ -42,18 +43,26 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const requestId = req.id as string;
     const mapped = mapError(err);
-    if (mapped.code === 'INTERNAL') {
-      const route = (req.route as { path?: string } | undefined)?.path;
-      logger.error({ err, requestId, route }, 'unhandled error');
-    } else {
-      logger.debug({ code: mapped.code, requestId }, 'request failed');
-    }
+    logRequestError(logger, err, req, mapped.code);
     if (res.headersSent) return;
+    if (mapped.code === 'SESSION_INVALID') res.setHeader('WWW-Authenticate', bearerChallenge(req));
     res.status(ERROR_STATUS[mapped.code]).json(envelope(mapped.code, mapped.message, requestId));
   };
 }
 
-function mapError(err: unknown): { code: ErrorCode; message: string } {
+/** Faults go to the log with their detail; expected 4xx errors only at debug. */
+export function logRequestError(logger: Logger, err: unknown, req: Request, code: ErrorCode): void {
+  const requestId = req.id as string;
+  if (code === 'INTERNAL') {
+    const route = (req.route as { path?: string } | undefined)?.path;
+    logger.error({ err, requestId, route }, 'unhandled error');
+  } else {
+    logger.debug({ code, requestId }, 'request failed');
+  }
+}
+
+/** The code and client-safe message for any error a handler or parser raised. */
+export function mapError(err: unknown): { code: ErrorCode; message: string } {
   if (err instanceof AppError) return { code: err.code, message: err.message };
   const e = (err ?? {}) as BodyParserError & { code?: string };
   if (e.type === 'entity.too.large' || e.code === 'LIMIT_FILE_SIZE') {

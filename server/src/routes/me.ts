@@ -5,6 +5,7 @@ import type { AppDeps } from '../deps';
 import { bindRequestContext } from '../logger';
 import { authOf, requireSession } from '../http/auth';
 import { AppError } from '../http/errors';
+import { jsonBody } from '../http/json-body';
 import { validateBody } from '../http/validate';
 import { AVATAR_MAX_BYTES, storeAvatar } from '../services/avatar';
 import { bindPhone } from '../services/phone';
@@ -27,6 +28,7 @@ export function createMeRouter(deps: AppDeps): Router {
   // JSON bodies are validated before the session lookup (no database call for garbage).
   router.post(
     '/me/profile',
+    jsonBody(),
     validateBody(API_ROUTES.authorizeProfile.request),
     auth,
     async (req, res) => {
@@ -38,6 +40,7 @@ export function createMeRouter(deps: AppDeps): Router {
 
   router.put(
     '/me/profile',
+    jsonBody(),
     validateBody(API_ROUTES.updateProfile.request),
     auth,
     async (req, res) => {
@@ -58,11 +61,17 @@ export function createMeRouter(deps: AppDeps): Router {
     res.status(API_ROUTES.uploadAvatar.status).json(result);
   });
 
-  router.post('/me/phone', validateBody(API_ROUTES.bindPhone.request), auth, async (req, res) => {
-    const body = req.body as ApiRequest<'bindPhone'>;
-    const user = await bindPhone(deps, authOf(res).user, body.code);
-    res.json(await toUserView(deps, user));
-  });
+  router.post(
+    '/me/phone',
+    jsonBody(),
+    validateBody(API_ROUTES.bindPhone.request),
+    auth,
+    async (req, res) => {
+      const body = req.body as ApiRequest<'bindPhone'>;
+      const user = await bindPhone(deps, authOf(res).user, body.code);
+      res.json(await toUserView(deps, user));
+    },
+  );
 
   router.get('/me/subscription', auth, async (_req, res) => {
     res.json(await getSubscriptionView(deps, authOf(res).user));

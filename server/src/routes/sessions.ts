@@ -4,6 +4,7 @@ import { rateLimit } from 'express-rate-limit';
 import type { AppDeps } from '../deps';
 import { authOf, requireSession } from '../http/auth';
 import { AppError } from '../http/errors';
+import { jsonBody } from '../http/json-body';
 import { MongoRateLimitStore } from '../http/rate-limit-store';
 import { validateBody } from '../http/validate';
 import { login, revokeSession } from '../services/sessions';
@@ -25,6 +26,7 @@ export function createSessionsRouter(deps: AppDeps): Router {
   // Validation first: garbage never reaches the counter store or WeChat.
   router.post(
     '/sessions',
+    jsonBody(),
     validateBody(API_ROUTES.createSession.request),
     loginLimiter,
     async (req, res) => {

@@ -74,6 +74,35 @@ export async function openAvatar(
   return { contentType, length: file.length, stream: bucket.openDownloadStream(oid) };
 }
 
+/** An uploaded avatar's path as the contracts accept it: one id, an optional extension. */
+const OWN_AVATAR_PATH = /^\/api\/v1\/avatars\/[A-Za-z0-9_-]{1,128}(?:\.[A-Za-z0-9]{1,8})?$/;
+
+/**
+ * The avatarUrl to store and check. An absolute URL on our own origin
+ * (PUBLIC_BASE_URL, including any path prefix a reverse proxy adds) that
+ * points into /api/v1/avatars/ is the same file as the relative path: it is
+ * reduced to that path, so the ownership check applies to it too and a user
+ * cannot claim someone else's upload by spelling its URL out in full. Other
+ * URLs are returned unchanged. Undefined: our avatar path, but malformed.
+ */
+export function normalizeAvatarUrl(url: string, publicBaseUrl: string): string | undefined {
+  if (url.startsWith('/')) return url;
+  let target: URL;
+  let base: URL;
+  try {
+    target = new URL(url);
+    base = new URL(publicBaseUrl);
+  } catch {
+    return url;
+  }
+  if (target.origin !== base.origin) return url;
+  const basePath = base.pathname.replace(/\/+$/, '');
+  if (basePath !== '' && !target.pathname.startsWith(`${basePath}/`)) return url;
+  const path = target.pathname.slice(basePath.length);
+  if (!path.startsWith(AVATAR_PATH_PREFIX)) return url;
+  return OWN_AVATAR_PATH.test(path) ? path : undefined;
+}
+
 /** The GridFS id in an avatarUrl that points at this server, if it does. */
 export function avatarIdFromUrl(url: string): string | undefined {
   if (!url.startsWith(AVATAR_PATH_PREFIX)) return undefined;

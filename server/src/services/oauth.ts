@@ -59,7 +59,8 @@ export async function completeOAuth(
   try {
     identity = await deps.wechat.exchangeOAuthCode(code);
   } catch (err) {
-    if (err instanceof WechatApiError) throw new AppError(err.code, err.message);
+    // The visitor reads this message (in JSON or on the page): no API names or errcodes.
+    if (err instanceof WechatApiError) throw new AppError(err.code, oauthFailureMessage(err.code));
     throw err;
   }
   const appid = deps.config.officialAccount.appid;
@@ -81,4 +82,17 @@ export async function completeOAuth(
     result.unsubscribedAt = iso(follower.unsubscribedAt);
   }
   return result;
+}
+
+function oauthFailureMessage(code: string): string {
+  switch (code) {
+    case 'WECHAT_CODE_INVALID':
+      return 'The WeChat authorization code is invalid or expired; open the page again';
+    case 'RATE_LIMITED':
+      return 'Too many requests to WeChat right now; try again in a minute';
+    case 'WECHAT_UNAVAILABLE':
+      return 'WeChat did not answer in time; try again in a moment';
+    default:
+      return 'WeChat could not confirm who you are; try again later';
+  }
 }

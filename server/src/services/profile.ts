@@ -15,7 +15,7 @@ import type { AppDeps } from '../deps';
 import { AppError } from '../http/errors';
 import type { User } from '../models/user';
 import { WechatApiError } from '../wechat/types';
-import { avatarIdFromUrl, avatarBelongsTo } from './avatar';
+import { avatarIdFromUrl, avatarBelongsTo, normalizeAvatarUrl } from './avatar';
 import { usableSessionKeys } from './session-keys';
 
 type Deps = Pick<AppDeps, 'config' | 'clock' | 'models' | 'wechat' | 'logger' | 'db'>;
@@ -150,11 +150,16 @@ export async function updateProfile(
   const set: Record<string, unknown> = { updatedAt: deps.clock.now(), profileSource: 'user' };
   if (body.nickname !== undefined) set.nickname = body.nickname;
   if (body.avatarUrl !== undefined) {
-    const avatarId = avatarIdFromUrl(body.avatarUrl);
+    const notOwned = () =>
+      new AppError('VALIDATION_FAILED', 'avatarUrl: no such uploaded avatar for this user');
+    // Our own absolute avatar URLs become the relative path: same check, same stored form.
+    const avatarUrl = normalizeAvatarUrl(body.avatarUrl, deps.config.publicBaseUrl);
+    if (avatarUrl === undefined) throw notOwned();
+    const avatarId = avatarIdFromUrl(avatarUrl);
     if (avatarId !== undefined && !(await avatarBelongsTo(deps, avatarId, user._id))) {
-      throw new AppError('VALIDATION_FAILED', 'avatarUrl: no such uploaded avatar for this user');
+      throw notOwned();
     }
-    set.avatarUrl = body.avatarUrl;
+    set.avatarUrl = avatarUrl;
   }
   return updateUser(deps, user, set);
 }
