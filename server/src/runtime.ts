@@ -1,21 +1,19 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
-import mongoose from 'mongoose';
+import type mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import { createApp } from './app';
 import type { Config } from './config';
 import type { AppDeps, Clock, Random } from './deps';
+import { composeDeps, cryptoRandom, systemClock } from './compose';
 import { createLogger } from './logger';
-import { createMetrics } from './metrics';
-import { createModels, initModels } from './models';
 import {
   startBackgroundWorkers,
   type BackgroundWorker,
   type BackgroundWorkerOptions,
 } from './services/workers';
-import { createWechatClient, type FetchLike } from './wechat/client';
+import type { FetchLike } from './wechat/client';
 
 export interface StartServerOptions {
   config: Config;
@@ -46,8 +44,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
-export const cryptoRandom: Random = { bytes: (size) => randomBytes(size) };
+export { systemClock, cryptoRandom };
 
 /** Connects the database, builds the dependencies and the app, listens, and starts the workers. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
@@ -56,37 +53,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const logger = options.logger ?? createLogger(config);
   const clock = options.clock ?? systemClock;
 
-  const db = mongoose.createConnection(config.mongodbUri, {
-    autoCreate: false,
+  const deps = await composeDeps({
+    config: { ...config, mongodbUri: config.mongodbUri },
+    logger,
+    clock,
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.wechatFetch ? { wechatFetch: options.wechatFetch } : {}),
     ...(options.dbName ? { dbName: options.dbName } : {}),
-    serverSelectionTimeoutMS: 10_000,
+    defaultMetrics: options.defaultMetrics ?? true,
   });
-  await db.asPromise();
+  const { db } = deps;
   let server: Server | undefined;
   let workers: BackgroundWorker[] = [];
   try {
-    const models = createModels(db);
-    await initModels(models);
-    const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
-    const wechat = createWechatClient({
-      config,
-      models,
-      clock,
-      metrics,
-      logger,
-      instanceId: randomUUID(),
-      ...(options.wechatFetch ? { fetch: options.wechatFetch } : {}),
-    });
-    const deps: AppDeps = {
-      config,
-      clock,
-      random: options.random ?? cryptoRandom,
-      logger,
-      db,
-      models,
-      wechat,
-      metrics,
-    };
     const app = createApp(deps);
     const listen = options.listen ?? { host: '0.0.0.0', port: config.port };
     server = await listenOn(app, listen.host, listen.port);

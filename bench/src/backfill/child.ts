@@ -9,16 +9,13 @@
  * write cost grows with collection size). The access token, one document,
  * still lives in the database: the token broker is MongoDB-backed.
  */
-import { randomUUID } from 'node:crypto';
+import { composeDeps } from '@wxlink/server/dist/compose';
 import { loadConfig } from '@wxlink/server/dist/config';
 import { createLogger } from '@wxlink/server/dist/logger';
-import { createMetrics } from '@wxlink/server/dist/metrics';
-import { createModels, initModels, type Models } from '@wxlink/server/dist/models';
+import type { Models } from '@wxlink/server/dist/models';
 import { syncFollowers } from '@wxlink/server/dist/services/follower-sync';
-import { createWechatClient } from '@wxlink/server/dist/wechat/client';
 import { Meter, type MeterReading } from '../lib/meter';
 import { serveRpc } from '../lib/rpc';
-import { connectDb } from '../targets/db';
 import { oursEnv } from '../targets/ours';
 
 export interface BackfillRun {
@@ -80,12 +77,18 @@ async function run(p: BackfillRun): Promise<BackfillResult> {
     },
     'production',
   );
-  const db = await connectDb(p.uri, p.dbName);
+  const deps = await composeDeps({
+    config: { ...config, mongodbUri: p.uri },
+    logger: createLogger(config),
+    dbName: p.dbName,
+    defaultMetrics: false,
+  });
+  const { db } = deps;
   try {
-    const real = createModels(db);
-    await initModels(real);
+    const real = deps.models;
     const followers = new FollowerStandIn();
     // The stand-ins implement only what syncFollowers calls; the cast says so.
+    // The WeChat client keeps the real models: its access token stays in the database.
     const models: Models = p.noDb
       ? {
           ...real,
@@ -93,25 +96,11 @@ async function run(p: BackfillRun): Promise<BackfillResult> {
           SyncCursor: new CursorStandIn() as unknown as Models['SyncCursor'],
         }
       : real;
-    const clock = { now: () => new Date() };
-    const logger = createLogger(config);
-    const metrics = createMetrics({ defaultMetrics: false });
-    const wechat = createWechatClient({
-      config,
-      models,
-      clock,
-      metrics,
-      logger,
-      instanceId: randomUUID(),
-    });
     const heapBeforeBytes = heapAfterGc();
     const rssBeforeBytes = process.memoryUsage.rss();
     const meter = new Meter();
     meter.start(5);
-    const result = await syncFollowers(
-      { config, models, clock, wechat, logger, metrics },
-      { restart: true },
-    );
+    const result = await syncFollowers({ ...deps, models }, { restart: true });
     const reading = meter.stop();
     const heapAfterBytes = heapAfterGc();
     const stored = p.noDb ? followers.inserted : await real.Follower.countDocuments().exec();

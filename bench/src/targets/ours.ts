@@ -1,23 +1,19 @@
 /**
- * Our server, assembled the way server/src/runtime.ts does it (same config
- * loader, models, metrics, logger, WeChat client and createApp) but without
+ * Our server, assembled with the runtime's own wiring (composeDeps: config,
+ * models, metrics, logger, WeChat client) and createApp, but without
  * the background workers: the benchmarks measure the request path, and the
  * inbox processor would otherwise add the (asynchronous) follower linkage
  * work, including user/info calls, to the intake figures.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '@wxlink/server/dist/app';
+import { composeDeps } from '@wxlink/server/dist/compose';
 import { loadConfig } from '@wxlink/server/dist/config';
 import type { AppDeps } from '@wxlink/server/dist/deps';
 import { createLogger } from '@wxlink/server/dist/logger';
-import { createMetrics } from '@wxlink/server/dist/metrics';
-import { createModels, initModels } from '@wxlink/server/dist/models';
-import { createWechatClient } from '@wxlink/server/dist/wechat/client';
 import type { Connection } from 'mongoose';
 import { MP_APPID, OA_AES_KEY, OA_APPID, OA_TOKEN } from '../fixtures/wechat';
-import { connectDb } from './db';
 
 export interface OursOptions {
   uri: string;
@@ -55,30 +51,12 @@ export function oursEnv(options: OursOptions): NodeJS.ProcessEnv {
 
 export async function startOurs(options: OursOptions): Promise<OursRunning> {
   const config = loadConfig(oursEnv(options), 'production');
-  const db = await connectDb(options.uri, options.dbName);
-  const models = createModels(db);
-  await initModels(models);
-  const clock = { now: () => new Date() };
-  const logger = createLogger(config);
-  const metrics = createMetrics({ defaultMetrics: true });
-  const wechat = createWechatClient({
-    config,
-    models,
-    clock,
-    metrics,
-    logger,
-    instanceId: randomUUID(),
+  const deps = await composeDeps({
+    config: { ...config, mongodbUri: options.uri },
+    logger: createLogger(config),
+    dbName: options.dbName,
   });
-  const deps: AppDeps = {
-    config,
-    clock,
-    random: { bytes: (n) => randomBytes(n) },
-    logger,
-    db,
-    models,
-    wechat,
-    metrics,
-  };
+  const { db } = deps;
   const app = createApp(deps);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1');

@@ -11,14 +11,12 @@
  * 130 interrupted (cursor kept).
  */
 import { randomUUID } from 'node:crypto';
-import mongoose from 'mongoose';
 import pino from 'pino';
+import { composeDeps } from '../compose';
 import { ConfigError, loadConfig } from '../config';
+import type { AppDeps } from '../deps';
 import { createLogger } from '../logger';
-import { createMetrics } from '../metrics';
-import { createModels, initModels } from '../models';
 import { syncFollowers, type SyncProgress } from '../services/follower-sync';
-import { createWechatClient } from '../wechat/client';
 
 export const USAGE = `Usage: followers-sync [--restart]
 
@@ -77,32 +75,19 @@ export async function run(
   }
 
   const logger = createLogger(config, pino.destination(2));
-  const db = mongoose.createConnection(config.mongodbUri, {
-    autoCreate: false,
-    serverSelectionTimeoutMS: 10_000,
-  });
+  let deps: AppDeps | undefined;
   try {
-    await db.asPromise();
-    const models = createModels(db);
-    await initModels(models);
-    const metrics = createMetrics({ defaultMetrics: false });
-    const clock = { now: () => new Date() };
-    const wechat = createWechatClient({
-      config,
-      models,
-      clock,
-      metrics,
+    deps = await composeDeps({
+      config: { ...config, mongodbUri: config.mongodbUri },
       logger,
+      defaultMetrics: false,
       instanceId: `followers-sync:${randomUUID()}`,
     });
-    const result = await syncFollowers(
-      { config, models, clock, wechat, logger, metrics },
-      {
-        restart: args.restart,
-        ...(signal ? { signal } : {}),
-        onProgress: (p) => stderr.write(`${formatProgress(p)}\n`),
-      },
-    );
+    const result = await syncFollowers(deps, {
+      restart: args.restart,
+      ...(signal ? { signal } : {}),
+      onProgress: (p) => stderr.write(`${formatProgress(p)}\n`),
+    });
     if (result.status === 'interrupted') {
       stderr.write(`interrupted at ${result.processed}/${result.total}; run again to resume\n`);
       return 130;
@@ -116,7 +101,7 @@ export async function run(
     stderr.write('the cursor is saved; run again to resume\n');
     return 1;
   } finally {
-    await db.close().catch(() => undefined);
+    await deps?.db.close().catch(() => undefined);
   }
 }
 

@@ -1,0 +1,70 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import mongoose from 'mongoose';
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import type { AppDeps, Clock, Random } from './deps';
+import { createMetrics } from './metrics';
+import { createModels, initModels } from './models';
+import { createWechatClient, type FetchLike } from './wechat/client';
+
+export const systemClock: Clock = { now: () => new Date() };
+export const cryptoRandom: Random = { bytes: (size) => randomBytes(size) };
+
+export interface ComposeOptions {
+  config: Config & { mongodbUri: string };
+  logger: Logger;
+  clock?: Clock;
+  random?: Random;
+  /** fetch used for WeChat calls (tests inject faults here). */
+  wechatFetch?: FetchLike;
+  /** Database name; defaults to the one in the URI. */
+  dbName?: string;
+  /** Prometheus default process metrics; off when several instances share a process. */
+  defaultMetrics?: boolean;
+  /** Names this process in the access-token lease (logs and debugging). */
+  instanceId?: string;
+}
+
+/**
+ * The one place that turns configuration into live dependencies: connects
+ * the database, builds the indexes, and wires models, metrics and the WeChat
+ * client. Used by the HTTP runtime, the backfill command and the benchmarks,
+ * so they all run the same wiring. The caller owns `deps.db` and closes it.
+ */
+export async function composeDeps(options: ComposeOptions): Promise<AppDeps> {
+  const { config, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const db = mongoose.createConnection(config.mongodbUri, {
+    autoCreate: false,
+    ...(options.dbName ? { dbName: options.dbName } : {}),
+    serverSelectionTimeoutMS: 10_000,
+  });
+  try {
+    await db.asPromise();
+    const models = createModels(db);
+    await initModels(models);
+    const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+    const wechat = createWechatClient({
+      config,
+      models,
+      clock,
+      metrics,
+      logger,
+      instanceId: options.instanceId ?? randomUUID(),
+      ...(options.wechatFetch ? { fetch: options.wechatFetch } : {}),
+    });
+    return {
+      config,
+      clock,
+      random: options.random ?? cryptoRandom,
+      logger,
+      db,
+      models,
+      wechat,
+      metrics,
+    };
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+}
