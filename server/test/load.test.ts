@@ -8,10 +8,23 @@
  * `npm run test:load -w @wxlink/server` (test/load/full.load.ts).
  */
 import { startCluster, type Cluster } from './support/cluster';
-import { FAST_COUNTS, checkInvariants, loseEveryNthPush, report, runWorkload, waitInboxSettled } from './load/workload';
+import {
+  FAST_COUNTS,
+  checkInvariants,
+  loseEveryNthPush,
+  report,
+  runWorkload,
+  waitInboxSettled,
+} from './load/workload';
 
 const WORKERS = {
-  inbox: { pollIntervalMs: 50, leaseMs: 10_000, backoffBaseMs: 50, backoffMaxMs: 500, concurrency: 3 },
+  inbox: {
+    pollIntervalMs: 50,
+    leaseMs: 10_000,
+    backoffBaseMs: 50,
+    backoffMaxMs: 500,
+    concurrency: 3,
+  },
 };
 
 let cluster: Cluster;

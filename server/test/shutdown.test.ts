@@ -8,7 +8,14 @@
  * no lease) instead of waiting out their lease, and the process exits 0. A
  * new instance then finishes the released events right away.
  */
-import { connectionRefused, printTable, startCluster, waitFor, type Cluster } from './support/cluster';
+import http from 'node:http';
+import {
+  connectionRefused,
+  printTable,
+  startCluster,
+  waitFor,
+  type Cluster,
+} from './support/cluster';
 import { EVENTS_PATH } from './load/workload';
 
 let cluster: Cluster | undefined;
@@ -21,57 +28,72 @@ test('SIGTERM: in-flight requests complete, new connections refused, claims rele
   const c = await startCluster({
     instances: ['child'],
     // A lease far longer than the test: only an explicit release can free the claims in time.
-    workers: { inbox: { pollIntervalMs: 50, leaseMs: 120_000, backoffBaseMs: 50, concurrency: 2, stopTimeoutMs: 500 } },
+    workers: {
+      inbox: {
+        pollIntervalMs: 50,
+        leaseMs: 120_000,
+        backoffBaseMs: 50,
+        concurrency: 2,
+        stopTimeoutMs: 500,
+      },
+    },
     shutdownGraceMs: 10_000,
   });
   cluster = c;
   const { sandbox } = c;
   const instance = c.instances[0]!;
-  const child = instance.child!;
   const url = instance.url!;
 
-  // Event handlers hang on WeChat: the processor holds claims it cannot finish.
-  sandbox.injectFault('cgi-bin/user/info', { delayMs: 60_000 });
-  const followers = Array.from({ length: 3 }, () => sandbox.createUser());
-  for (const [i, u] of followers.entries()) {
-    await sandbox.follow(u, { at: 1_720_000_000 + i, push: false });
-    const pushed = await sandbox.push(
-      { ToUserName: sandbox.config.officialAccount.originalId, FromUserName: u.oaOpenid, CreateTime: 1_720_000_000 + i, MsgType: 'event', Event: 'subscribe' },
-      { url: url + EVENTS_PATH, mode: 'safe' },
-    );
-    expect(pushed.delivered).toBe(true);
-  }
-  const claimed = await waitFor('two claims held', async () => {
-    const items = await c.models.Inbox.find({ status: 'processing' }).lean();
-    return items.length === 2 ? items : undefined;
-  });
-
-  // Two logins in flight: code2Session answers only after 2.5 s.
+  // Two logins in flight: code2Session answers only after 2.5 s. The client closes its
+  // connection after the answer (no keep-alive), see docs/load-and-faults.md.
   sandbox.injectFault('sns/jscode2session', { delayMs: 2500, times: 2 });
   const loginUsers = [sandbox.createUser(), sandbox.createUser()];
   const callsBefore = sandbox.stats().calls['sns/jscode2session'] ?? 0;
   const settled: boolean[] = [false, false];
   const logins = loginUsers.map((u, i) =>
-    fetch(`${url}/api/v1/sessions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: sandbox.mintLoginCode(u) }),
-      signal: AbortSignal.timeout(20_000),
-    }).then(async (res) => {
+    postJson(`${url}/api/v1/sessions`, { code: sandbox.mintLoginCode(u) }).then((answer) => {
       settled[i] = true;
-      return { status: res.status, body: (await res.json()) as { token?: string } };
+      return answer;
     }),
   );
-  await waitFor('both logins to reach WeChat', () => (sandbox.stats().calls['sns/jscode2session'] ?? 0) - callsBefore === 2);
+  await waitFor(
+    'both logins to reach WeChat',
+    () => (sandbox.stats().calls['sns/jscode2session'] ?? 0) - callsBefore === 2,
+  );
+
+  // Meanwhile event handlers hang on WeChat (up to the client's 5 s timeout): the
+  // processor holds claims it cannot finish before the shutdown.
+  sandbox.injectFault('cgi-bin/user/info', { delayMs: 60_000 });
+  const followers = Array.from({ length: 3 }, () => sandbox.createUser());
+  await Promise.all(
+    followers.map(async (u, i) => {
+      await sandbox.follow(u, { at: 1_720_000_000 + i, push: false });
+      const pushed = await sandbox.push(
+        {
+          ToUserName: sandbox.config.officialAccount.originalId,
+          FromUserName: u.oaOpenid,
+          CreateTime: 1_720_000_000 + i,
+          MsgType: 'event',
+          Event: 'subscribe',
+        },
+        { url: url + EVENTS_PATH, mode: 'safe' },
+      );
+      expect(pushed.delivered).toBe(true);
+    }),
+  );
+  const claimed = await waitFor('two claims held', async () => {
+    const items = await c.models.Inbox.find({ status: 'processing' }).lean();
+    return items.length === 2 ? items : undefined;
+  });
 
   const termAt = Date.now();
-  child.kill('SIGTERM');
+  const stopping = instance.stop(); // SIGTERM
   await waitFor('the listening socket to close', () => connectionRefused(url), 3000, 20);
   const refusedAfterMs = Date.now() - termAt;
   const inFlightWhenRefused = settled.filter((s) => !s).length;
 
   const answers = await Promise.all(logins);
-  const exit = await child.exited;
+  const exit = await stopping;
   const exitAfterMs = Date.now() - termAt;
 
   const released = await c.models.Inbox.find({ _id: { $in: claimed.map((i) => i._id) } }).lean();
@@ -81,16 +103,25 @@ test('SIGTERM: in-flight requests complete, new connections refused, claims rele
     { figure: 'in-flight login answers', value: answers.map((a) => a.status).join(',') },
     { figure: 'exit', value: `code ${exit.code}, signal ${exit.signal}` },
     { figure: 'exited after (ms)', value: exitAfterMs },
-    { figure: 'claims released', value: released.filter((r) => r.status === 'pending' && r.leaseOwner === null).length },
+    {
+      figure: 'claims released',
+      value: released.filter((r) => r.status === 'pending' && r.leaseOwner === null).length,
+    },
   ]);
 
   expect(inFlightWhenRefused).toBe(2);
   expect(answers.map((a) => a.status)).toEqual([201, 201]);
-  for (const a of answers) expect(a.body.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  for (const a of answers)
+    expect((JSON.parse(a.text) as { token: string }).token).toMatch(/^[A-Za-z0-9_-]{43}$/);
   expect(exit).toEqual({ code: 0, signal: null });
   expect(exitAfterMs).toBeLessThan(10_000);
   for (const item of released) {
-    expect(item).toMatchObject({ status: 'pending', leaseOwner: null, leaseUntil: null, attempts: 0 });
+    expect(item).toMatchObject({
+      status: 'pending',
+      leaseOwner: null,
+      leaseUntil: null,
+      attempts: 0,
+    });
   }
   expect(await c.models.Inbox.countDocuments({ status: 'processing' })).toBe(0);
 
@@ -98,8 +129,40 @@ test('SIGTERM: in-flight requests complete, new connections refused, claims rele
   sandbox.clearFaults();
   const restartedAt = Date.now();
   await instance.restart();
-  await waitFor('the released events to be processed', async () => (await c.models.Inbox.countDocuments({ status: 'done' })) === 3, 15_000);
+  await waitFor(
+    'the released events to be processed',
+    async () => (await c.models.Inbox.countDocuments({ status: 'done' })) === 3,
+    15_000,
+  );
   expect(Date.now() - restartedAt).toBeLessThan(15_000);
-  const resolved = await c.models.Follower.countDocuments({ unionid: { $in: followers.map((f) => f.unionid) } });
+  const resolved = await c.models.Follower.countDocuments({
+    unionid: { $in: followers.map((f) => f.unionid) },
+  });
   expect(resolved).toBe(3);
 }, 90_000);
+
+/** POST JSON on a fresh connection that is closed after the answer. */
+function postJson(url: string, body: unknown): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const data = JSON.stringify(body);
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+        timeout: 20_000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end(data);
+  });
+}

@@ -15,7 +15,7 @@
  * "no 5xx seen by clients".
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
@@ -119,12 +119,17 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /** Prints rows as an aligned text table (stdout, so it shows under jest and in the runner). */
-export function printTable(title: string, rows: Array<Record<string, string | number | boolean>>): string {
+export function printTable(
+  title: string,
+  rows: Array<Record<string, string | number | boolean>>,
+): string {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const cell = (v: unknown): string => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(1) : String(v));
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c] ?? '').length)));
-  const line = (values: string[]): string =>
-    values.map((v, i) => v.padEnd(widths[i]!)).join(' | ');
+  const cell = (v: unknown): string =>
+    typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(1) : String(v);
+  const widths = columns.map((c) =>
+    Math.max(c.length, ...rows.map((r) => cell(r[c] ?? '').length)),
+  );
+  const line = (values: string[]): string => values.map((v, i) => v.padEnd(widths[i]!)).join(' | ');
   const out = [
     `\n== ${title} ==`,
     line(columns),
@@ -281,7 +286,9 @@ export async function startRoundRobinProxy(options: ProxyOptions): Promise<Round
           serverErrors.push(answer);
           count(statuses, 502);
           if (!res.headersSent) {
-            res.writeHead(502, { 'content-type': 'text/plain' }).end(`proxy: upstream failed (${err.code ?? err.message})`);
+            res
+              .writeHead(502, { 'content-type': 'text/plain' })
+              .end(`proxy: upstream failed (${err.code ?? err.message})`);
           } else {
             res.destroy();
           }
@@ -361,8 +368,12 @@ export async function spawnChildInstance(options: ChildInstanceOptions): Promise
     ...options.env,
     WXLINK_CHILD_DB_NAME: options.dbName,
     ...(options.workers ? { WXLINK_CHILD_WORKERS: JSON.stringify(options.workers) } : {}),
-    ...(options.wechatTimeoutMs ? { WXLINK_CHILD_WECHAT_TIMEOUT_MS: String(options.wechatTimeoutMs) } : {}),
-    ...(options.shutdownGraceMs ? { WXLINK_CHILD_SHUTDOWN_GRACE_MS: String(options.shutdownGraceMs) } : {}),
+    ...(options.wechatTimeoutMs
+      ? { WXLINK_CHILD_WECHAT_TIMEOUT_MS: String(options.wechatTimeoutMs) }
+      : {}),
+    ...(options.shutdownGraceMs
+      ? { WXLINK_CHILD_SHUTDOWN_GRACE_MS: String(options.shutdownGraceMs) }
+      : {}),
   };
   const child: ChildProcess = spawn(process.execPath, [CHILD_ENTRY], {
     env,
@@ -382,7 +393,11 @@ export async function spawnChildInstance(options: ChildInstanceOptions): Promise
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`child instance did not start within ${options.startTimeoutMs ?? 20_000} ms: ${stderr.slice(-2000)}`));
+      reject(
+        new Error(
+          `child instance did not start within ${options.startTimeoutMs ?? 20_000} ms: ${stderr.slice(-2000)}`,
+        ),
+      );
     }, options.startTimeoutMs ?? 20_000);
     const onData = (chunk: Buffer): void => {
       out += chunk.toString('utf8');
@@ -397,7 +412,11 @@ export async function spawnChildInstance(options: ChildInstanceOptions): Promise
     child.stdout?.on('data', onData);
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new Error(`child instance exited before ready (code ${code}, signal ${signal}): ${stderr.slice(-2000)}`));
+      reject(
+        new Error(
+          `child instance exited before ready (code ${code}, signal ${signal}): ${stderr.slice(-2000)}`,
+        ),
+      );
     });
   });
   return {
@@ -483,7 +502,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     typeof options.workers === 'function' ? options.workers(i) : options.workers;
 
   const timeoutOf = (i: number): number | undefined =>
-    typeof options.wechatTimeoutMs === 'function' ? options.wechatTimeoutMs(i) : options.wechatTimeoutMs;
+    typeof options.wechatTimeoutMs === 'function'
+      ? options.wechatTimeoutMs(i)
+      : options.wechatTimeoutMs;
 
   const instances: ManagedInstance[] = options.instances.map(
     (kind, index) =>
@@ -639,6 +660,16 @@ class ManagedInstance implements ClusterInstance {
     const s = this.inproc;
     this.inproc = undefined;
     await s?.close();
+  }
+}
+
+/** Resident set size of a process in KiB (Linux /proc), or undefined where unavailable. */
+export function processRssKiB(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

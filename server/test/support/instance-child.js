@@ -12,6 +12,7 @@
  *   WXLINK_CHILD_WORKERS            JSON BackgroundWorkerOptions (short leases for takeover tests)
  *   WXLINK_CHILD_WECHAT_TIMEOUT_MS  shorter client timeout for WeChat calls (hanging-sandbox tests)
  *   WXLINK_CHILD_SHUTDOWN_GRACE_MS  close() grace period
+ *   WXLINK_CHILD_LOG_FILE           append log lines to this file instead of stderr
  *
  * Protocol: one line `WXLINK_CHILD_READY {"url":…,"pid":…}` on stdout once it
  * listens on 127.0.0.1:0. SIGTERM/SIGINT: graceful close, then exit 0 (1 on
@@ -46,7 +47,11 @@ function fetchWithTimeout(timeoutMs) {
 
 async function main() {
   const config = loadConfig(process.env, 'production');
-  const logger = createLogger(config, pino.destination(2));
+  const logFile = process.env.WXLINK_CHILD_LOG_FILE;
+  const logger = createLogger(
+    config,
+    logFile ? pino.destination({ dest: logFile, append: true, sync: true }) : pino.destination(2),
+  );
   const workers = process.env.WXLINK_CHILD_WORKERS
     ? JSON.parse(process.env.WXLINK_CHILD_WORKERS)
     : undefined;
