@@ -108,14 +108,18 @@ async function shutdown(
   graceMs: number,
 ): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // Keep-alive sockets with no request in flight would hold close() open.
+  // Keep-alive sockets with no request in flight would hold close() open, and
+  // a socket whose last answer goes out after close() becomes idle later: keep
+  // sweeping idle sockets until the server is closed.
   server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
   const force = setTimeout(() => {
     logger.warn('shutdown grace period over; closing remaining connections');
     server.closeAllConnections();
   }, graceMs);
   force.unref();
   await closed;
+  clearInterval(sweep);
   clearTimeout(force);
   await Promise.all(
     workers.map((w) =>

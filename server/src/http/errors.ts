@@ -1,5 +1,6 @@
 import { ERROR_STATUS, type ErrorCode, type ErrorEnvelope } from '@wxlink/contracts';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import { bearerChallenge } from './bearer';
 
@@ -64,6 +65,9 @@ export function logRequestError(logger: Logger, err: unknown, req: Request, code
 /** The code and client-safe message for any error a handler or parser raised. */
 export function mapError(err: unknown): { code: ErrorCode; message: string } {
   if (err instanceof AppError) return { code: err.code, message: err.message };
+  if (isTransientDatabaseError(err)) {
+    return { code: 'SERVICE_UNAVAILABLE', message: 'Database temporarily unavailable; retry' };
+  }
   const e = (err ?? {}) as BodyParserError & { code?: string };
   if (e.type === 'entity.too.large' || e.code === 'LIMIT_FILE_SIZE') {
     return { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' };
@@ -80,4 +84,29 @@ export function mapError(err: unknown): { code: ErrorCode; message: string } {
     return { code: 'VALIDATION_FAILED', message: 'Request could not be read' };
   }
   return { code: 'INTERNAL', message: 'Internal error' };
+}
+
+/**
+ * Database faults that say nothing about the request: the connection pool was
+ * cleared (the driver's PoolClearedError is a MongoNetworkError), the network
+ * dropped, no server could be selected in time. They
+ * answer 503 so clients (and WeChat's push retries) try again, instead of a
+ * 500 that reads like a bug.
+ */
+export function isTransientDatabaseError(err: unknown): boolean {
+  const { mongo } = mongoose;
+  if (
+    err instanceof mongo.MongoNetworkError ||
+    err instanceof mongo.MongoServerSelectionError ||
+    err instanceof mongo.MongoNotConnectedError ||
+    err instanceof mongoose.Error.MongooseServerSelectionError
+  ) {
+    return true;
+  }
+  if (err instanceof mongo.MongoError) {
+    return (
+      err.hasErrorLabel('RetryableWriteError') || err.hasErrorLabel('TransientTransactionError')
+    );
+  }
+  return false;
 }

@@ -1,0 +1,62 @@
+/**
+ * Runtime behaviour found by the load suites: transient database faults are
+ * 503 (retry), not 500 (bug); shutdown does not wait on keep-alive sockets
+ * that go idle after close() started.
+ */
+import mongoose from 'mongoose';
+import { mapError } from '../src/http/errors';
+import { startTestServer } from './support/harness';
+
+describe('mapError: transient database faults', () => {
+  const { mongo } = mongoose;
+
+  it.each([
+    ['network error (incl. a cleared pool)', new mongo.MongoNetworkError('socket closed')],
+    ['no server selectable', new mongoose.Error.MongooseServerSelectionError('timed out')],
+    ['client not connected', new mongo.MongoNotConnectedError('not connected')],
+  ])('%s → 503 SERVICE_UNAVAILABLE', (_name, err) => {
+    expect(mapError(err)).toEqual({
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'Database temporarily unavailable; retry',
+    });
+  });
+
+  it('a server error labelled retryable → 503', () => {
+    const err = new mongo.MongoServerError({ message: 'not primary', code: 10107 });
+    err.addErrorLabel('RetryableWriteError');
+    expect(mapError(err).code).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('other database errors stay 500 INTERNAL', () => {
+    expect(mapError(new mongo.MongoServerError({ message: 'bad', code: 2 })).code).toBe('INTERNAL');
+    expect(mapError(new Error('boom')).code).toBe('INTERNAL');
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('finishes an in-flight request, then closes without waiting out its keep-alive socket', async () => {
+    const t = await startTestServer();
+    try {
+      const user = t.sandbox.createUser();
+      const code = t.sandbox.mintLoginCode(user);
+      // The login spends ~600 ms inside WeChat, so it is in flight when close() starts.
+      t.sandbox.injectFault('sns/jscode2session', { delayMs: 600, times: 1 });
+      const login = fetch(`${t.url}/api/v1/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' }, // keep-alive by default
+        body: JSON.stringify({ code }),
+      });
+      await new Promise((r) => setTimeout(r, 150));
+      const started = Date.now();
+      const closing = t.running.close();
+      const res = await login;
+      expect(res.status).toBe(201);
+      await closing;
+      // The harness's grace period is 2000 ms: a socket left open after the
+      // answer would hold close() until then.
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      await t.close();
+    }
+  });
+});
