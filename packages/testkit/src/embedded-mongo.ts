@@ -68,7 +68,12 @@ export async function startEmbeddedMongo(options: StartMongoOptions = {}): Promi
   const binary = options.binaryPath ?? resolveJongodbBinary();
   const child = spawn(
     binary,
-    ['--host=127.0.0.1', '--port=0', '--topology-profile=singleNodeReplicaSet', '--replica-set-name=rs0'],
+    [
+      '--host=127.0.0.1',
+      '--port=0',
+      '--topology-profile=singleNodeReplicaSet',
+      '--replica-set-name=rs0',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const uri = await waitForUri(child, options.startTimeoutMs ?? 15_000);
@@ -86,7 +91,9 @@ function waitForUri(child: ChildProcess, timeoutMs: number): Promise<string> {
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new EmbeddedMongoError('START_TIMEOUT', `jongodb did not start within ${timeoutMs} ms`));
+      reject(
+        new EmbeddedMongoError('START_TIMEOUT', `jongodb did not start within ${timeoutMs} ms`),
+      );
     }, timeoutMs);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString('utf8');

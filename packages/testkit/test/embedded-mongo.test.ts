@@ -3,8 +3,14 @@ import { EmbeddedMongoError, startEmbeddedMongo, uniqueDbName } from '../src';
 
 describe('startEmbeddedMongo', () => {
   it('honours MONGODB_URI without starting anything', async () => {
-    const handle = await startEmbeddedMongo({ env: { MONGODB_URI: 'mongodb://db.example:27017/x' } });
-    expect(handle).toMatchObject({ uri: 'mongodb://db.example:27017/x', external: true, pid: undefined });
+    const handle = await startEmbeddedMongo({
+      env: { MONGODB_URI: 'mongodb://db.example:27017/x' },
+    });
+    expect(handle).toMatchObject({
+      uri: 'mongodb://db.example:27017/x',
+      external: true,
+      pid: undefined,
+    });
     await expect(handle.stop()).resolves.toBeUndefined();
   });
 
@@ -20,7 +26,10 @@ describe('startEmbeddedMongo', () => {
       .createConnection(handle.uri, { dbName: uniqueDbName('testkit'), autoCreate: false })
       .asPromise();
     try {
-      const Thing = conn.model('Thing', new mongoose.Schema({ key: { type: String, unique: true } }));
+      const Thing = conn.model(
+        'Thing',
+        new mongoose.Schema({ key: { type: String, unique: true } }),
+      );
       await Thing.init();
       await Thing.create({ key: 'a' });
       await expect(Thing.create({ key: 'a' })).rejects.toMatchObject({ code: 11000 });
