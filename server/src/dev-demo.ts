@@ -48,9 +48,9 @@ export function nextSteps(input: NextStepsInput): string[] {
   const cli = `SANDBOX_URL=${input.sandboxUrl} npm run sandbox --`;
   return [
     'Next steps:',
-    '  1. Open miniprogram/ in WeChat DevTools (import the folder; `npm run build -w @wxlink/miniprogram`',
-    '     first). In 详情 → 本地设置, tick "不校验合法域名". The develop build talks to http://127.0.0.1:3000;',
-    `     for this server build it with WXLINK_API_BASE=http://<this machine's LAN IP>:${input.port} (real phones too).`,
+    '  1. Open miniprogram/ in WeChat DevTools (import the folder; `npm run dev` has built it). In',
+    '     详情 → 本地设置, tick "不校验合法域名". The develop build calls http://127.0.0.1:3000; for another',
+    `     port or a real phone: WXLINK_API_BASE=http://<this machine's LAN IP>:${input.port} npm run build -w @wxlink/miniprogram`,
     `  2. Tap log in: any wx.login code from DevTools logs in the sandbox demo user ${input.demoUserId}`,
     '     (subscription: never).',
     '  3. In another terminal, make that user follow the official account (pushes a subscribe event here):',
