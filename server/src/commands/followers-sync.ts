@@ -8,9 +8,10 @@
  * current batch and a later run resumes from the saved cursor.
  *
  * Exit codes: 0 completed, 1 failed (cursor kept), 2 bad usage/configuration,
- * 130 interrupted (cursor kept).
+ * 3 another run holds the lock (nothing done), 130 interrupted (cursor kept).
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import pino from 'pino';
 import { composeDeps } from '../compose';
 import { ConfigError, loadConfig } from '../config';
@@ -85,9 +86,20 @@ export async function run(
     });
     const result = await syncFollowers(deps, {
       restart: args.restart,
+      // Readable in the lock message another run prints.
+      owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       ...(signal ? { signal } : {}),
       onProgress: (p) => stderr.write(`${formatProgress(p)}\n`),
     });
+    if (result.status === 'locked') {
+      const lock = result.lock;
+      stderr.write(
+        `followers:sync is already running for this official account` +
+          (lock ? ` (${lock.owner}, lock held until ${lock.until.toISOString()})` : '') +
+          '; nothing done. A crashed run releases the lock when it expires.\n',
+      );
+      return 3;
+    }
     if (result.status === 'interrupted') {
       stderr.write(`interrupted at ${result.processed}/${result.total}; run again to resume\n`);
       return 130;

@@ -5,6 +5,11 @@ import { Schema, type Connection, type Model } from 'mongoose';
  * starting over: the page being worked on is the one `cgi-bin/user/get`
  * returns for `pageStart` (its `next_openid` argument, '' = the first page),
  * and its first `pageOffset` openids are already stored.
+ *
+ * The document is also the run's lock: `leaseOwner` holds it until
+ * `leaseUntil` (renewed after every batch, cleared at the end), so two runs
+ * against one account never interleave, and a crashed run's lease simply
+ * expires.
  */
 export interface SyncCursor {
   /** e.g. `followers:<appid>` */
@@ -19,6 +24,10 @@ export interface SyncCursor {
   startedAt: Date;
   updatedAt: Date;
   completedAt: Date | null;
+  /** The run holding the lock, null when none does. */
+  leaseOwner: string | null;
+  /** Until when `leaseOwner` holds it; an expired lease may be taken over. */
+  leaseUntil: Date | null;
 }
 
 export type SyncCursorModel = Model<SyncCursor>;
@@ -34,6 +43,8 @@ const syncCursorSchema = new Schema<SyncCursor>(
     startedAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     completedAt: { type: Date, default: null },
+    leaseOwner: { type: String, default: null },
+    leaseUntil: { type: Date, default: null },
   },
   { collection: 'sync_cursors', autoCreate: false, versionKey: false },
 );

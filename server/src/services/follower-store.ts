@@ -216,3 +216,13 @@ export async function findFollowerByOpenid(
   const doc = await deps.models.Follower.findOne({ appid, openid }).lean();
   return doc === null ? null : stateOf(doc);
 }
+
+/** The follower by openid with where its state came from (web OAuth tells "never followed" apart). */
+export async function findFollowerRecordByOpenid(
+  deps: ReadDeps,
+  appid: string,
+  openid: string,
+): Promise<(FollowerState & { source: FollowerSource }) | null> {
+  const doc = await deps.models.Follower.findOne({ appid, openid }).lean();
+  return doc === null ? null : { ...stateOf(doc), source: doc.source };
+}

@@ -1,15 +1,20 @@
-import type { SubscriptionStatus } from '@wxlink/contracts';
+import type { FollowerState, SubscriptionStatus } from '@wxlink/contracts';
 import type { AppDeps } from '../deps';
 import { AppError } from '../http/errors';
 import { WechatApiError } from '../wechat/types';
-import { findFollowerByOpenid } from './follower-store';
+import {
+  applyEventToFollower,
+  findFollowerRecordByOpenid,
+  type FollowerSource,
+} from './follower-store';
+import { liveSnapshotOf } from './follower-sync';
 import { consumeOAuthState, issueOAuthState, validateReturnTo } from './oauth-state';
 
 /**
  * Web OAuth (snsapi_base) for H5 pages opened inside WeChat: who is this
  * visitor, and do they follow the official account?
  */
-type OAuthDeps = Pick<AppDeps, 'config' | 'clock' | 'random' | 'models' | 'wechat'>;
+type OAuthDeps = Pick<AppDeps, 'config' | 'clock' | 'random' | 'models' | 'wechat' | 'logger'>;
 
 export const OAUTH_CALLBACK_PATH = '/wechat/official-account/oauth/callback';
 
@@ -67,8 +72,15 @@ export async function completeOAuth(
   if (identity.isSnapshotUser) {
     return { officialAccountAppid: appid, status: 'unknown', anonymous: true, returnTo };
   }
-  const follower = await findFollowerByOpenid(deps, appid, identity.openid);
+  let follower = await findFollowerRecordByOpenid(deps, appid, identity.openid);
   if (follower === null) {
+    const looked = await lookUpFollower(deps, appid, identity.openid);
+    if (looked === 'unknown') {
+      return { officialAccountAppid: appid, status: 'unknown', anonymous: false, returnTo };
+    }
+    follower = await findFollowerRecordByOpenid(deps, appid, identity.openid);
+  }
+  if (follower === null || neverFollowed(follower)) {
     return { officialAccountAppid: appid, status: 'never', anonymous: false, returnTo };
   }
   const result: OAuthResult = {
@@ -82,6 +94,49 @@ export async function completeOAuth(
     result.unsubscribedAt = iso(follower.unsubscribedAt);
   }
   return result;
+}
+
+/**
+ * No record for this openid: the visitor may have followed before the server
+ * existed and the backfill has not run yet, so ask WeChat (cgi-bin/user/info)
+ * and record the answer through the reducer, exactly as the backfill would
+ * (an older snapshot never overrides an event that lands meanwhile).
+ * `unknown` when WeChat cannot say: better than a wrong `never`.
+ */
+async function lookUpFollower(
+  deps: OAuthDeps,
+  appid: string,
+  openid: string,
+): Promise<'recorded' | 'unknown'> {
+  // Taken before the call: the snapshot describes the account as of then.
+  const asOf = Math.floor(deps.clock.now().getTime() / 1000);
+  let info;
+  try {
+    info = await deps.wechat.getFollowerInfo(openid);
+  } catch (err) {
+    if (!(err instanceof WechatApiError)) throw err;
+    deps.logger.warn(
+      { component: 'oauth', api: err.api, errcode: err.errcode, code: err.code },
+      'follower lookup for OAuth visitor failed; answering unknown',
+    );
+    return 'unknown';
+  }
+  const event = liveSnapshotOf(info, asOf);
+  if (event === null) {
+    deps.logger.warn({ component: 'oauth' }, 'user/info said subscribed without subscribe_time');
+    return 'unknown';
+  }
+  await applyEventToFollower(deps, { appid, openid }, event, 'backfill');
+  return 'recorded';
+}
+
+/**
+ * Not following, no follow ever seen, and no unfollow event either: only
+ * WeChat's "subscribe=0" answer to a live lookup. WeChat does not say whether
+ * they followed once, so this is `never`, as it was before anything was stored.
+ */
+function neverFollowed(state: FollowerState & { source: FollowerSource }): boolean {
+  return !state.subscribed && state.subscribedAt === null && state.source === 'backfill';
 }
 
 function oauthFailureMessage(code: string): string {
