@@ -8,12 +8,21 @@ import { z } from 'zod';
  */
 export type EncryptMode = 'plain' | 'compat' | 'safe';
 
+/**
+ * Where access tokens come from: `stable` = POST cgi-bin/stable_token (the
+ * default: several systems sharing an appid do not invalidate each other's
+ * tokens), `classic` = GET cgi-bin/token (every call mints a new token and the
+ * previous one dies 5 minutes later).
+ */
+export type AccessTokenEndpoint = 'stable' | 'classic';
+
 export interface Config {
   readonly port: number;
   /** Unset: the embedded, non-persistent database is used (dev/demo only). */
   readonly mongodbUri: string | undefined;
   readonly wechatApiBase: string;
   readonly wechatOpenBase: string;
+  readonly wechatAccessTokenEndpoint: AccessTokenEndpoint;
   readonly miniProgram: { readonly appid: string; readonly secret: string };
   readonly officialAccount: {
     readonly appid: string;
@@ -111,6 +120,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
     WECHAT_API_BASE: url('WECHAT_API_BASE').default('https://api.weixin.qq.com'),
     WECHAT_OPEN_BASE: url('WECHAT_OPEN_BASE').default('https://open.weixin.qq.com'),
     PUBLIC_BASE_URL: url('PUBLIC_BASE_URL').optional(),
+    WECHAT_ACCESS_TOKEN_ENDPOINT: z
+      .enum(['stable', 'classic'], {
+        message: 'WECHAT_ACCESS_TOKEN_ENDPOINT must be stable or classic',
+      })
+      .default('stable'),
     OFFICIAL_ACCOUNT_ENCRYPT_MODE: z
       .enum(['plain', 'compat', 'safe'], {
         message: 'OFFICIAL_ACCOUNT_ENCRYPT_MODE must be plain, compat or safe',
@@ -132,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
     WECHAT_API_BASE: emptyToUndefined(env.WECHAT_API_BASE),
     WECHAT_OPEN_BASE: emptyToUndefined(env.WECHAT_OPEN_BASE),
     PUBLIC_BASE_URL: emptyToUndefined(env.PUBLIC_BASE_URL),
+    WECHAT_ACCESS_TOKEN_ENDPOINT: emptyToUndefined(env.WECHAT_ACCESS_TOKEN_ENDPOINT)?.trim(),
     OFFICIAL_ACCOUNT_ENCRYPT_MODE: emptyToUndefined(env.OFFICIAL_ACCOUNT_ENCRYPT_MODE),
     LOG_LEVEL: emptyToUndefined(env.LOG_LEVEL),
   });
@@ -186,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
     mongodbUri,
     wechatApiBase: d.WECHAT_API_BASE,
     wechatOpenBase: d.WECHAT_OPEN_BASE,
+    wechatAccessTokenEndpoint: d.WECHAT_ACCESS_TOKEN_ENDPOINT,
     miniProgram,
     officialAccount: {
       appid: oaAppid,

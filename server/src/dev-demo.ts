@@ -1,40 +1,31 @@
 /**
  * The demo user of `npm run dev`. With `acceptUnknownLoginCodes`, the sandbox
  * logs every code it did not mint (the real wx.login codes WeChat DevTools
- * produces) in as one demo user, created on the first such code. dev.ts
- * creates it up front, so it can print the user's id and a next step that
- * makes a visible change in the mini-program.
+ * produces) in as one demo user. dev.ts creates it up front, so it can print
+ * the user's id and a next step that makes a visible change in the
+ * mini-program.
  */
-import { randomBytes } from 'node:crypto';
 import type { Sandbox, UserView } from '@wxlink/wechat-sandbox';
 
 /**
- * Makes the sandbox create its demo user and returns it. The sandbox has no
- * call that names the demo user, so this sends it what DevTools would: one
- * unknown login code through `sns/jscode2session` (the code is random and
- * single-use; the only side effect is a rotated session_key, as on WeChat).
- * The demo user must carry a unionid: without it the server cannot link the
- * mini-program user to the official-account follower.
+ * The sandbox's demo user (created on first use), the one every unknown
+ * login code from DevTools logs in as. Asking for it logs nobody in and
+ * rotates no session_key. Rejects when the sandbox does not accept unknown
+ * codes (its SandboxError names acceptUnknownLoginCodes) or when the demo user
+ * lacks a unionid: without one the server cannot link the mini-program user
+ * to the official-account follower.
  */
-export async function ensureDemoUser(sandbox: Sandbox): Promise<UserView> {
-  const url = new URL('/sns/jscode2session', sandbox.url);
-  url.searchParams.set('appid', sandbox.config.miniProgram.appid);
-  url.searchParams.set('secret', sandbox.config.miniProgram.secret);
-  url.searchParams.set('js_code', `dev-demo-${randomBytes(12).toString('hex')}`);
-  url.searchParams.set('grant_type', 'authorization_code');
-  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  const body = (await res.json()) as { openid?: unknown; errcode?: unknown };
-  if (typeof body.openid !== 'string') {
-    throw new Error(
-      `the sandbox did not log the demo user in (errcode ${String(body.errcode)}); ` +
-        'is acceptUnknownLoginCodes on?',
-    );
+export function ensureDemoUser(sandbox: Sandbox): Promise<UserView> {
+  try {
+    const user = sandbox.getUser(sandbox.demoUser());
+    if (user.unionid === null) {
+      throw new Error(`the sandbox demo user ${user.id} has no unionid; linkage cannot work`);
+    }
+    return Promise.resolve(user);
+  } catch (err) {
+    // One failure path for callers: a rejection, never a synchronous throw.
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
-  const user = sandbox.getUser(body.openid);
-  if (user.unionid === null) {
-    throw new Error(`the sandbox demo user ${user.id} has no unionid; linkage cannot work`);
-  }
-  return user;
 }
 
 export interface NextStepsInput {

@@ -120,7 +120,7 @@ export class SandboxCore {
   private pushTarget: PushTarget | null = null;
   private pushes = 0;
   private pushAttempts = 0;
-  private demoUser: UserRecord | null = null;
+  private demoRecord: UserRecord | null = null;
   private readonly unknownCodesUsed = new Set<string>();
 
   constructor(
@@ -443,12 +443,28 @@ export class SandboxCore {
     return body;
   }
 
-  private demo(): UserRecord {
-    if (!this.demoUser) {
-      this.demoUser = this.users.get(this.createUser({ nickName: '沙盒演示用户' }).id);
-      this.log.add('user.demo', `${this.demoUser.id} is the demo user for unknown login codes`);
+  /**
+   * The dev-mode demo user (the one unknown login codes log in), created on
+   * the first call. Asking does not log it in or rotate its session_key.
+   * Without acceptUnknownLoginCodes no login can reach it: a caller asking
+   * for it has a misconfigured sandbox, so that is an error, not a new user.
+   */
+  demoUser(): SandboxUser {
+    if (!this.opts.acceptUnknownLoginCodes) {
+      throw new SandboxError(
+        'INVALID_OPTION',
+        'demoUser() needs acceptUnknownLoginCodes: true (no login code reaches the demo user otherwise)',
+      );
     }
-    return this.demoUser;
+    return UserStore.snapshot(this.demo());
+  }
+
+  private demo(): UserRecord {
+    if (!this.demoRecord) {
+      this.demoRecord = this.users.get(this.createUser({ nickName: '沙盒演示用户' }).id);
+      this.log.add('user.demo', `${this.demoRecord.id} is the demo user for unknown login codes`);
+    }
+    return this.demoRecord;
   }
 
   private rateLimitLogin(rec: UserRecord): void {

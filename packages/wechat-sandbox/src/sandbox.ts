@@ -33,6 +33,14 @@ export interface Sandbox {
   readonly config: SandboxConfig;
   createUser(opts?: CreateUserOptions): SandboxUser;
   createFollowers(n: number, opts?: Omit<CreateUserOptions, 'following'>): SandboxUser[];
+  /**
+   * The demo user that `acceptUnknownLoginCodes` logs unknown codes in as
+   * (with a unionid, so linkage works), created on the first call or the
+   * first unknown code, whichever comes first. Side-effect free otherwise: no
+   * login, no session_key rotation. Throws SandboxError `INVALID_OPTION`
+   * unless the sandbox was started with `acceptUnknownLoginCodes: true`.
+   */
+  demoUser(): SandboxUser;
   getUser(user: UserRef): UserView;
   listUsers(offset?: number, limit?: number): { total: number; users: UserView[] };
   mintLoginCode(user: UserRef): string;
@@ -146,6 +154,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     config,
     createUser: (o) => core.createUser(o),
     createFollowers: (n, o) => core.createFollowers(n, o),
+    demoUser: () => core.demoUser(),
     getUser: (u) => core.user(u),
     listUsers: (offset, limit) => core.listUsers(offset, limit),
     mintLoginCode: (u) => core.mintLoginCode(u),

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { SandboxError } from '../src';
 import { startTestSandbox } from './helpers';
 import type { TestSandbox } from './helpers';
 
@@ -168,6 +169,84 @@ describe('acceptUnknownLoginCodes (dev mode)', () => {
       expect(again.errcode).toBe(40163);
     } finally {
       await dev.sandbox.close();
+    }
+  });
+});
+
+describe('demoUser()', () => {
+  it('is the user unknown codes log in, created once, with a unionid, without rotating its key', async () => {
+    const dev = await startTestSandbox({ acceptUnknownLoginCodes: true });
+    try {
+      expect(dev.sandbox.stats().users).toBe(0);
+      const demo = dev.sandbox.demoUser();
+      expect(demo.unionid).toEqual(expect.any(String));
+      expect(dev.sandbox.demoUser()).toEqual(demo);
+      expect(dev.sandbox.stats().users).toBe(1);
+      expect(dev.sandbox.getUser(demo.id).nickName).toBe('沙盒演示用户');
+      const keyBefore = dev.sandbox.sessionKeyOf(demo);
+      dev.sandbox.demoUser();
+      expect(dev.sandbox.sessionKeyOf(demo)).toBe(keyBefore);
+
+      const { appid, secret } = dev.sandbox.config.miniProgram;
+      const login = await dev.get('/sns/jscode2session', {
+        appid,
+        secret,
+        grant_type: 'authorization_code',
+        js_code: 'devtools-code',
+      });
+      expect(login.openid).toBe(demo.miniOpenid);
+      expect(login.unionid).toBe(demo.unionid);
+      expect(dev.sandbox.stats().users).toBe(1);
+    } finally {
+      await dev.sandbox.close();
+    }
+  });
+
+  it('returns the demo user an unknown code already created', async () => {
+    const dev = await startTestSandbox({ acceptUnknownLoginCodes: true });
+    try {
+      const { appid, secret } = dev.sandbox.config.miniProgram;
+      const login = await dev.get('/sns/jscode2session', {
+        appid,
+        secret,
+        grant_type: 'authorization_code',
+        js_code: 'first',
+      });
+      expect(dev.sandbox.demoUser().miniOpenid).toBe(login.openid);
+      expect(dev.sandbox.stats().users).toBe(1);
+    } finally {
+      await dev.sandbox.close();
+    }
+  });
+
+  it('is a user distinct from created ones', async () => {
+    const dev = await startTestSandbox({ acceptUnknownLoginCodes: true });
+    try {
+      const alice = dev.sandbox.createUser();
+      const demo = dev.sandbox.demoUser();
+      expect(demo.id).not.toBe(alice.id);
+      expect(demo.unionid).not.toBe(alice.unionid);
+      expect(dev.sandbox.listUsers().total).toBe(2);
+    } finally {
+      await dev.sandbox.close();
+    }
+  });
+
+  it('is a typed error without acceptUnknownLoginCodes, and creates nobody', async () => {
+    const strict = await startTestSandbox();
+    try {
+      let err: unknown;
+      try {
+        strict.sandbox.demoUser();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(SandboxError);
+      expect(err).toMatchObject({ code: 'INVALID_OPTION' });
+      expect((err as Error).message).toMatch(/acceptUnknownLoginCodes/);
+      expect(strict.sandbox.stats().users).toBe(0);
+    } finally {
+      await strict.sandbox.close();
     }
   });
 });

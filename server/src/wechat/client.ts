@@ -6,7 +6,7 @@ import type { Config } from '../config';
 import type { Clock } from '../deps';
 import type { Metrics } from '../metrics';
 import type { Models } from '../models';
-import { AccessTokenBroker, type IssuedToken } from './token-broker';
+import { AccessTokenBroker, tokenRequest, type IssuedToken } from './token-broker';
 import {
   WechatApiError,
   type Code2SessionResult,
@@ -20,7 +20,10 @@ import {
 export type FetchLike = typeof fetch;
 
 export interface WechatClientOptions {
-  config: Pick<Config, 'wechatApiBase' | 'miniProgram' | 'officialAccount'>;
+  config: Pick<
+    Config,
+    'wechatApiBase' | 'wechatAccessTokenEndpoint' | 'miniProgram' | 'officialAccount'
+  >;
   models: Pick<Models, 'AccessToken'>;
   clock: Clock;
   metrics: Metrics;
@@ -180,25 +183,17 @@ export function createWechatClient(options: WechatClientOptions): HttpWechatClie
     return parsed.data;
   }
 
+  const endpoint = config.wechatAccessTokenEndpoint;
   const fetchToken = async (appid: string, { force }: { force: boolean }): Promise<IssuedToken> => {
-    const res = await call({
-      api: 'stableToken',
-      method: 'POST',
-      path: 'cgi-bin/stable_token',
-      body: {
-        grant_type: 'client_credential',
-        appid,
-        secret: secretOf(appid),
-        force_refresh: force,
-      },
-      schema: TokenResponse,
-    });
+    const request = tokenRequest(endpoint, { appid, secret: secretOf(appid) }, force);
+    const res = await call({ ...request, schema: TokenResponse });
     return { token: res.access_token, expiresInSeconds: res.expires_in };
   };
 
   const tokens = new AccessTokenBroker({
     model: options.models.AccessToken,
     fetchToken,
+    endpoint,
     clock: options.clock,
     logger,
     metrics,

@@ -1,4 +1,6 @@
+import type { WechatApi } from '@wxlink/contracts';
 import type { Logger } from 'pino';
+import type { AccessTokenEndpoint } from '../config';
 import type { Clock } from '../deps';
 import type { Metrics } from '../metrics';
 import { isDuplicateKeyError } from '../models';
@@ -11,8 +13,50 @@ export interface IssuedToken {
   expiresInSeconds: number;
 }
 
-/** Asks WeChat for a token (cgi-bin/stable_token by default); `force` = force_refresh. */
+/**
+ * Asks WeChat for a token (cgi-bin/stable_token by default); `force` =
+ * force_refresh, which only stable_token has (see tokenRequest).
+ */
 export type TokenFetcher = (appid: string, options: { force: boolean }) => Promise<IssuedToken>;
+
+/** The HTTP request that obtains a token, for the client to send. */
+export interface TokenRequest {
+  api: WechatApi;
+  method: 'GET' | 'POST';
+  path: string;
+  query?: Record<string, string>;
+  body?: Record<string, unknown>;
+}
+
+/**
+ * The token request for an endpoint. `stable`: POST cgi-bin/stable_token with a
+ * JSON body; in normal mode WeChat returns the token still in force, so
+ * several systems sharing the appid do not invalidate each other.
+ * `classic`: GET cgi-bin/token; every call mints a new token and the previous
+ * one stops working 5 minutes later, so `force` has no meaning there (each
+ * call already is a forced refresh).
+ */
+export function tokenRequest(
+  endpoint: AccessTokenEndpoint,
+  credentials: { appid: string; secret: string },
+  force: boolean,
+): TokenRequest {
+  const { appid, secret } = credentials;
+  if (endpoint === 'classic') {
+    return {
+      api: 'token',
+      method: 'GET',
+      path: 'cgi-bin/token',
+      query: { grant_type: 'client_credential', appid, secret },
+    };
+  }
+  return {
+    api: 'stableToken',
+    method: 'POST',
+    path: 'cgi-bin/stable_token',
+    body: { grant_type: 'client_credential', appid, secret, force_refresh: force },
+  };
+}
 
 export interface TokenBrokerOptions {
   model: AccessTokenModel;
@@ -20,6 +64,8 @@ export interface TokenBrokerOptions {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** Which WeChat endpoint fetchToken calls (default `stable`); names the API in errors. */
+  endpoint?: AccessTokenEndpoint;
   /** Identifies this server instance as a lease holder. */
   instanceId: string;
   /** How long a refresh lease lasts; a crashed holder blocks others at most this long. */
@@ -54,12 +100,14 @@ export class AccessTokenBroker {
   private readonly pollMs: number;
   private readonly waitTimeoutMs: number;
   private readonly earlyExpiryMs: number;
+  private readonly api: WechatApi;
 
   constructor(private readonly options: TokenBrokerOptions) {
     this.leaseMs = options.leaseMs ?? 15_000;
     this.pollMs = options.pollMs ?? 50;
     this.waitTimeoutMs = options.waitTimeoutMs ?? 20_000;
     this.earlyExpiryMs = (options.earlyExpirySeconds ?? 300) * 1000;
+    this.api = options.endpoint === 'classic' ? 'token' : 'stableToken';
   }
 
   /** A token believed valid for `appid`. */
@@ -85,7 +133,7 @@ export class AccessTokenBroker {
       this.cache.delete(appid);
     }
     throw new WechatApiError(
-      'stableToken',
+      this.api,
       -2,
       'WECHAT_UNAVAILABLE',
       'token refresh returned the rejected token',
@@ -157,7 +205,7 @@ export class AccessTokenBroker {
       }
       if (this.now() > deadline) {
         throw new WechatApiError(
-          'stableToken',
+          this.api,
           -2,
           'WECHAT_UNAVAILABLE',
           'timed out waiting for the access_token refresh',
@@ -210,9 +258,10 @@ export class AccessTokenBroker {
     let issued: IssuedToken;
     try {
       issued = await fetchToken(appid, { force: false });
-      // Normal mode hands back the current token while WeChat thinks it is
-      // valid; if that is the one just rejected, only a forced refresh helps.
-      if (rejected !== undefined && issued.token === rejected) {
+      // stable_token's normal mode hands back the current token while WeChat
+      // thinks it is valid; if that is the one just rejected, only a forced
+      // refresh helps. (cgi-bin/token always mints a new one: no second call.)
+      if (this.api === 'stableToken' && rejected !== undefined && issued.token === rejected) {
         issued = await fetchToken(appid, { force: true });
       }
     } catch (err) {
