@@ -12,12 +12,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import pino from 'pino';
-import { composeDeps } from '../compose';
-import { ConfigError, loadConfig } from '../config';
 import type { AppDeps } from '../deps';
-import { createLogger } from '../logger';
 import { syncFollowers, type SyncProgress } from '../services/follower-sync';
+import { runCommand, UsageError } from './command';
+
+export { UsageError };
 
 export const USAGE = `Usage: followers-sync [--restart]
 
@@ -43,10 +42,6 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   return args;
 }
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
 function formatProgress(p: SyncProgress): string {
   const pct = p.total > 0 ? ` (${Math.min(100, Math.floor((p.processed / p.total) * 100))}%)` : '';
   return `followers: ${p.processed}/${p.total}${pct}, ${p.ratePerSecond}/s`;
@@ -58,63 +53,59 @@ export async function run(
   stderr: NodeJS.WritableStream,
   signal?: AbortSignal,
 ): Promise<number> {
-  let args: CliArgs;
-  let config;
-  try {
-    args = parseArgs(argv);
-    if (args.help) {
-      stderr.write(`${USAGE}\n`);
-      return 0;
-    }
-    config = loadConfig(env, 'production');
-    if (!config.mongodbUri) throw new ConfigError(['MONGODB_URI is required for followers:sync']);
-  } catch (err) {
-    if (err instanceof UsageError) stderr.write(`${err.message}\n${USAGE}\n`);
-    else if (err instanceof ConfigError) stderr.write(`${err.message}\n`);
-    else throw err;
-    return 2;
-  }
+  return runCommand(
+    {
+      name: 'followers:sync',
+      usage: USAGE,
+      parseArgs,
+      execute: async (deps, args) => {
+        try {
+          return await sync(deps, args, stderr, signal);
+        } catch (err) {
+          stderr.write(
+            `followers:sync failed: ${err instanceof Error ? err.message : String(err)}\n`,
+          );
+          stderr.write('the cursor is saved; run again to resume\n');
+          return 1;
+        }
+      },
+    },
+    argv,
+    env,
+    stderr,
+  );
+}
 
-  const logger = createLogger(config, pino.destination(2));
-  let deps: AppDeps | undefined;
-  try {
-    deps = await composeDeps({
-      config: { ...config, mongodbUri: config.mongodbUri },
-      logger,
-      defaultMetrics: false,
-      instanceId: `followers-sync:${randomUUID()}`,
-    });
-    const result = await syncFollowers(deps, {
-      restart: args.restart,
-      // Readable in the lock message another run prints.
-      owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
-      ...(signal ? { signal } : {}),
-      onProgress: (p) => stderr.write(`${formatProgress(p)}\n`),
-    });
-    if (result.status === 'locked') {
-      const lock = result.lock;
-      stderr.write(
-        `followers:sync is already running for this official account` +
-          (lock ? ` (${lock.owner}, lock held until ${lock.until.toISOString()})` : '') +
-          '; nothing done. A crashed run releases the lock when it expires.\n',
-      );
-      return 3;
-    }
-    if (result.status === 'interrupted') {
-      stderr.write(`interrupted at ${result.processed}/${result.total}; run again to resume\n`);
-      return 130;
-    }
+async function sync(
+  deps: AppDeps,
+  args: CliArgs,
+  stderr: NodeJS.WritableStream,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const result = await syncFollowers(deps, {
+    restart: args.restart,
+    // Readable in the lock message another run prints.
+    owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    ...(signal ? { signal } : {}),
+    onProgress: (p) => stderr.write(`${formatProgress(p)}\n`),
+  });
+  if (result.status === 'locked') {
+    const lock = result.lock;
     stderr.write(
-      `done: ${result.processed} followers checked, ${result.written} records written${result.resumed ? ' (resumed)' : ''}\n`,
+      `followers:sync is already running for this official account` +
+        (lock ? ` (${lock.owner}, lock held until ${lock.until.toISOString()})` : '') +
+        '; nothing done. A crashed run releases the lock when it expires.\n',
     );
-    return 0;
-  } catch (err) {
-    stderr.write(`followers:sync failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    stderr.write('the cursor is saved; run again to resume\n');
-    return 1;
-  } finally {
-    await deps?.db.close().catch(() => undefined);
+    return 3;
   }
+  if (result.status === 'interrupted') {
+    stderr.write(`interrupted at ${result.processed}/${result.total}; run again to resume\n`);
+    return 130;
+  }
+  stderr.write(
+    `done: ${result.processed} followers checked, ${result.written} records written${result.resumed ? ' (resumed)' : ''}\n`,
+  );
+  return 0;
 }
 
 if (require.main === module) {

@@ -9,18 +9,16 @@
  * Exit codes: 0 done (also when nothing was dead), 1 failed or the item is
  * missing / not dead, 2 bad usage/configuration.
  */
-import { randomUUID } from 'node:crypto';
-import pino from 'pino';
-import { composeDeps } from '../compose';
-import { ConfigError, loadConfig } from '../config';
 import type { AppDeps } from '../deps';
-import { createLogger } from '../logger';
 import {
   InboxReplayError,
   replayDeadLetters,
   type ReplayOptions,
   type ReplayedItem,
 } from '../services/inbox-replay';
+import { runCommand, UsageError } from './command';
+
+export { UsageError };
 
 export const USAGE = `Usage: inbox-replay (--id <inboxId> | --all) [--dry-run]
 
@@ -31,10 +29,6 @@ Moves dead-lettered official-account inbox items back to pending (attempts reset
   --help          show this help
 
 Environment: the server's (MONGODB_URI, OFFICIAL_ACCOUNT_APPID, ...).`;
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 export interface CliArgs extends ReplayOptions {
   help: boolean;
@@ -71,32 +65,21 @@ export async function run(
   env: NodeJS.ProcessEnv,
   out: NodeJS.WritableStream,
 ): Promise<number> {
-  let args: CliArgs;
-  let config;
-  try {
-    args = parseArgs(argv);
-    if (args.help) {
-      out.write(`${USAGE}\n`);
-      return 0;
-    }
-    config = loadConfig(env, 'production');
-    if (!config.mongodbUri) throw new ConfigError(['MONGODB_URI is required for inbox:replay']);
-  } catch (err) {
-    if (err instanceof UsageError) out.write(`${err.message}\n${USAGE}\n`);
-    else if (err instanceof ConfigError) out.write(`${err.message}\n`);
-    else throw err;
-    return 2;
-  }
+  return runCommand(
+    {
+      name: 'inbox:replay',
+      usage: USAGE,
+      parseArgs,
+      execute: (deps, args) => replay(deps, args, out),
+    },
+    argv,
+    env,
+    out,
+  );
+}
 
-  const logger = createLogger(config, pino.destination(2));
-  let deps: AppDeps | undefined;
+async function replay(deps: AppDeps, args: CliArgs, out: NodeJS.WritableStream): Promise<number> {
   try {
-    deps = await composeDeps({
-      config: { ...config, mongodbUri: config.mongodbUri },
-      logger,
-      defaultMetrics: false,
-      instanceId: `inbox-replay:${randomUUID()}`,
-    });
     const result = await replayDeadLetters(deps, args);
     for (const item of result.items) out.write(`${formatItem(item)}\n`);
     if (result.dryRun) {
@@ -113,10 +96,7 @@ export async function run(
       out.write(`inbox:replay: ${err.message}\n`);
       return err.code === 'VALIDATION_FAILED' ? 2 : 1;
     }
-    out.write(`inbox:replay failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
-  } finally {
-    await deps?.db.close().catch(() => undefined);
+    throw err; // runCommand reports it as `inbox:replay failed: …` (exit 1)
   }
 }
 
