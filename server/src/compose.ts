@@ -28,8 +28,8 @@ export interface ComposeOptions {
 /**
  * The one place that turns configuration into live dependencies: connects
  * the database, builds the indexes, and wires models, metrics and the WeChat
- * client. Used by the HTTP runtime, the backfill command and the benchmarks,
- * so they all run the same wiring. The caller owns `deps.db` and closes it.
+ * client. Used by the HTTP runtime, the commands (commands/command.ts) and
+ * the benchmarks, so they all run the same wiring. The caller owns `deps.db` and closes it.
  */
 export async function composeDeps(options: ComposeOptions): Promise<AppDeps> {
   const { config, logger } = options;
@@ -51,7 +51,7 @@ export async function composeDeps(options: ComposeOptions): Promise<AppDeps> {
       metrics,
       logger,
       instanceId: options.instanceId ?? randomUUID(),
-      ...(options.wechatFetch ? { fetch: options.wechatFetch } : {}),
+      fetch: options.wechatFetch,
     });
     return {
       config,

@@ -1,4 +1,5 @@
 import { compile as compileProxyTrust } from 'proxy-addr';
+import { parseEncodingAesKey } from '@wxlink/contracts/node';
 import { z } from 'zod';
 
 /**
@@ -56,8 +57,6 @@ export class ConfigError extends Error {
 
 /** `production` requires real credentials; `development` accepts missing ones (dev.ts supplies sandbox ones). */
 export type ConfigMode = 'production' | 'development';
-
-const AES_KEY = /^[A-Za-z0-9+/]{43}$/;
 
 const intFrom = (name: string, def: number, min: number, max: number) =>
   z
@@ -164,8 +163,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
   for (const name of ['OFFICIAL_ACCOUNT_AES_KEY', 'OFFICIAL_ACCOUNT_AES_KEY_PREVIOUS'] as const) {
     const v = env[name]?.trim();
     if (!v) continue;
-    if (!AES_KEY.test(v)) problems.push(`${name} must be the 43-character EncodingAESKey`);
-    else aesKeys.push(v);
+    // The same check the push decryption applies, so a key that starts is a key that works.
+    try {
+      parseEncodingAesKey(v);
+      aesKeys.push(v);
+    } catch {
+      problems.push(`${name} must be the 43-character EncodingAESKey`);
+    }
   }
   if (env.OFFICIAL_ACCOUNT_AES_KEY_PREVIOUS?.trim() && !env.OFFICIAL_ACCOUNT_AES_KEY?.trim()) {
     problems.push('OFFICIAL_ACCOUNT_AES_KEY_PREVIOUS is set but OFFICIAL_ACCOUNT_AES_KEY is not');

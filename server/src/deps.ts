@@ -15,7 +15,7 @@ export interface Random {
   bytes(size: number): Buffer;
 }
 
-/** Everything a route or service needs from the outside world. Built once by main.ts / dev.ts / tests. */
+/** Everything a route or service needs from the outside world. Built by composeDeps (compose.ts). */
 export interface AppDeps {
   readonly config: Config;
   readonly clock: Clock;

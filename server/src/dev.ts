@@ -50,13 +50,7 @@ async function main(): Promise<void> {
       ...process.env,
       PORT: String(port),
       MONGODB_URI: mongo.uri,
-      WECHAT_API_BASE: sandbox.url,
-      MINIPROGRAM_APPID: DEMO.miniProgram.appid,
-      MINIPROGRAM_SECRET: DEMO.miniProgram.secret,
-      OFFICIAL_ACCOUNT_APPID: DEMO.officialAccount.appid,
-      OFFICIAL_ACCOUNT_SECRET: DEMO.officialAccount.secret,
-      OFFICIAL_ACCOUNT_TOKEN: DEMO.officialAccount.token,
-      OFFICIAL_ACCOUNT_AES_KEY: DEMO.officialAccount.encodingAesKey,
+      ...sandbox.serverEnv(),
     },
     'development',
   );
@@ -65,7 +59,6 @@ async function main(): Promise<void> {
     config,
     logger,
     dbName: 'wxlink_dev',
-    listen: { host: '0.0.0.0', port },
   });
   const eventsUrl = `${server.url}/wechat/official-account/events`;
   sandbox.setPushTarget({ url: eventsUrl, mode: 'safe' });

@@ -16,7 +16,6 @@ export interface Metrics {
   readonly tokenRefreshes: Counter<'appid' | 'outcome'>;
   readonly wechatDuration: Histogram<'api' | 'outcome'>;
   readonly wechatErrcodes: Counter<'api' | 'errcode'>;
-  readonly followersSynced: Counter;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -83,11 +82,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'wechat_api_errcodes_total',
       help: 'Non-zero errcodes returned by WeChat, by API',
       labelNames: ['api', 'errcode'],
-      registers,
-    }),
-    followersSynced: new Counter({
-      name: 'oa_followers_synced_total',
-      help: 'Followers upserted by the backfill',
       registers,
     }),
   };

@@ -5,29 +5,24 @@ import type mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import { createApp } from './app';
 import type { Config } from './config';
-import type { AppDeps, Clock, Random } from './deps';
-import { composeDeps, cryptoRandom, systemClock } from './compose';
+import type { AppDeps } from './deps';
+import { composeDeps, type ComposeOptions } from './compose';
 import { createLogger } from './logger';
 import {
   startBackgroundWorkers,
   type BackgroundWorker,
   type BackgroundWorkerOptions,
 } from './services/workers';
-import type { FetchLike } from './wechat/client';
 
-export interface StartServerOptions {
+/** composeDeps' options (clock, random, wechatFetch, dbName, defaultMetrics), plus the server's own. */
+export interface StartServerOptions extends Omit<
+  ComposeOptions,
+  'config' | 'logger' | 'instanceId'
+> {
   config: Config;
   logger?: Logger;
-  clock?: Clock;
-  random?: Random;
-  /** fetch used for WeChat calls (tests inject faults here). */
-  wechatFetch?: FetchLike;
-  /** Database name; defaults to the one in the URI (or `wxlink`). */
-  dbName?: string;
   /** Defaults to 0.0.0.0:config.port. */
   listen?: { host: string; port: number };
-  /** Prometheus default process metrics; off in tests (many instances per process). */
-  defaultMetrics?: boolean;
   /** How long close() waits for in-flight requests before cutting connections. */
   shutdownGraceMs?: number;
   /** Background worker tuning (tests use short poll and backoff intervals). */
@@ -44,23 +39,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export { systemClock, cryptoRandom };
-
 /** Connects the database, builds the dependencies and the app, listens, and starts the workers. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config } = options;
   if (!config.mongodbUri) throw new Error('startServer needs config.mongodbUri');
   const logger = options.logger ?? createLogger(config);
-  const clock = options.clock ?? systemClock;
 
   const deps = await composeDeps({
+    ...options,
     config: { ...config, mongodbUri: config.mongodbUri },
     logger,
-    clock,
-    ...(options.random ? { random: options.random } : {}),
-    ...(options.wechatFetch ? { wechatFetch: options.wechatFetch } : {}),
-    ...(options.dbName ? { dbName: options.dbName } : {}),
-    defaultMetrics: options.defaultMetrics ?? true,
   });
   const { db } = deps;
   let server: Server | undefined;

@@ -11,7 +11,7 @@ import {
   EVENTS_PATH,
   FAST_WORKERS,
   eventually,
-  followFields,
+  followPush,
   followerOf,
   inboxSettled,
   postXml,
@@ -203,19 +203,9 @@ describe('plain and compat modes', () => {
       workers: FAST_WORKERS,
     });
     try {
-      const { appid, token, encodingAesKey } = sandbox.config.officialAccount;
-      const enc = signedPush(followFields(sandbox, 'oCompatA', 'subscribe', 1700000100), {
-        token,
-        appid,
-        aesKey: encodingAesKey,
-        mode: 'compat',
-      });
+      const enc = followPush(sandbox, 'oCompatA', 'subscribe', 1700000100, 'compat');
       expect(await postXml(server.url, enc)).toEqual({ status: 200, text: 'success' });
-      const plain = signedPush(followFields(sandbox, 'oCompatB', 'subscribe', 1700000100), {
-        token,
-        appid,
-        mode: 'plain',
-      });
+      const plain = followPush(sandbox, 'oCompatB', 'subscribe', 1700000100, 'plain');
       expect(await postXml(server.url, plain)).toEqual({ status: 200, text: 'success' });
       const keys = (await server.deps.models.Inbox.find({}).lean()).map((i) => i.dedupKey).sort();
       expect(keys).toEqual([
@@ -240,19 +230,9 @@ describe('plain and compat modes', () => {
       workers: FAST_WORKERS,
     });
     try {
-      const { appid, token, encodingAesKey } = sandbox.config.officialAccount;
-      const plain = signedPush(followFields(sandbox, 'oPlainA', 'unsubscribe', 1700000200), {
-        token,
-        appid,
-        mode: 'plain',
-      });
+      const plain = followPush(sandbox, 'oPlainA', 'unsubscribe', 1700000200, 'plain');
       expect(await postXml(server.url, plain)).toEqual({ status: 200, text: 'success' });
-      const enc = signedPush(followFields(sandbox, 'oPlainB', 'subscribe', 1700000200), {
-        token,
-        appid,
-        aesKey: encodingAesKey,
-        mode: 'safe',
-      });
+      const enc = followPush(sandbox, 'oPlainB', 'subscribe', 1700000200, 'safe');
       const res = await postXml(server.url, enc);
       expect(res.status).toBe(400);
       expect(await server.deps.models.Inbox.countDocuments()).toBe(1);
@@ -275,27 +255,18 @@ describe('EncodingAESKey rotation', () => {
       workers: FAST_WORKERS,
     });
     try {
-      const { appid, token, encodingAesKey } = sandbox.config.officialAccount;
-      const old = signedPush(followFields(sandbox, 'oRotOld', 'unsubscribe', 1700000300), {
-        token,
-        appid,
-        aesKey: encodingAesKey,
-        mode: 'safe',
-      });
+      const old = followPush(sandbox, 'oRotOld', 'unsubscribe', 1700000300);
       expect(await postXml(server.url, old)).toEqual({ status: 200, text: 'success' });
-      const current = signedPush(followFields(sandbox, 'oRotNew', 'unsubscribe', 1700000300), {
-        token,
-        appid,
-        aesKey: newKey,
-        mode: 'safe',
-      });
+      const current = followPush(sandbox, 'oRotNew', 'unsubscribe', 1700000300, 'safe', newKey);
       expect(await postXml(server.url, current)).toEqual({ status: 200, text: 'success' });
-      const unknown = signedPush(followFields(sandbox, 'oRotBad', 'unsubscribe', 1700000300), {
-        token,
-        appid,
-        aesKey: 'Q'.repeat(43),
-        mode: 'safe',
-      });
+      const unknown = followPush(
+        sandbox,
+        'oRotBad',
+        'unsubscribe',
+        1700000300,
+        'safe',
+        'Q'.repeat(43),
+      );
       expect((await postXml(server.url, unknown)).status).toBe(400);
       expect((await server.deps.models.Inbox.find({}).lean()).map((i) => i.openid).sort()).toEqual([
         'oRotNew',
@@ -355,13 +326,7 @@ describe('deduplication', () => {
       const at = Math.floor(Date.now() / 1000);
       sandbox.setPushTarget(null);
       await sandbox.follow(user, { at, push: false });
-      const { appid, token, encodingAesKey } = sandbox.config.officialAccount;
-      const push = signedPush(followFields(sandbox, user.oaOpenid, 'subscribe', at), {
-        token,
-        appid,
-        aesKey: encodingAesKey,
-        mode: 'safe',
-      });
+      const push = followPush(sandbox, user.oaOpenid, 'subscribe', at);
       const answers = await Promise.all(
         Array.from({ length: 20 }, (_, i) => postXml(i % 2 === 0 ? a.url : b.url, push)),
       );

@@ -18,8 +18,8 @@ import { startEmbeddedMongo, type MongoHandle } from '@wxlink/testkit';
 import { pushDedupKey } from '@wxlink/contracts';
 import type { SandboxUser } from '@wxlink/wechat-sandbox';
 import { printTable, sleep, startCluster, waitFor, type Cluster } from './support/cluster';
+import { EVENTS_PATH } from './linkage-support';
 import {
-  EVENTS_PATH,
   LoadClient,
   checkInvariants,
   loseEveryNthPush,

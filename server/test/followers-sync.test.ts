@@ -6,7 +6,7 @@
 import { applyEventToFollower } from '../src/services/follower-store';
 import { cursorName, syncFollowers, type SyncProgress } from '../src/services/follower-sync';
 import { run } from '../src/commands/followers-sync';
-import { startTestServer, type TestServer } from './support/harness';
+import { sandboxEnv, startTestServer, type TestServer } from './support/harness';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -120,4 +120,22 @@ test('the command validates its arguments and configuration', async () => {
   out.length = 0;
   expect(await run(['--help'], {}, stderr)).toBe(0);
   expect(out.join('')).toMatch(/--restart/);
+});
+
+test('the command reports a failure once, with how to resume, and exits 1', async () => {
+  const uri = new URL(process.env.WXLINK_TEST_MONGODB_URI!);
+  uri.pathname = `/${server.dbName}`;
+  const env = { ...sandboxEnv(server.sandbox), MONGODB_URI: uri.toString() };
+  const out: string[] = [];
+  const stderr = { write: (s: string) => out.push(s) } as unknown as NodeJS.WritableStream;
+  // 40164 (IP not whitelisted) is not retryable: the run stops at once.
+  server.sandbox.injectFault('cgi-bin/user/get', { errcode: 40164, times: 1 });
+  try {
+    expect(await run(['--restart'], env, stderr)).toBe(1);
+  } finally {
+    server.sandbox.clearFaults();
+  }
+  const text = out.join('');
+  expect(text.match(/followers:sync failed:/g)).toHaveLength(1);
+  expect(text).toMatch(/followers:sync failed: .*\nthe cursor is saved; run again to resume\n$/);
 });

@@ -18,7 +18,7 @@ import { ERROR_CODES, ERROR_STATUS, UserViewSchema } from '@wxlink/contracts';
 import { encryptMessage, msgSignature, pushSignature } from '@wxlink/contracts/node';
 import fc from 'fast-check';
 import { printTable, processRssKiB, startCluster, waitFor, type Cluster } from './support/cluster';
-import { EVENTS_PATH } from './load/workload';
+import { EVENTS_PATH } from './linkage-support';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;

@@ -8,6 +8,7 @@ import { buildReplyXml, encryptMessage, msgSignature, pushSignature } from '@wxl
 import type { Sandbox } from '@wxlink/wechat-sandbox';
 import type { AppDeps } from '../src/deps';
 import type { FollowerState } from '@wxlink/contracts';
+import { waitFor } from './support/cluster';
 
 export const EVENTS_PATH = '/wechat/official-account/events';
 
@@ -59,7 +60,7 @@ export function signedPush(
   return { path: `${EVENTS_PATH}?${q.toString()}`, body: buildReplyXml(envelope) };
 }
 
-export function followFields(
+function followFields(
   sandbox: Sandbox,
   openid: string,
   event: 'subscribe' | 'unsubscribe',
@@ -76,6 +77,22 @@ export function followFields(
   };
 }
 
+/**
+ * A follow/unfollow push signed with the sandbox's official-account credentials;
+ * `aesKey` overrides the sandbox's EncodingAESKey (key rotation tests).
+ */
+export function followPush(
+  sandbox: Sandbox,
+  openid: string,
+  event: 'subscribe' | 'unsubscribe',
+  at: number,
+  mode: 'plain' | 'compat' | 'safe' = 'safe',
+  aesKey: string = sandbox.config.officialAccount.encodingAesKey,
+): SignedPush {
+  const { appid, token } = sandbox.config.officialAccount;
+  return signedPush(followFields(sandbox, openid, event, at), { token, appid, aesKey, mode });
+}
+
 export async function postXml(
   baseUrl: string,
   push: SignedPush,
@@ -90,18 +107,12 @@ export async function postXml(
 }
 
 /** Polls until `check` returns a value (not undefined/false) or the time is up. */
-export async function eventually<T>(
+export function eventually<T>(
   check: () => Promise<T | undefined | false>,
   timeoutMs = 10_000,
   what = 'condition',
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return waitFor(what, check, timeoutMs, 25);
 }
 
 /** Waits until no inbox item is pending or processing. */

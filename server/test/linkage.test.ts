@@ -8,11 +8,10 @@ import {
   EVENTS_PATH,
   FAST_WORKERS,
   eventually,
-  followFields,
+  followPush,
   followerOf,
   inboxSettled,
   postXml,
-  signedPush,
 } from './linkage-support';
 
 let server: TestServer;
@@ -23,15 +22,8 @@ beforeAll(async () => {
 afterAll(() => server.close());
 afterEach(() => server.sandbox.clearFaults());
 
-const pushFor = (openid: string, event: 'subscribe' | 'unsubscribe', at: number) => {
-  const { appid, token, encodingAesKey } = server.sandbox.config.officialAccount;
-  return signedPush(followFields(server.sandbox, openid, event, at), {
-    token,
-    appid,
-    aesKey: encodingAesKey,
-    mode: 'safe',
-  });
-};
+const pushFor = (openid: string, event: 'subscribe' | 'unsubscribe', at: number) =>
+  followPush(server.sandbox, openid, event, at);
 
 test('reordering: unsubscribe at t=200 delivered before subscribe at t=100 ends unsubscribed', async () => {
   const user = server.sandbox.createUser();

@@ -16,7 +16,7 @@ import {
   waitFor,
   type Cluster,
 } from './support/cluster';
-import { EVENTS_PATH } from './load/workload';
+import { EVENTS_PATH } from './linkage-support';
 
 let cluster: Cluster | undefined;
 afterAll(async () => {

@@ -1,23 +1,29 @@
 import pino from 'pino';
 import { createMetrics } from '../src/metrics';
-import { createWechatClient, type HttpWechatClient } from '../src/wechat/client';
+import {
+  createWechatClient,
+  type HttpWechatClient,
+  type WechatClientOptions,
+} from '../src/wechat/client';
 import { WechatApiError } from '../src/wechat/types';
 import { startTestServer, type TestServer } from './support/harness';
 
 let t: TestServer;
 let client: HttpWechatClient;
 const metrics = createMetrics({ defaultMetrics: false });
-beforeAll(async () => {
-  t = await startTestServer({ sandboxOptions: { userGetPageSize: 3 } });
-  client = createWechatClient({
+/** A client against the harness's server config and database, with `options` on top. */
+const clientWith = (options: Pick<WechatClientOptions, 'instanceId' | 'fetch' | 'timeoutMs'>) =>
+  createWechatClient({
     config: t.config,
     models: t.deps.models,
     clock: t.deps.clock,
     metrics,
     logger: pino({ level: 'silent' }),
-    timeoutMs: 300,
-    instanceId: 'client-test',
+    ...options,
   });
+beforeAll(async () => {
+  t = await startTestServer({ sandboxOptions: { userGetPageSize: 3 } });
+  client = clientWith({ timeoutMs: 300, instanceId: 'client-test' });
 });
 afterAll(async () => {
   await t?.close();
@@ -85,22 +91,12 @@ describe('WeChat client', () => {
   });
 
   it('rejects answers that are not JSON or lack required fields', async () => {
-    const html = createWechatClient({
-      config: t.config,
-      models: t.deps.models,
-      clock: t.deps.clock,
-      metrics,
-      logger: pino({ level: 'silent' }),
+    const html = clientWith({
       instanceId: 'x',
       fetch: () => Promise.resolve(new Response('<html>502 Bad Gateway</html>', { status: 502 })),
     });
     expect((await failure(html.code2Session('c'))).code).toBe('WECHAT_UNAVAILABLE');
-    const partial = createWechatClient({
-      config: t.config,
-      models: t.deps.models,
-      clock: t.deps.clock,
-      metrics,
-      logger: pino({ level: 'silent' }),
+    const partial = clientWith({
       instanceId: 'y',
       fetch: () => Promise.resolve(Response.json({ openid: 'o' })),
     });

@@ -27,7 +27,6 @@ export interface BackfillRun {
 
 export interface BackfillResult extends MeterReading {
   processed: number;
-  total: number;
   /** Followers handed to the store (stand-in count, or documents in the collection). */
   stored: number;
   /** RSS just before the run started. */
@@ -107,7 +106,6 @@ async function run(p: BackfillRun): Promise<BackfillResult> {
     return {
       ...reading,
       processed: result.processed,
-      total: result.total,
       stored,
       rssBeforeBytes,
       heapBeforeBytes,

@@ -75,7 +75,6 @@ export function serveRpc(handlers: RpcHandlers, onShutdown?: () => Promise<void>
 }
 
 export interface ChildHandle {
-  readonly pid: number | undefined;
   call<T>(cmd: string, payload?: unknown): Promise<T>;
   measureStart(): Promise<void>;
   measureStop(): Promise<MeterReading>;
@@ -90,10 +89,9 @@ export class ChildError extends Error {
 /** Forks `script` (a compiled JS file) and returns an RPC handle once it is connected. */
 export function forkChild(
   script: string,
-  options: { args?: readonly string[]; env?: NodeJS.ProcessEnv; execArgv?: readonly string[] } = {},
+  options: { execArgv?: readonly string[] } = {},
 ): ChildHandle {
-  const child: ChildProcess = fork(script, [...(options.args ?? [])], {
-    env: options.env ?? process.env,
+  const child: ChildProcess = fork(script, [], {
     execArgv: [...(options.execArgv ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -124,7 +122,6 @@ export function forkChild(
     });
   };
   return {
-    pid: child.pid,
     call,
     measureStart: () => call<void>('measure-start'),
     measureStop: () => call<MeterReading>('measure-stop'),

@@ -9,7 +9,6 @@ import { serveRpc } from '../lib/rpc';
 export interface SandboxInfo {
   url: string;
   miniProgram: { appid: string; secret: string };
-  officialAccount: { appid: string; secret: string };
 }
 
 export interface StartSandboxPayload {
@@ -32,14 +31,7 @@ serveRpc(
         miniProgram: p.miniProgram,
         officialAccount: p.officialAccount,
       });
-      return {
-        url: sandbox.url,
-        miniProgram: sandbox.config.miniProgram,
-        officialAccount: {
-          appid: sandbox.config.officialAccount.appid,
-          secret: sandbox.config.officialAccount.secret,
-        },
-      };
+      return { url: sandbox.url, miniProgram: sandbox.config.miniProgram };
     },
     /** `codes` single-use login codes spread over `users` users (round-robin). */
     mintCodes: (payload): string[] => {

@@ -5,15 +5,13 @@
  * inbox processor would otherwise add the (asynchronous) follower linkage
  * work, including user/info calls, to the intake figures.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createApp } from '@wxlink/server/dist/app';
 import { composeDeps } from '@wxlink/server/dist/compose';
 import { loadConfig } from '@wxlink/server/dist/config';
 import type { AppDeps } from '@wxlink/server/dist/deps';
 import { createLogger } from '@wxlink/server/dist/logger';
-import type { Connection } from 'mongoose';
 import { MP_APPID, OA_AES_KEY, OA_APPID, OA_TOKEN } from '../fixtures/wechat';
+import { listen } from './common';
 
 export interface OursOptions {
   uri: string;
@@ -26,7 +24,6 @@ export interface OursOptions {
 export interface OursRunning {
   url: string;
   deps: AppDeps;
-  db: Connection;
   close(): Promise<void>;
 }
 
@@ -56,24 +53,13 @@ export async function startOurs(options: OursOptions): Promise<OursRunning> {
     logger: createLogger(config),
     dbName: options.dbName,
   });
-  const { db } = deps;
-  const app = createApp(deps);
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(0, '127.0.0.1');
-    s.once('listening', () => resolve(s));
-    s.once('error', reject);
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = await listen(createApp(deps));
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     deps,
-    db,
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await db.close();
+      await server.close();
+      await deps.db.close();
     },
   };
 }

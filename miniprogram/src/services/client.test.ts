@@ -1,5 +1,6 @@
 import { FakeBackend } from '../test-support/fake-backend';
 import { FakeWx, flush } from '../test-support/fake-wx';
+import type { FakeHandler } from '../test-support/fake-wx';
 import {
   API_BASE,
   errorBody,
@@ -32,6 +33,23 @@ function storeToken(wx: FakeWx, backend: FakeBackend, token = 'stored-token-0123
   return token;
 }
 
+/** setup() with a valid token already stored: the usual starting point. */
+function signedIn(options: { timeoutMs?: number } = {}) {
+  const ctx = setup(options);
+  return { ...ctx, token: storeToken(ctx.wx, ctx.backend) };
+}
+
+/** Scripts `method path` to answer `status` with the server's error envelope. */
+function answerError(
+  wx: FakeWx,
+  method: string,
+  path: string,
+  status: number,
+  ...envelope: Parameters<typeof errorBody>
+) {
+  wx.on(method, path, () => ({ status, body: errorBody(...envelope) }));
+}
+
 describe('ensureSession', () => {
   it('logs in when nothing is stored and keeps the token under the namespaced key', async () => {
     const { wx, client } = setup();
@@ -49,8 +67,7 @@ describe('ensureSession', () => {
   });
 
   it('reuses a stored token while the WeChat session is alive (GET /me, no wx.login)', async () => {
-    const { wx, backend, client } = setup();
-    const token = storeToken(wx, backend);
+    const { wx, client, token } = signedIn();
     await client.ensureSession();
     expect(wx.loginCalls).toBe(0);
     expect(wx.checkSessionCalls).toBe(1);
@@ -58,8 +75,7 @@ describe('ensureSession', () => {
   });
 
   it('logs in again when wx.checkSession reports an expired session', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
+    const { wx, client } = signedIn();
     wx.sessionAlive = false;
     await client.ensureSession();
     expect(wx.loginCalls).toBe(1);
@@ -68,8 +84,7 @@ describe('ensureSession', () => {
   });
 
   it('logs in again when the server answers 401 to GET /me', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
+    const { wx, backend, client } = signedIn();
     backend.revokeAll();
     const user = await client.ensureSession();
     expect(user.id).toBe('u_1');
@@ -117,10 +132,15 @@ describe('ensureSession', () => {
 
   it('surfaces a rejected code as LoginError(createSession) carrying the ApiError', async () => {
     const { wx, client } = setup();
-    wx.on('POST', '/api/v1/sessions', () => ({
-      status: 401,
-      body: errorBody('WECHAT_CODE_INVALID', 'code been used', 'req-9'),
-    }));
+    answerError(
+      wx,
+      'POST',
+      '/api/v1/sessions',
+      401,
+      'WECHAT_CODE_INVALID',
+      'code been used',
+      'req-9',
+    );
     const err = (await client.ensureSession().catch((e: unknown) => e)) as LoginError;
     expect(err).toBeInstanceOf(LoginError);
     expect(err.stage).toBe('createSession');
@@ -148,8 +168,7 @@ describe('ensureSession', () => {
 
 describe('request()', () => {
   it('sends the Bearer token, the timeout and the validated body to the route', async () => {
-    const { wx, backend, client } = setup({ timeoutMs: 1234 });
-    const token = storeToken(wx, backend);
+    const { wx, client, token } = signedIn({ timeoutMs: 1234 });
     const user = await client.request('updateProfile', { nickname: '  Mia ' });
     expect(user.nickname).toBe('Mia');
     const [put] = wx.calls('PUT', '/api/v1/me/profile');
@@ -163,12 +182,8 @@ describe('request()', () => {
   });
 
   it('turns an error envelope into a typed ApiError', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
-    wx.on('POST', '/api/v1/me/phone', () => ({
-      status: 402,
-      body: errorBody('WECHAT_QUOTA_EXHAUSTED', 'quota', 'req-1'),
-    }));
+    const { wx, client } = signedIn();
+    answerError(wx, 'POST', '/api/v1/me/phone', 402, 'WECHAT_QUOTA_EXHAUSTED', 'quota', 'req-1');
     const err = await client.bindPhone('phone-code').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({
@@ -180,12 +195,8 @@ describe('request()', () => {
   });
 
   it('does not log in again on a 401 that is not SESSION_INVALID (bad phone code)', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
-    wx.on('POST', '/api/v1/me/phone', () => ({
-      status: 401,
-      body: errorBody('WECHAT_CODE_INVALID'),
-    }));
+    const { wx, client } = signedIn();
+    answerError(wx, 'POST', '/api/v1/me/phone', 401, 'WECHAT_CODE_INVALID');
     await expect(client.bindPhone('phone-code')).rejects.toMatchObject({
       code: 'WECHAT_CODE_INVALID',
     });
@@ -194,8 +205,7 @@ describe('request()', () => {
   });
 
   it('on 401 SESSION_INVALID logs in once and retries with the new token', async () => {
-    const { wx, backend, client } = setup();
-    const old = storeToken(wx, backend);
+    const { wx, backend, client, token: old } = signedIn();
     backend.revokeAll();
     const sub = await client.request('getSubscription');
     expect(sub.status).toBe('unknown');
@@ -207,12 +217,8 @@ describe('request()', () => {
   });
 
   it('never loops: a second 401 after the fresh login is thrown', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
-    wx.on('GET', '/api/v1/me/subscription', () => ({
-      status: 401,
-      body: errorBody('SESSION_INVALID'),
-    }));
+    const { wx, client } = signedIn();
+    answerError(wx, 'GET', '/api/v1/me/subscription', 401, 'SESSION_INVALID');
     await expect(client.request('getSubscription')).rejects.toMatchObject({
       code: 'SESSION_INVALID',
       status: 401,
@@ -222,8 +228,7 @@ describe('request()', () => {
   });
 
   it('10 requests hitting 401 together share one re-login', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
+    const { wx, backend, client } = signedIn();
     backend.revokeAll();
     wx.latencyMs = 2;
     await Promise.all(Array.from({ length: 10 }, () => client.request('getMe')));
@@ -232,8 +237,7 @@ describe('request()', () => {
   });
 
   it('rejects a body the contracts schema refuses before sending it', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
+    const { wx, client } = signedIn();
     const err = await client
       .request('updateProfile', { nickname: 'x'.repeat(40) })
       .catch((e: unknown) => e);
@@ -248,8 +252,7 @@ describe('request()', () => {
     ['an unknown field (strict schema)', () => ({ ...makeUser(), openid: 'o_leak' })],
     ['a wrong type', () => ({ ...makeUser(), hasUnionId: 'yes' })],
   ])('fails on schema drift: %s', async (_label, body) => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
+    const { wx, client } = signedIn();
     wx.on('GET', '/api/v1/me', () => ({ status: 200, body: body() }));
     const err = await client.request('getMe').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResponseInvalidError);
@@ -257,8 +260,7 @@ describe('request()', () => {
   });
 
   it('fails on a success status the route does not produce', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
+    const { wx, client } = signedIn();
     wx.on('POST', '/api/v1/me/avatar', () => ({ status: 200, body: { avatarUrl: '/x' } }));
     await expect(client.uploadAvatar('wxfile://tmp.png')).rejects.toBeInstanceOf(
       ResponseInvalidError,
@@ -266,8 +268,7 @@ describe('request()', () => {
   });
 
   it('treats a non-envelope error body (proxy HTML page) as an invalid response', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
+    const { wx, client } = signedIn();
     wx.on('GET', '/api/v1/me', () => ({ status: 502, body: '<html>Bad Gateway</html>' }));
     await expect(client.request('getMe')).rejects.toMatchObject({
       code: 'RESPONSE_INVALID',
@@ -282,8 +283,7 @@ describe('request()', () => {
       'NETWORK_ERROR',
     ],
   ])('turns %s into NetworkError %s', async (errMsg, code) => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
+    const { wx, client } = signedIn();
     wx.on('GET', '/api/v1/me', () => ({ fail: errMsg }));
     const err = await client.request('getMe').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NetworkError);
@@ -300,8 +300,7 @@ describe('request()', () => {
 
 describe('authorizeProfile (getUserInfo detail)', () => {
   it('sends exactly rawData/signature/encryptedData/iv and returns the user', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
+    const { wx, client } = signedIn();
     const result = await client.authorizeProfile(userInfoDetail());
     expect(result).toMatchObject({ kind: 'authorized', user: { nickname: 'Band' } });
     const [sent] = wx.calls('POST', '/api/v1/me/profile');
@@ -313,18 +312,21 @@ describe('authorizeProfile (getUserInfo detail)', () => {
     ]);
   });
 
-  /** POST /me/profile answers 409 SESSION_KEY_STALE to the first `staleTimes` calls. */
-  function staleThenBackend(wx: FakeWx, backend: FakeBackend, staleTimes: number) {
-    const real = backend.profileHandler();
+  /** POST /me/profile answers 409 SESSION_KEY_STALE to the first `staleTimes` calls, then `next`. */
+  function staleThen(wx: FakeWx, staleTimes: number, next: FakeHandler) {
     let n = 0;
     wx.on('POST', '/api/v1/me/profile', (req) =>
-      ++n <= staleTimes ? { status: 409, body: errorBody('SESSION_KEY_STALE') } : real(req),
+      ++n <= staleTimes ? { status: 409, body: errorBody('SESSION_KEY_STALE') } : next(req),
     );
   }
 
+  /** staleThen() falling through to the fake backend's real profile handler. */
+  function staleThenBackend(wx: FakeWx, backend: FakeBackend, staleTimes: number) {
+    staleThen(wx, staleTimes, backend.profileHandler());
+  }
+
   it('on SESSION_KEY_STALE logs in again, takes fresh user data and retries once', async () => {
-    const { wx, backend, client } = setup();
-    const stored = storeToken(wx, backend);
+    const { wx, backend, client, token: stored } = signedIn();
     staleThenBackend(wx, backend, 1);
     const result = await client.authorizeProfile(userInfoDetail());
     expect(result).toMatchObject({ kind: 'authorized', user: { nickname: 'Band-1' } });
@@ -348,8 +350,7 @@ describe('authorizeProfile (getUserInfo detail)', () => {
   });
 
   it('retries exactly once: a second SESSION_KEY_STALE becomes retap (no loop)', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
+    const { wx, backend, client } = signedIn();
     staleThenBackend(wx, backend, Infinity);
     const result = await client.authorizeProfile(userInfoDetail());
     expect(result).toMatchObject({ kind: 'retap', cause: { code: 'SESSION_KEY_STALE' } });
@@ -361,8 +362,7 @@ describe('authorizeProfile (getUserInfo detail)', () => {
   });
 
   it('after retap, the next tap goes out with the fresh token and can succeed', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
+    const { wx, backend, client } = signedIn();
     staleThenBackend(wx, backend, 2);
     expect(await client.authorizeProfile(userInfoDetail())).toMatchObject({ kind: 'retap' });
     const again = await client.authorizeProfile(userInfoDetail());
@@ -376,8 +376,7 @@ describe('authorizeProfile (getUserInfo detail)', () => {
   });
 
   it('when wx.getUserInfo fails, does not resend and asks for a new tap', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
+    const { wx, backend, client } = signedIn();
     staleThenBackend(wx, backend, 1);
     wx.userInfoReply = () => ({ fail: 'getUserInfo:fail auth deny' });
     const result = await client.authorizeProfile(userInfoDetail());
@@ -388,8 +387,7 @@ describe('authorizeProfile (getUserInfo detail)', () => {
   });
 
   it('when wx.getUserInfo never answers, gives up after the timeout (retap)', async () => {
-    const { wx, backend, client } = setup({ timeoutMs: 30 });
-    storeToken(wx, backend);
+    const { wx, backend, client } = signedIn({ timeoutMs: 30 });
     staleThenBackend(wx, backend, 1);
     wx.userInfoReply = () => 'hang';
     const result = await client.authorizeProfile(userInfoDetail());
@@ -398,8 +396,7 @@ describe('authorizeProfile (getUserInfo detail)', () => {
   });
 
   it('when wx.getUserInfo answers without encrypted data, nothing is sent (retap)', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
+    const { wx, backend, client } = signedIn();
     staleThenBackend(wx, backend, 1);
     // withCredentials ignored: the answer lacks encryptedData/iv.
     const { rawData, signature } = freshUserInfo(1);
@@ -410,14 +407,8 @@ describe('authorizeProfile (getUserInfo detail)', () => {
   });
 
   it('a 401 on the retry is not answered with another login (retap)', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
-    let n = 0;
-    wx.on('POST', '/api/v1/me/profile', () =>
-      ++n === 1
-        ? { status: 409, body: errorBody('SESSION_KEY_STALE') }
-        : { status: 401, body: errorBody('SESSION_INVALID') },
-    );
+    const { wx, client } = signedIn();
+    staleThen(wx, 1, () => ({ status: 401, body: errorBody('SESSION_INVALID') }));
     const result = await client.authorizeProfile(userInfoDetail());
     expect(result).toMatchObject({ kind: 'retap', cause: { code: 'SESSION_INVALID' } });
     expect(wx.loginCalls).toBe(1);
@@ -425,25 +416,15 @@ describe('authorizeProfile (getUserInfo detail)', () => {
   });
 
   it('when the retry cannot reach the server, asks for a new tap', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
-    let n = 0;
-    wx.on('POST', '/api/v1/me/profile', () =>
-      ++n === 1
-        ? { status: 409, body: errorBody('SESSION_KEY_STALE') }
-        : { fail: 'request:fail timeout' },
-    );
+    const { wx, client } = signedIn();
+    staleThen(wx, 1, () => ({ fail: 'request:fail timeout' }));
     const result = await client.authorizeProfile(userInfoDetail());
     expect(result).toMatchObject({ kind: 'retap', cause: expect.any(NetworkError) });
   });
 
   it('when the re-login after a stale key fails, surfaces the LoginError (no getUserInfo)', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
-    wx.on('POST', '/api/v1/me/profile', () => ({
-      status: 409,
-      body: errorBody('SESSION_KEY_STALE'),
-    }));
+    const { wx, client } = signedIn();
+    answerError(wx, 'POST', '/api/v1/me/profile', 409, 'SESSION_KEY_STALE');
     wx.loginReply = () => ({ fail: 'login:fail' });
     await expect(client.authorizeProfile(userInfoDetail())).rejects.toBeInstanceOf(LoginError);
     expect(wx.userInfoCalls).toHaveLength(0);
@@ -451,12 +432,8 @@ describe('authorizeProfile (getUserInfo detail)', () => {
   });
 
   it('passes other errors through (SIGNATURE_INVALID is not retried)', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
-    wx.on('POST', '/api/v1/me/profile', () => ({
-      status: 422,
-      body: errorBody('SIGNATURE_INVALID'),
-    }));
+    const { wx, client } = signedIn();
+    answerError(wx, 'POST', '/api/v1/me/profile', 422, 'SIGNATURE_INVALID');
     await expect(client.authorizeProfile(userInfoDetail())).rejects.toMatchObject({
       code: 'SIGNATURE_INVALID',
     });
@@ -466,8 +443,7 @@ describe('authorizeProfile (getUserInfo detail)', () => {
 
 describe('avatar and profile update', () => {
   it('uploads with wx.uploadFile (field "file", Bearer) and returns the stored URL', async () => {
-    const { wx, backend, client } = setup();
-    const token = storeToken(wx, backend);
+    const { wx, client, token } = signedIn();
     const url = await client.uploadAvatar('wxfile://tmp/avatar.png');
     expect(url).toBe('/api/v1/avatars/av_1.png');
     const [up] = wx.calls('POST', '/api/v1/me/avatar');
@@ -476,8 +452,7 @@ describe('avatar and profile update', () => {
   });
 
   it('retries an upload once after a 401', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
+    const { wx, backend, client } = signedIn();
     backend.revokeAll();
     await expect(client.uploadAvatar('wxfile://a.png')).resolves.toBe('/api/v1/avatars/av_1.png');
     expect(wx.calls('POST', '/api/v1/me/avatar')).toHaveLength(2);
@@ -485,12 +460,8 @@ describe('avatar and profile update', () => {
   });
 
   it('reports a too-large image as PAYLOAD_TOO_LARGE', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
-    wx.on('POST', '/api/v1/me/avatar', () => ({
-      status: 413,
-      body: errorBody('PAYLOAD_TOO_LARGE'),
-    }));
+    const { wx, client } = signedIn();
+    answerError(wx, 'POST', '/api/v1/me/avatar', 413, 'PAYLOAD_TOO_LARGE');
     await expect(client.uploadAvatar('wxfile://big.png')).rejects.toMatchObject({
       code: 'PAYLOAD_TOO_LARGE',
       status: 413,
@@ -498,8 +469,7 @@ describe('avatar and profile update', () => {
   });
 
   it('updateProfile uploads the avatar first, then PUTs its URL with the trimmed nickname', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
+    const { wx, client } = signedIn();
     const user = await client.updateProfile({
       nickname: ' Mia ',
       avatarFilePath: 'wxfile://a.png',
@@ -522,8 +492,7 @@ describe('avatar and profile update', () => {
   });
 
   it('a failed upload stops before the profile update', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
+    const { wx, client } = signedIn();
     wx.on('POST', '/api/v1/me/avatar', () => ({ fail: 'uploadFile:fail timeout' }));
     await expect(
       client.updateProfile({ nickname: 'Mia', avatarFilePath: 'wxfile://a.png' }),
@@ -542,8 +511,7 @@ describe('avatar and profile update', () => {
 
 describe('logout', () => {
   it('revokes the token on the server and clears the namespaced keys', async () => {
-    const { wx, backend, client } = setup();
-    const token = storeToken(wx, backend);
+    const { wx, backend, client, token } = signedIn();
     wx.setStorageSync('other-app-key', 'kept');
     await expect(client.logout()).resolves.toEqual({ revokedOnServer: true });
     expect(wx.calls('DELETE', '/api/v1/sessions/current').map((r) => r.token)).toEqual([token]);
@@ -553,8 +521,7 @@ describe('logout', () => {
   });
 
   it('clears locally even when the server is unreachable, and never logs in', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
+    const { wx, client } = signedIn();
     wx.on('DELETE', '/api/v1/sessions/current', () => ({ fail: 'request:fail timeout' }));
     await expect(client.logout()).resolves.toEqual({ revokedOnServer: false });
     expect(client.hasSession()).toBe(false);
@@ -562,8 +529,7 @@ describe('logout', () => {
   });
 
   it('treats 401 as already revoked (no re-login)', async () => {
-    const { wx, backend, client } = setup();
-    storeToken(wx, backend);
+    const { wx, backend, client } = signedIn();
     backend.revokeAll();
     await expect(client.logout()).resolves.toEqual({ revokedOnServer: true });
     expect(wx.loginCalls).toBe(0);

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import type { ProfileAuthorizationRequest } from '@wxlink/contracts';
 import type { SandboxClient } from '@wxlink/wechat-sandbox';
 import type {
   WxGetUserInfoOptions,
@@ -90,8 +91,7 @@ export class HttpWx implements WxPort {
     const body = o.data === undefined ? undefined : Buffer.from(JSON.stringify(o.data));
     send(o.url, o.method, o.header, body, o.timeout).then(
       (res) => o.success({ statusCode: res.status, data: parsed(res.text) }),
-      (err: Error) =>
-        o.fail({ errMsg: `request:fail ${err.message === 'timeout' ? 'timeout' : err.message}` }),
+      (err: Error) => o.fail({ errMsg: `request:fail ${err.message}` }),
     );
   }
 
@@ -148,7 +148,7 @@ export class HttpWx implements WxPort {
   }
 
   /** What the getUserInfo button's bindgetuserinfo detail holds after the user allows it. */
-  async getUserInfoDetail(): Promise<Record<string, unknown>> {
+  async getUserInfoDetail(): Promise<ProfileAuthorizationRequest & Record<string, unknown>> {
     const payload = await this.sandbox.userInfo(this.userId);
     return {
       errMsg: 'getUserInfo:ok',

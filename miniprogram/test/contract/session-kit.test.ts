@@ -81,7 +81,7 @@ describe('session kit ⇄ real server', () => {
     await rotateKeyBehindServer(wx, userId);
     // Sealed under a key the server never received (nor its predecessor).
     const stale = await wx.getUserInfoDetail();
-    const result = await client.authorizeProfile(stale as never);
+    const result = await client.authorizeProfile(stale);
     expect(result).toMatchObject({ kind: 'authorized', user: { hasUnionId: true } });
     expect(result.kind === 'authorized' && result.user.nickname).toEqual(expect.any(String));
     expect(wx.loginCalls).toBe(2);
@@ -93,7 +93,7 @@ describe('session kit ⇄ real server', () => {
   it('after a stale key, the anonymous 微信用户 profile never overwrites the real one', async () => {
     const { wx, client, userId } = await newPhone();
     await client.ensureSession();
-    const real = await client.authorizeProfile((await wx.getUserInfoDetail()) as never);
+    const real = await client.authorizeProfile(await wx.getUserInfoDetail());
     expect(real.kind).toBe('authorized');
     const realNickname = real.kind === 'authorized' ? real.user.nickname : null;
     expect(realNickname).toEqual(expect.any(String));
@@ -101,7 +101,7 @@ describe('session kit ⇄ real server', () => {
     await rotateKeyBehindServer(wx, userId);
     const stale = await wx.getUserInfoDetail();
     wx.userInfoAnonymous = true;
-    const result = await client.authorizeProfile(stale as never);
+    const result = await client.authorizeProfile(stale);
     expect(result).toMatchObject({ kind: 'authorized', user: { nickname: realNickname } });
     expect(wx.userInfoCalls).toEqual([true]);
   });
@@ -117,7 +117,7 @@ describe('session kit ⇄ real server', () => {
     wx.getUserInfo = (o) => {
       void rotateKeyBehindServer(wx, userId).then(() => getUserInfo(o));
     };
-    const result = await client.authorizeProfile(stale as never);
+    const result = await client.authorizeProfile(stale);
     expect(result).toMatchObject({ kind: 'retap', cause: { code: 'SESSION_KEY_STALE' } });
     expect(wx.loginCalls).toBe(2);
     expect(wx.userInfoCalls).toHaveLength(1);
@@ -126,7 +126,7 @@ describe('session kit ⇄ real server', () => {
     // The user taps again: that tap's data is stale too (the key moved on
     // behind the server), and this time the one automatic retry succeeds.
     wx.getUserInfo = getUserInfo;
-    const again = await client.authorizeProfile((await wx.getUserInfoDetail()) as never);
+    const again = await client.authorizeProfile(await wx.getUserInfoDetail());
     expect(again.kind).toBe('authorized');
     expect(wx.loginCalls).toBe(3);
     expect(wx.userInfoCalls).toHaveLength(2);

@@ -27,17 +27,10 @@ export async function startStack(): Promise<Stack> {
   const mongo = await startEmbeddedMongo();
   const sandbox = await startSandbox({});
   try {
-    const { miniProgram, officialAccount } = sandbox.config;
     const config = loadConfig(
       {
         MONGODB_URI: mongo.uri,
-        WECHAT_API_BASE: sandbox.url,
-        MINIPROGRAM_APPID: miniProgram.appid,
-        MINIPROGRAM_SECRET: miniProgram.secret,
-        OFFICIAL_ACCOUNT_APPID: officialAccount.appid,
-        OFFICIAL_ACCOUNT_SECRET: officialAccount.secret,
-        OFFICIAL_ACCOUNT_TOKEN: officialAccount.token,
-        OFFICIAL_ACCOUNT_AES_KEY: officialAccount.encodingAesKey,
+        ...sandbox.serverEnv(),
         // Every test logs in from 127.0.0.1.
         LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
         LOG_LEVEL: 'silent',

@@ -27,7 +27,8 @@ export const HTTP_LIMITS = Object.freeze({
 // Visible ASCII only: WeChat codes are alphanumeric, so whitespace, control characters and
 // anything outside ASCII are certainly not a code and never reach WeChat.
 const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
-// Canonical standard base64 with padding (what WeChat's clients send).
+// Padded standard base64 (what WeChat's clients send). Shape only: the Node decoder that
+// opens it also rejects non-zero unused trailing bits.
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 // Exactly 16 bytes: 21 full characters, a 22nd that carries only 2 data bits, then '=='.
 const BASE64_16_BYTES = /^[A-Za-z0-9+/]{21}[AQgw]==$/;

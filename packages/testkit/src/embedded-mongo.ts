@@ -37,7 +37,7 @@ export class EmbeddedMongoError extends Error {
 const BINARY_PACKAGE = '@jongodb/memory-server-bin-linux-x64-gnu';
 
 /** Locates the jongodb launcher shipped inside its npm package (an optional dependency: linux-x64 glibc only). */
-export function resolveJongodbBinary(): string {
+function resolveJongodbBinary(): string {
   let pkgJson: string;
   try {
     pkgJson = require.resolve(`${BINARY_PACKAGE}/package.json`);

@@ -1,6 +1,5 @@
 export {
   startEmbeddedMongo,
-  resolveJongodbBinary,
   uniqueDbName,
   EmbeddedMongoError,
   type MongoHandle,

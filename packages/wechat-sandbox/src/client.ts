@@ -23,8 +23,7 @@ export class SandboxClientError extends Error {
   }
 }
 
-export type CreateUserRequest = Omit<CreateUserOptions, 'unionid'> & {
-  unionid?: string | null;
+export type CreateUserRequest = CreateUserOptions & {
   /** Not bound to the open platform (no unionid). */
   unbound?: boolean;
 };

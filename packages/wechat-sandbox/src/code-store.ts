@@ -20,8 +20,7 @@ export interface CodeRecord {
 }
 
 export type CodeLookup =
-  | { status: 'ok'; record: CodeRecord }
-  | { status: 'unknown' | 'expired' | 'used'; record?: CodeRecord };
+  { status: 'ok'; record: CodeRecord } | { status: 'unknown' | 'expired' | 'used' };
 
 export class CodeStore {
   private readonly codes = new Map<string, CodeRecord>();
@@ -45,8 +44,8 @@ export class CodeStore {
   lookup(code: string, kind: CodeKind): CodeLookup {
     const record = this.codes.get(code);
     if (!record || record.kind !== kind) return { status: 'unknown' };
-    if (record.used) return { status: 'used', record };
-    if (this.now() >= record.expiresAt) return { status: 'expired', record };
+    if (record.used) return { status: 'used' };
+    if (this.now() >= record.expiresAt) return { status: 'expired' };
     return { status: 'ok', record };
   }
 

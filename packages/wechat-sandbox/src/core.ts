@@ -13,7 +13,7 @@ import { deliver, preparePush } from './pusher';
 import type { PushOptions, PushResult, PushTarget } from './pusher';
 import { TokenStore } from './token-store';
 import type { IssuedToken } from './token-store';
-import { UserStore } from './user-store';
+import { UserStore, checkScene } from './user-store';
 import type { CreateUserOptions, SandboxUser, UserRecord, UserRef, UserView } from './user-store';
 import { encryptUserData, sessionSignature, signRawData } from './wechat-crypto';
 
@@ -281,9 +281,7 @@ export class SandboxCore {
     if (!Number.isInteger(at) || at < 0) {
       throw new SandboxError('INVALID_OPTION', 'at must be unix seconds');
     }
-    if (opts.scene !== undefined && !/^[A-Za-z0-9_\-.]{1,64}$/.test(opts.scene)) {
-      throw new SandboxError('INVALID_OPTION', 'scene must be 1-64 characters [A-Za-z0-9_-.]');
-    }
+    if (opts.scene !== undefined) checkScene(opts.scene);
     this.users.setFollowing(rec, following, at, following ? (opts.scene ?? null) : null);
     this.log.add(
       following ? 'follow' : 'unfollow',
@@ -489,9 +487,8 @@ export class SandboxCore {
     const appid = this.checkApp(body, ['mp', 'oa']);
     const force = body.force_refresh;
     if (force !== undefined && typeof force !== 'boolean') throw wechatError('INVALID_ARGS');
-    const before = this.tokens.issuedCounts()[appid] ?? 0;
-    const issued = this.tokens.stableToken(appid, force === true);
-    if ((this.tokens.issuedCounts()[appid] ?? 0) > before) {
+    const { issued, minted } = this.tokens.stableToken(appid, force === true);
+    if (minted) {
       this.log.add(
         'token.issued',
         `stable_token issued ${mask(issued.access_token)} for ${appid}${force ? ' (force_refresh)' : ''}`,

@@ -56,8 +56,7 @@ export function errmsgFor(errcode: number): string {
   return 'sandbox injected error';
 }
 
-export type SandboxErrorCode =
-  'UNKNOWN_USER' | 'INVALID_OPTION' | 'NO_PUSH_TARGET' | 'NO_AES_KEY' | 'CLOSED';
+export type SandboxErrorCode = 'UNKNOWN_USER' | 'INVALID_OPTION' | 'NO_PUSH_TARGET';
 
 /** Thrown inside a WeChat-compatible route handler; rendered as `{errcode, errmsg}`. */
 export class WechatApiError extends Error {

@@ -12,19 +12,19 @@ export interface SandboxEvent {
   message: string;
 }
 
+/** Entries kept; older ones are dropped. */
+const CAPACITY = 1000;
+
 export class EventLog {
   private readonly entries: SandboxEvent[] = [];
   private seq = 0;
 
-  constructor(
-    private readonly now: () => number,
-    private readonly capacity = 1000,
-  ) {}
+  constructor(private readonly now: () => number) {}
 
   add(type: string, message: string): void {
     this.seq += 1;
     this.entries.push({ seq: this.seq, at: this.now(), type, message });
-    if (this.entries.length > this.capacity) this.entries.shift();
+    if (this.entries.length > CAPACITY) this.entries.shift();
   }
 
   /** Entries with `seq > since` (all when omitted), oldest first. */

@@ -30,7 +30,6 @@ export interface FollowEventInput {
   createTime: number; // unix seconds
   event: 'subscribe' | 'unsubscribe';
   scene?: string | null; // qrscene value without the prefix
-  ticket?: string;
 }
 
 /**
@@ -50,7 +49,7 @@ export function followEventFields(input: FollowEventInput): XmlFields {
   if (input.event === 'subscribe' && input.scene) {
     fields.EventKey = `qrscene_${input.scene}`;
     // The ticket identifies the QR code; any opaque string will do here.
-    fields.Ticket = input.ticket ?? randomToken(48);
+    fields.Ticket = randomToken(48);
   } else {
     fields.EventKey = '';
   }

@@ -55,7 +55,7 @@ export interface PushOptions {
 export interface PushCredentials {
   appid: string;
   token: string;
-  encodingAesKey: string | null;
+  encodingAesKey: string;
   /** Unix seconds, from the sandbox clock. */
   nowSeconds: () => number;
 }
@@ -85,9 +85,6 @@ export function preparePush(
   const xml = buildXml(fields);
   if (target.mode === 'plain') return { url: url.toString(), body: xml };
 
-  if (!creds.encodingAesKey) {
-    throw new SandboxError('NO_AES_KEY', `push mode ${target.mode} needs an EncodingAESKey`);
-  }
   const encrypt = encryptMessage(xml, creds.encodingAesKey, creds.appid);
   url.searchParams.set('encrypt_type', 'aes');
   url.searchParams.set('msg_signature', msgSignature(creds.token, timestamp, nonce, encrypt));

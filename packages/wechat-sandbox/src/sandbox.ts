@@ -31,6 +31,13 @@ export interface Sandbox {
   /** Base URL, e.g. http://127.0.0.1:41234 — use it as WECHAT_API_BASE. */
   readonly url: string;
   readonly config: SandboxConfig;
+  /**
+   * The environment a server needs to talk to this sandbox, under the names
+   * DESIGN.md fixes: WECHAT_API_BASE and both apps' credentials, Token and
+   * EncodingAESKey. `npm run dev` and the test harnesses spread it into their
+   * configuration.
+   */
+  serverEnv(): Record<string, string>;
   createUser(opts?: CreateUserOptions): SandboxUser;
   createFollowers(n: number, opts?: Omit<CreateUserOptions, 'following'>): SandboxUser[];
   /**
@@ -152,6 +159,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   return {
     url,
     config,
+    serverEnv: () => ({
+      WECHAT_API_BASE: url,
+      MINIPROGRAM_APPID: config.miniProgram.appid,
+      MINIPROGRAM_SECRET: config.miniProgram.secret,
+      OFFICIAL_ACCOUNT_APPID: config.officialAccount.appid,
+      OFFICIAL_ACCOUNT_SECRET: config.officialAccount.secret,
+      OFFICIAL_ACCOUNT_TOKEN: config.officialAccount.token,
+      OFFICIAL_ACCOUNT_AES_KEY: config.officialAccount.encodingAesKey,
+    }),
     createUser: (o) => core.createUser(o),
     createFollowers: (n, o) => core.createFollowers(n, o),
     demoUser: () => core.demoUser(),

@@ -59,8 +59,8 @@ export class TokenStore {
     return this.mint(appid, 'token');
   }
 
-  /** `cgi-bin/stable_token`. */
-  stableToken(appid: string, forceRefresh: boolean): IssuedToken {
+  /** `cgi-bin/stable_token`; `minted` tells a new token from the current one handed out again. */
+  stableToken(appid: string, forceRefresh: boolean): { issued: IssuedToken; minted: boolean } {
     const current = this.currentStable.get(appid);
     const rec = current === undefined ? undefined : this.tokens.get(current);
     if (current !== undefined && rec && !rec.revoked) {
@@ -68,12 +68,15 @@ export class TokenStore {
       if (forceRefresh) {
         rec.revoked = true;
       } else if (remaining > OVERLAP_MS) {
-        return { access_token: current, expires_in: Math.floor(remaining / 1000) };
+        return {
+          issued: { access_token: current, expires_in: Math.floor(remaining / 1000) },
+          minted: false,
+        };
       }
     }
     const fresh = this.mint(appid, 'stable');
     this.currentStable.set(appid, fresh.access_token);
-    return fresh;
+    return { issued: fresh, minted: true };
   }
 
   /**

@@ -74,6 +74,13 @@ export type UserRef = SandboxUser | string;
 
 const DEFAULT_AVATAR = 'https://thirdwx.qlogo.cn/mmopen/vi_32/sandbox-avatar/132';
 
+/** A QR scene value (without the `qrscene_` prefix), as createUser and follow accept it. */
+export function checkScene(scene: string): void {
+  if (!/^[A-Za-z0-9_\-.]{1,64}$/.test(scene)) {
+    throw new SandboxError('INVALID_OPTION', 'scene must be 1-64 characters [A-Za-z0-9_-.]');
+  }
+}
+
 function checkOptions(opts: CreateUserOptions): void {
   const bad = (msg: string): never => {
     throw new SandboxError('INVALID_OPTION', msg);
@@ -106,9 +113,7 @@ function checkOptions(opts: CreateUserOptions): void {
   ) {
     bad('subscribeTime must be a non-negative integer (unix seconds)');
   }
-  if (opts.scene !== undefined && !/^[A-Za-z0-9_\-.]{1,64}$/.test(String(opts.scene))) {
-    bad('scene must be 1-64 characters [A-Za-z0-9_-.]');
-  }
+  if (opts.scene !== undefined) checkScene(String(opts.scene));
 }
 
 export class UserStore {

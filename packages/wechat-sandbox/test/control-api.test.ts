@@ -23,13 +23,7 @@ describe('control API (/__sandbox) through SandboxClient', () => {
     expect(users.map((u) => u.nickName)).toEqual(['Alice', expect.any(String)]);
 
     const code = await client.loginCode(bound.id);
-    const { appid, secret } = t.sandbox.config.miniProgram;
-    const r = await t.get('/sns/jscode2session', {
-      appid,
-      secret,
-      js_code: code,
-      grant_type: 'authorization_code',
-    });
+    const r = await t.login(code);
     expect(r.openid).toBe(bound.miniOpenid);
     expect((await client.user(bound.id)).hasSession).toBe(true);
   });

@@ -7,26 +7,16 @@ beforeEach(async () => {
 });
 afterEach(() => t.sandbox.close());
 
-function login(code: string) {
-  const { appid, secret } = t.sandbox.config.miniProgram;
-  return t.get('/sns/jscode2session', {
-    appid,
-    secret,
-    js_code: code,
-    grant_type: 'authorization_code',
-  });
-}
-
 describe('injectFault', () => {
   it('answers an errcode for `times` calls without consuming the code', async () => {
     const user = t.sandbox.createUser();
     const code = t.sandbox.mintLoginCode(user);
     t.sandbox.injectFault('sns/jscode2session', { errcode: -1, times: 2 });
-    const first = await login(code);
+    const first = await t.login(code);
     expect(first.errcode).toBe(-1);
     expect(first.errmsg).toMatch(/^system error, rid: /);
-    expect((await login(code)).errcode).toBe(-1);
-    expect((await login(code)).openid).toBe(user.miniOpenid);
+    expect((await t.login(code)).errcode).toBe(-1);
+    expect((await t.login(code)).openid).toBe(user.miniOpenid);
     expect(t.sandbox.stats().calls['sns/jscode2session']).toBe(3);
   });
 
@@ -38,17 +28,17 @@ describe('injectFault', () => {
     expect((await t.post('/cgi-bin/stable_token', body)).errcode).toBe(45011); // times defaults to ∞
     t.sandbox.clearFaults();
     t.sandbox.injectFault('*', { errcode: -1, times: 1 });
-    expect((await login('whatever')).errcode).toBe(-1);
+    expect((await t.login('whatever')).errcode).toBe(-1);
     expect((await t.post('/cgi-bin/stable_token', body)).access_token).toBeDefined();
   });
 
   it('delays answers (slow WeChat)', async () => {
     t.sandbox.injectFault('sns/jscode2session', { delayMs: 300, times: 1 });
     const started = Date.now();
-    expect((await login('x')).errcode).toBe(40029);
+    expect((await t.login('x')).errcode).toBe(40029);
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
     const quick = Date.now();
-    await login('x');
+    await t.login('x');
     expect(Date.now() - quick).toBeLessThan(250);
   });
 
@@ -66,7 +56,7 @@ describe('injectFault', () => {
 
   it('close() does not wait for a pending delayed answer', async () => {
     t.sandbox.injectFault('sns/jscode2session', { delayMs: 60_000 });
-    const pending = login('x').catch(() => 'failed');
+    const pending = t.login('x').catch(() => 'failed');
     await new Promise((r) => setTimeout(r, 50));
     const started = Date.now();
     await t.sandbox.close();

@@ -24,6 +24,8 @@ export interface TestSandbox {
   ) => Promise<Record<string, unknown>>;
   mpToken: () => Promise<string>;
   oaToken: () => Promise<string>;
+  /** GET sns/jscode2session with the mini-program's credentials; `overrides` replace any parameter. */
+  login: (jsCode: string, overrides?: Record<string, string>) => Promise<Record<string, unknown>>;
 }
 
 export function url(base: string, path: string, query: Record<string, string> = {}): string {
@@ -59,5 +61,15 @@ export async function startTestSandbox(opts: SandboxOptions = {}): Promise<TestS
     post,
     mpToken: () => token(sandbox.config.miniProgram),
     oaToken: () => token(sandbox.config.officialAccount),
+    login: (jsCode, overrides = {}) => {
+      const { appid, secret } = sandbox.config.miniProgram;
+      return get('/sns/jscode2session', {
+        appid,
+        secret,
+        js_code: jsCode,
+        grant_type: 'authorization_code',
+        ...overrides,
+      });
+    },
   };
 }

@@ -9,24 +9,13 @@ beforeEach(async () => {
 });
 afterEach(() => t.sandbox.close());
 
-function login(code: string, overrides: Record<string, string> = {}) {
-  const { appid, secret } = t.sandbox.config.miniProgram;
-  return t.get('/sns/jscode2session', {
-    appid,
-    secret,
-    js_code: code,
-    grant_type: 'authorization_code',
-    ...overrides,
-  });
-}
-
 const hmac = (key: string) => createHmac('sha256', key).update('').digest('hex');
 
 describe('sns/jscode2session', () => {
   it('exchanges a login code for openid, session_key and unionid', async () => {
     const user = t.sandbox.createUser();
     const code = t.sandbox.mintLoginCode(user);
-    const r = await login(code);
+    const r = await t.login(code);
     expect(r).toEqual({
       openid: user.miniOpenid,
       session_key: t.sandbox.sessionKeyOf(user),
@@ -35,18 +24,39 @@ describe('sns/jscode2session', () => {
     expect(Buffer.from(r.session_key as string, 'base64')).toHaveLength(16);
   });
 
+  it('serverEnv() is everything a server needs to log a user in against it', async () => {
+    const env = t.sandbox.serverEnv();
+    expect(env.WECHAT_API_BASE).toBe(t.sandbox.url);
+    expect(env.OFFICIAL_ACCOUNT_AES_KEY).toMatch(/^[A-Za-z0-9+/]{43}$/);
+    const user = t.sandbox.createUser();
+    const query = new URLSearchParams({
+      appid: env.MINIPROGRAM_APPID!,
+      secret: env.MINIPROGRAM_SECRET!,
+      js_code: t.sandbox.mintLoginCode(user),
+      grant_type: 'authorization_code',
+    });
+    const res = await fetch(`${env.WECHAT_API_BASE}/sns/jscode2session?${query.toString()}`);
+    expect(((await res.json()) as { openid?: string }).openid).toBe(user.miniOpenid);
+    const { officialAccount } = t.sandbox.config;
+    expect(env).toMatchObject({
+      OFFICIAL_ACCOUNT_APPID: officialAccount.appid,
+      OFFICIAL_ACCOUNT_SECRET: officialAccount.secret,
+      OFFICIAL_ACCOUNT_TOKEN: officialAccount.token,
+    });
+  });
+
   it('omits unionid for a user not bound to the open platform', async () => {
     const user = t.sandbox.createUser({ unionid: null });
-    const r = await login(t.sandbox.mintLoginCode(user));
+    const r = await t.login(t.sandbox.mintLoginCode(user));
     expect(r.openid).toBe(user.miniOpenid);
     expect(r).not.toHaveProperty('unionid');
   });
 
   it('answers 40029 for an unknown code and 40163 for a used one', async () => {
-    expect((await login('nonsense')).errcode).toBe(40029);
+    expect((await t.login('nonsense')).errcode).toBe(40029);
     const code = t.sandbox.mintLoginCode(t.sandbox.createUser());
-    expect((await login(code)).openid).toBeDefined();
-    const again = await login(code);
+    expect((await t.login(code)).openid).toBeDefined();
+    const again = await t.login(code);
     expect(again.errcode).toBe(40163);
     expect(again.errmsg).toMatch(/^code been used, rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/);
   });
@@ -55,39 +65,39 @@ describe('sns/jscode2session', () => {
     const user = t.sandbox.createUser();
     const fresh = t.sandbox.mintLoginCode(user);
     t.clock.advance(5 * 60 * 1000 - 1);
-    expect((await login(fresh)).openid).toBe(user.miniOpenid);
+    expect((await t.login(fresh)).openid).toBe(user.miniOpenid);
     const stale = t.sandbox.mintLoginCode(user);
     t.clock.advance(5 * 60 * 1000);
-    expect((await login(stale)).errcode).toBe(40029);
+    expect((await t.login(stale)).errcode).toBe(40029);
   });
 
   it('checks appid, secret and grant_type', async () => {
     const code = t.sandbox.mintLoginCode(t.sandbox.createUser());
-    expect((await login(code, { appid: 'wx0000000000000000' })).errcode).toBe(40013);
-    expect((await login(code, { appid: t.sandbox.config.officialAccount.appid })).errcode).toBe(
+    expect((await t.login(code, { appid: 'wx0000000000000000' })).errcode).toBe(40013);
+    expect((await t.login(code, { appid: t.sandbox.config.officialAccount.appid })).errcode).toBe(
       40013,
     );
-    expect((await login(code, { secret: 'wrong' })).errcode).toBe(40125);
-    expect((await login(code, { grant_type: 'client_credential' })).errcode).toBe(40002);
-    expect((await login(code, { appid: '' })).errcode).toBe(41002);
-    expect((await login('')).errcode).toBe(41008);
+    expect((await t.login(code, { secret: 'wrong' })).errcode).toBe(40125);
+    expect((await t.login(code, { grant_type: 'client_credential' })).errcode).toBe(40002);
+    expect((await t.login(code, { appid: '' })).errcode).toBe(41002);
+    expect((await t.login('')).errcode).toBe(41008);
     // None of the failures consumed the code.
-    expect((await login(code)).openid).toBeDefined();
+    expect((await t.login(code)).openid).toBeDefined();
   });
 
   it('answers 40226 for a blocked (high-risk) user', async () => {
     const user = t.sandbox.createUser({ blocked: true });
-    expect((await login(t.sandbox.mintLoginCode(user))).errcode).toBe(40226);
+    expect((await t.login(t.sandbox.mintLoginCode(user))).errcode).toBe(40226);
   });
 
   it('rate-limits a user to 100 logins a minute (45011)', async () => {
     const user = t.sandbox.createUser();
     const codes = Array.from({ length: 101 }, () => t.sandbox.mintLoginCode(user));
-    for (const code of codes.slice(0, 100)) expect((await login(code)).openid).toBeDefined();
+    for (const code of codes.slice(0, 100)) expect((await t.login(code)).openid).toBeDefined();
     const limited = codes[100]!;
-    expect((await login(limited)).errcode).toBe(45011);
+    expect((await t.login(limited)).errcode).toBe(45011);
     t.clock.advance(60_000);
-    expect((await login(limited)).openid).toBe(user.miniOpenid);
+    expect((await t.login(limited)).openid).toBe(user.miniOpenid);
   }, 20_000);
 
   it('only accepts GET', async () => {
@@ -108,7 +118,7 @@ describe('session_key rotation and wxa/checksession', () => {
 
   it('rotates the session_key on every minted code; the old key fails checksession', async () => {
     const user = t.sandbox.createUser();
-    await login(t.sandbox.mintLoginCode(user));
+    await t.login(t.sandbox.mintLoginCode(user));
     const first = t.sandbox.sessionKeyOf(user);
     expect(await check(user.miniOpenid, hmac(first))).toEqual({ errcode: 0, errmsg: 'ok' });
 
@@ -158,14 +168,12 @@ describe('acceptUnknownLoginCodes (dev mode)', () => {
   it('logs any unknown code in as one demo user, single use', async () => {
     const dev = await startTestSandbox({ acceptUnknownLoginCodes: true });
     try {
-      const { appid, secret } = dev.sandbox.config.miniProgram;
-      const q = { appid, secret, grant_type: 'authorization_code' };
-      const a = await dev.get('/sns/jscode2session', { ...q, js_code: 'devtools-code-1' });
-      const b = await dev.get('/sns/jscode2session', { ...q, js_code: 'devtools-code-2' });
+      const a = await dev.login('devtools-code-1');
+      const b = await dev.login('devtools-code-2');
       expect(a.openid).toBe(b.openid);
       expect(a.session_key).not.toBe(b.session_key); // each login rotates the key
       expect(b.session_key).toBe(dev.sandbox.sessionKeyOf(b.openid as string));
-      const again = await dev.get('/sns/jscode2session', { ...q, js_code: 'devtools-code-1' });
+      const again = await dev.login('devtools-code-1');
       expect(again.errcode).toBe(40163);
     } finally {
       await dev.sandbox.close();
@@ -187,13 +195,7 @@ describe('demoUser()', () => {
       dev.sandbox.demoUser();
       expect(dev.sandbox.sessionKeyOf(demo)).toBe(keyBefore);
 
-      const { appid, secret } = dev.sandbox.config.miniProgram;
-      const login = await dev.get('/sns/jscode2session', {
-        appid,
-        secret,
-        grant_type: 'authorization_code',
-        js_code: 'devtools-code',
-      });
+      const login = await dev.login('devtools-code');
       expect(login.openid).toBe(demo.miniOpenid);
       expect(login.unionid).toBe(demo.unionid);
       expect(dev.sandbox.stats().users).toBe(1);
@@ -205,13 +207,7 @@ describe('demoUser()', () => {
   it('returns the demo user an unknown code already created', async () => {
     const dev = await startTestSandbox({ acceptUnknownLoginCodes: true });
     try {
-      const { appid, secret } = dev.sandbox.config.miniProgram;
-      const login = await dev.get('/sns/jscode2session', {
-        appid,
-        secret,
-        grant_type: 'authorization_code',
-        js_code: 'first',
-      });
+      const login = await dev.login('first');
       expect(dev.sandbox.demoUser().miniOpenid).toBe(login.openid);
       expect(dev.sandbox.stats().users).toBe(1);
     } finally {

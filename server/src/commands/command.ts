@@ -14,6 +14,8 @@ export interface CommandSpec<A extends { help: boolean }> {
   /** As typed by people, e.g. `followers:sync`; prefixes messages and the token-lease owner. */
   readonly name: string;
   readonly usage: string;
+  /** Printed after the failure line when the work fails (e.g. how to resume). */
+  readonly failureHint?: string;
   /** Throws UsageError for a bad command line. */
   parseArgs(argv: readonly string[]): A;
   /** The work, with live dependencies; returns the exit code. The database is closed afterwards. */
@@ -60,6 +62,7 @@ export async function runCommand<A extends { help: boolean }>(
     return await spec.execute(deps, args);
   } catch (err) {
     out.write(`${spec.name} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (spec.failureHint) out.write(`${spec.failureHint}\n`);
     return 1;
   } finally {
     await deps?.db.close().catch(() => undefined);

@@ -16,8 +16,6 @@ import type { AppDeps } from '../deps';
 import { syncFollowers, type SyncProgress } from '../services/follower-sync';
 import { runCommand, UsageError } from './command';
 
-export { UsageError };
-
 export const USAGE = `Usage: followers-sync [--restart]
 
 Imports existing official-account followers, resuming an interrupted run.
@@ -58,17 +56,8 @@ export async function run(
       name: 'followers:sync',
       usage: USAGE,
       parseArgs,
-      execute: async (deps, args) => {
-        try {
-          return await sync(deps, args, stderr, signal);
-        } catch (err) {
-          stderr.write(
-            `followers:sync failed: ${err instanceof Error ? err.message : String(err)}\n`,
-          );
-          stderr.write('the cursor is saved; run again to resume\n');
-          return 1;
-        }
-      },
+      failureHint: 'the cursor is saved; run again to resume',
+      execute: (deps, args) => sync(deps, args, stderr, signal),
     },
     argv,
     env,

@@ -18,8 +18,6 @@ import {
 } from '../services/inbox-replay';
 import { runCommand, UsageError } from './command';
 
-export { UsageError };
-
 export const USAGE = `Usage: inbox-replay (--id <inboxId> | --all) [--dry-run]
 
 Moves dead-lettered official-account inbox items back to pending (attempts reset, due now).

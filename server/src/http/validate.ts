@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { z } from 'zod';
 import { AppError } from './errors';
+import { jsonBody } from './json-body';
 
 /**
  * Validates an untrusted value against a contracts schema before anything else
@@ -28,4 +29,12 @@ export function validateBody(schema: z.ZodType): RequestHandler {
     req.body = parseOrThrow(schema, req.body);
     next();
   };
+}
+
+/**
+ * The front of every JSON route: the size-capped parser, then validateBody
+ * with the route's contracts schema. Mount it ahead of auth and rate limits.
+ */
+export function jsonRequest(schema: z.ZodType): RequestHandler[] {
+  return [jsonBody(), validateBody(schema)];
 }

@@ -19,7 +19,10 @@ export interface Follower {
   scene: string | null;
   /** Incremented on every write; the optimistic-concurrency guard. */
   version: number;
-  /** True when the state came from a backfill snapshot only (no event seen yet). */
+  /**
+   * `backfill` while the state comes from snapshots only (backfill, OAuth
+   * lookup); `event` for good once an event has been applied.
+   */
   source: 'event' | 'backfill';
   createdAt: Date;
   updatedAt: Date;

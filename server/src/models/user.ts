@@ -1,4 +1,4 @@
-import { Schema, type Connection, type HydratedDocument, type Model, type Types } from 'mongoose';
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 /** A phone number bound through the getPhoneNumber button (wxa/business/getuserphonenumber). */
 export interface UserPhone {
@@ -32,7 +32,6 @@ export interface User {
 }
 
 export type UserModel = Model<User>;
-export type UserDocument = HydratedDocument<User>;
 
 const phoneSchema = new Schema<UserPhone>(
   {

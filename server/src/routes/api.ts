@@ -1,6 +1,5 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps';
-import { bindRequestContext } from '../logger';
 import { createAvatarsRouter } from './avatars';
 import { createMeRouter } from './me';
 import { createSessionsRouter } from './sessions';
@@ -9,8 +8,7 @@ import { createSessionsRouter } from './sessions';
 export function createApiRouter(deps: AppDeps): Router {
   const router = Router();
   // JSON bodies are parsed per route (http/json-body.ts), so an unknown
-  // route is a 404 whatever its body.
-  router.use(bindRequestContext);
+  // route is a 404 whatever its body; jsonBody() re-enters the request context.
   router.use(createSessionsRouter(deps));
   router.use(createMeRouter(deps));
   router.use(createAvatarsRouter(deps));

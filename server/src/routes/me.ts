@@ -5,8 +5,8 @@ import type { AppDeps } from '../deps';
 import { bindRequestContext } from '../logger';
 import { authOf, requireSession } from '../http/auth';
 import { AppError } from '../http/errors';
-import { jsonBody } from '../http/json-body';
-import { validateBody } from '../http/validate';
+import { jsonRequest } from '../http/validate';
+import type { User } from '../models/user';
 import { AVATAR_MAX_BYTES, storeAvatar } from '../services/avatar';
 import { bindPhone } from '../services/phone';
 import { authorizeProfile, updateProfile } from '../services/profile';
@@ -25,29 +25,29 @@ export function createMeRouter(deps: AppDeps): Router {
     res.json(await toUserView(deps, authOf(res).user));
   });
 
-  // JSON bodies are validated before the session lookup (no database call for garbage).
+  /**
+   * A JSON route that changes the user and answers the updated user. The body
+   * is validated before the session lookup (no database call for garbage).
+   */
+  const userUpdate = <N extends 'authorizeProfile' | 'updateProfile' | 'bindPhone'>(
+    name: N,
+    apply: (user: User, body: ApiRequest<N>) => Promise<User>,
+  ): RequestHandler[] => [
+    ...jsonRequest(API_ROUTES[name].request),
+    auth,
+    async (req, res) => {
+      const user = await apply(authOf(res).user, req.body as ApiRequest<N>);
+      res.json(await toUserView(deps, user));
+    },
+  ];
+
   router.post(
     '/me/profile',
-    jsonBody(),
-    validateBody(API_ROUTES.authorizeProfile.request),
-    auth,
-    async (req, res) => {
-      const body = req.body as ApiRequest<'authorizeProfile'>;
-      const user = await authorizeProfile(deps, authOf(res).user, body);
-      res.json(await toUserView(deps, user));
-    },
+    userUpdate('authorizeProfile', (user, body) => authorizeProfile(deps, user, body)),
   );
-
   router.put(
     '/me/profile',
-    jsonBody(),
-    validateBody(API_ROUTES.updateProfile.request),
-    auth,
-    async (req, res) => {
-      const body = req.body as ApiRequest<'updateProfile'>;
-      const user = await updateProfile(deps, authOf(res).user, body);
-      res.json(await toUserView(deps, user));
-    },
+    userUpdate('updateProfile', (user, body) => updateProfile(deps, user, body)),
   );
 
   router.post('/me/avatar', auth, avatarUpload(), bindRequestContext, async (req, res) => {
@@ -63,14 +63,7 @@ export function createMeRouter(deps: AppDeps): Router {
 
   router.post(
     '/me/phone',
-    jsonBody(),
-    validateBody(API_ROUTES.bindPhone.request),
-    auth,
-    async (req, res) => {
-      const body = req.body as ApiRequest<'bindPhone'>;
-      const user = await bindPhone(deps, authOf(res).user, body.code);
-      res.json(await toUserView(deps, user));
-    },
+    userUpdate('bindPhone', (user, body) => bindPhone(deps, user, body.code)),
   );
 
   router.get('/me/subscription', auth, async (_req, res) => {

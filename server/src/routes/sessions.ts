@@ -4,9 +4,8 @@ import { rateLimit } from 'express-rate-limit';
 import type { AppDeps } from '../deps';
 import { authOf, requireSession } from '../http/auth';
 import { AppError } from '../http/errors';
-import { jsonBody } from '../http/json-body';
 import { MongoRateLimitStore } from '../http/rate-limit-store';
-import { validateBody } from '../http/validate';
+import { jsonRequest } from '../http/validate';
 import { login, revokeSession } from '../services/sessions';
 
 /** POST /sessions (login) and DELETE /sessions/current (logout). */
@@ -26,8 +25,7 @@ export function createSessionsRouter(deps: AppDeps): Router {
   // Validation first: garbage never reaches the counter store or WeChat.
   router.post(
     '/sessions',
-    jsonBody(),
-    validateBody(API_ROUTES.createSession.request),
+    ...jsonRequest(API_ROUTES.createSession.request),
     loginLimiter,
     async (req, res) => {
       const body = req.body as ApiRequest<'createSession'>;

@@ -58,20 +58,30 @@ export interface StoredAvatar {
   stream: NodeJS.ReadableStream;
 }
 
+/** The stored file with this id (24 hex digits), if any; anything else never reaches the database. */
+async function findAvatarFile(
+  deps: Pick<AppDeps, 'db'>,
+  id: string,
+): Promise<mongo.GridFSFile | undefined> {
+  if (!/^[0-9a-f]{24}$/i.test(id)) return undefined;
+  const [file] = await bucketOf(deps)
+    .find({ _id: new Types.ObjectId(id) })
+    .limit(1)
+    .toArray();
+  return file;
+}
+
 /** GET /api/v1/avatars/:id. Undefined when there is no such file. */
 export async function openAvatar(
   deps: Pick<AppDeps, 'db'>,
   id: string,
 ): Promise<StoredAvatar | undefined> {
-  if (!Types.ObjectId.isValid(id) || !/^[0-9a-f]{24}$/i.test(id)) return undefined;
-  const bucket = bucketOf(deps);
-  const oid = new Types.ObjectId(id);
-  const [file] = await bucket.find({ _id: oid }).limit(1).toArray();
+  const file = await findAvatarFile(deps, id);
   if (!file) return undefined;
   const metadata = file.metadata as Partial<AvatarMetadata> | undefined;
   const contentType = metadata?.contentType;
   if (!contentType || !ALLOWED_TYPES.has(contentType)) return undefined;
-  return { contentType, length: file.length, stream: bucket.openDownloadStream(oid) };
+  return { contentType, length: file.length, stream: bucketOf(deps).openDownloadStream(file._id) };
 }
 
 /** An uploaded avatar's path as the contracts accept it: one id, an optional extension. */
@@ -115,10 +125,6 @@ export async function avatarBelongsTo(
   id: string,
   userId: Types.ObjectId,
 ): Promise<boolean> {
-  if (!/^[0-9a-f]{24}$/i.test(id)) return false;
-  const [file] = await bucketOf(deps)
-    .find({ _id: new Types.ObjectId(id) })
-    .limit(1)
-    .toArray();
+  const file = await findAvatarFile(deps, id);
   return (file?.metadata as Partial<AvatarMetadata> | undefined)?.userId === userId.toHexString();
 }

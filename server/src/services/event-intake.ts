@@ -14,6 +14,7 @@ import type { AppDeps } from '../deps';
 import { AppError } from '../http/errors';
 import { isDuplicateKeyError } from '../models';
 import { signalInboxWrite } from './inbox-signal';
+import { withTimeout } from '../with-timeout';
 
 /**
  * Official-account push intake: verify, open, parse, store. The HTTP route is
@@ -54,9 +55,7 @@ export function verifyUrl(oa: OaConfig, query: PushQuery): string {
 
 export interface OpenedPush {
   message: PushMessage;
-  /** True when the push came encrypted (safe/compat mode). */
-  encrypted: boolean;
-  /** Which EncodingAESKey opened it: 0 current, 1 previous (rotation in progress). */
+  /** Which EncodingAESKey opened it: 0 current, 1 previous (rotation); null for plaintext. */
   keyIndex: number | null;
 }
 
@@ -101,11 +100,7 @@ export function openPush(oa: OaConfig, query: PushQuery, body: string): OpenedPu
       }
       throw err;
     }
-    return {
-      message: guardXml(() => parsePushXml(opened.xml)),
-      encrypted: true,
-      keyIndex: opened.keyIndex,
-    };
+    return { message: guardXml(() => parsePushXml(opened.xml)), keyIndex: opened.keyIndex };
   }
 
   if (encryptType !== '' && encryptType !== 'raw') {
@@ -121,7 +116,7 @@ export function openPush(oa: OaConfig, query: PushQuery, body: string): OpenedPu
   if (oa.encryptMode === 'safe') {
     throw new AppError('PUSH_REJECTED', 'Plaintext pushes are refused in safe mode');
   }
-  return { message: guardXml(() => parsePushXml(body)), encrypted: false, keyIndex: null };
+  return { message: guardXml(() => parsePushXml(body)), keyIndex: null };
 }
 
 function guardXml<T>(parse: () => T): T {
@@ -136,7 +131,7 @@ function guardXml<T>(parse: () => T): T {
   }
 }
 
-export function dedupKeyOf(message: PushMessage): string {
+function dedupKeyOf(message: PushMessage): string {
   return pushDedupKey({
     MsgType: message.msgType,
     FromUserName: message.fromUserName,
@@ -147,7 +142,7 @@ export function dedupKeyOf(message: PushMessage): string {
 }
 
 /** The typed fields of a push, as stored in the inbox (the raw fields as JSON text). */
-export function inboxPayloadOf(message: PushMessage): Record<string, unknown> {
+function inboxPayloadOf(message: PushMessage): Record<string, unknown> {
   const { raw, ...typed } = message;
   return { ...typed, raw: JSON.stringify(raw) };
 }
@@ -155,7 +150,7 @@ export function inboxPayloadOf(message: PushMessage): Record<string, unknown> {
 export type StoreOutcome = 'stored' | 'duplicate';
 
 /** How long a push may wait for the database before WeChat is told to retry (it waits 5 s). */
-export const DEFAULT_INBOX_WRITE_TIMEOUT_MS = 3000;
+const INBOX_WRITE_TIMEOUT_MS = 3000;
 
 /**
  * Persists the push in the inbox. A duplicate (WeChat's retry, or the same
@@ -166,7 +161,6 @@ export const DEFAULT_INBOX_WRITE_TIMEOUT_MS = 3000;
 export async function storePush(
   deps: Pick<AppDeps, 'models' | 'clock' | 'metrics' | 'logger' | 'config'>,
   message: PushMessage,
-  options: { writeTimeoutMs?: number } = {},
 ): Promise<StoreOutcome> {
   const now = deps.clock.now();
   const write = deps.models.Inbox.create({
@@ -182,7 +176,7 @@ export async function storePush(
     receivedAt: now,
   });
   try {
-    await withTimeout(write, options.writeTimeoutMs ?? DEFAULT_INBOX_WRITE_TIMEOUT_MS);
+    await withTimeout(write, INBOX_WRITE_TIMEOUT_MS);
   } catch (err) {
     if (isDuplicateKeyError(err)) {
       deps.metrics.eventsDeduplicated.inc();
@@ -197,24 +191,4 @@ export async function storePush(
   deps.metrics.eventsReceived.inc({ type: message.type });
   signalInboxWrite(deps.models.Inbox);
   return 'stored';
-}
-
-class TimeoutError extends Error {
-  override readonly name = 'TimeoutError';
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TimeoutError(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
 }

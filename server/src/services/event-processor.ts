@@ -57,10 +57,6 @@ export type ProcessorDeps = Pick<AppDeps, 'models' | 'clock' | 'wechat' | 'logge
 
 export interface InboxProcessor {
   stop(): Promise<void>;
-  /** Wakes idle loops now (also triggered by stored pushes). */
-  nudge(): void;
-  /** Claims and processes due items until none is left; for tests and tools. */
-  drain(): Promise<number>;
 }
 
 type Claimed = Pick<
@@ -277,12 +273,6 @@ export function startInboxProcessor(
   const loops = Array.from({ length: Math.max(1, options.concurrency) }, () => loop());
 
   return {
-    nudge,
-    async drain(): Promise<number> {
-      let count = 0;
-      while (await step()) count++;
-      return count;
-    },
     async stop(): Promise<void> {
       if (!running) return;
       running = false;

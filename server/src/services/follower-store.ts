@@ -17,6 +17,8 @@ export class FollowerConflictError extends Error {
 }
 
 export type FollowerSource = 'event' | 'backfill';
+/** A follower's state with where it came from (web OAuth tells "never followed" apart). */
+export type FollowerRecord = FollowerState & { source: FollowerSource };
 
 interface ReadDeps {
   readonly models: { readonly Follower: FollowerModel };
@@ -50,13 +52,13 @@ export function sameState(a: FollowerState, b: FollowerState): boolean {
   );
 }
 
-/** Applies one event to the follower `(appid, openid)`; returns the resulting state. */
+/** Applies one event to the follower `(appid, openid)`; returns the resulting record. */
 export async function applyEventToFollower(
   deps: StoreDeps,
   ref: { appid: string; openid: string },
   event: FollowerEvent,
   source: FollowerSource,
-): Promise<FollowerState> {
+): Promise<FollowerRecord> {
   const Followers = deps.models.Follower;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const doc = await Followers.findOne({ appid: ref.appid, openid: ref.openid }).lean();
@@ -72,7 +74,7 @@ export async function applyEventToFollower(
           createdAt: now,
           updatedAt: now,
         });
-        return next;
+        return { ...next, source };
       } catch (err) {
         // Someone created it first: re-read and apply on top of theirs.
         if (isDuplicateKeyError(err)) continue;
@@ -81,20 +83,14 @@ export async function applyEventToFollower(
     }
     const prev = stateOf(doc);
     const next = applyFollowerEvent(prev, event);
-    if (sameState(prev, next)) return next;
+    if (sameState(prev, next)) return { ...next, source: doc.source };
+    // Once an event has been seen the record is event-driven for good.
+    const nextSource = doc.source === 'event' ? 'event' : source;
     const res = await Followers.updateOne(
       { _id: doc._id, version: doc.version },
-      {
-        $set: {
-          ...next,
-          version: doc.version + 1,
-          // Once an event has been seen the record is event-driven for good.
-          source: doc.source === 'event' ? 'event' : source,
-          updatedAt: now,
-        },
-      },
+      { $set: { ...next, version: doc.version + 1, source: nextSource, updatedAt: now } },
     );
-    if (res.matchedCount === 1) return next;
+    if (res.matchedCount === 1) return { ...next, source: nextSource };
   }
   throw new FollowerConflictError(
     `follower state kept changing under ${MAX_ATTEMPTS} attempts; will be retried`,
@@ -208,21 +204,12 @@ export async function findFollowerByUnionid(
   return doc === null ? null : stateOf(doc);
 }
 
-export async function findFollowerByOpenid(
-  deps: ReadDeps,
-  appid: string,
-  openid: string,
-): Promise<FollowerState | null> {
-  const doc = await deps.models.Follower.findOne({ appid, openid }).lean();
-  return doc === null ? null : stateOf(doc);
-}
-
-/** The follower by openid with where its state came from (web OAuth tells "never followed" apart). */
+/** The follower by openid with where its state came from. */
 export async function findFollowerRecordByOpenid(
   deps: ReadDeps,
   appid: string,
   openid: string,
-): Promise<(FollowerState & { source: FollowerSource }) | null> {
+): Promise<FollowerRecord | null> {
   const doc = await deps.models.Follower.findOne({ appid, openid }).lean();
   return doc === null ? null : { ...stateOf(doc), source: doc.source };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isRetryableWechatError, type FollowerEvent } from '@wxlink/contracts';
 import type { AppDeps } from '../deps';
-import { WechatApiError, type FollowerInfo } from '../wechat/types';
+import { TRANSPORT_ERRCODE, WechatApiError, type FollowerInfo } from '../wechat/types';
 import { isDuplicateKeyError } from '../models';
 import type { SyncCursor } from '../models/sync-cursor';
 import { applySnapshotsToFollowers, type SnapshotInput } from './follower-store';
@@ -24,10 +24,7 @@ import { applySnapshotsToFollowers, type SnapshotInput } from './follower-store'
  *   run meanwhile returns `locked` without touching anything; a crashed run's
  *   lease expires and the next run takes over (and resumes its cursor).
  */
-export type SyncDeps = Pick<
-  AppDeps,
-  'models' | 'clock' | 'wechat' | 'logger' | 'metrics' | 'config'
->;
+export type SyncDeps = Pick<AppDeps, 'models' | 'clock' | 'wechat' | 'logger' | 'config'>;
 
 export interface SyncProgress {
   /** Followers stored, counting earlier interrupted runs of this sync. */
@@ -73,22 +70,18 @@ export const BATCH_SIZE = 100;
 /** Longer than one batch with its backoff retries; renewed before every backoff sleep too. */
 export const DEFAULT_SYNC_LEASE_MS = 5 * 60_000;
 
-export class FollowerSyncError extends Error {
-  override readonly name = 'FollowerSyncError';
-  readonly code: 'FOLLOWER_SYNC_FAILED' | 'FOLLOWER_SYNC_LEASE_LOST' = 'FOLLOWER_SYNC_FAILED';
-}
-
 /** This run's lease was taken over (it stalled past leaseUntil); it stops without writing more. */
-export class FollowerSyncLeaseLostError extends FollowerSyncError {
-  override readonly code = 'FOLLOWER_SYNC_LEASE_LOST' as const;
+export class FollowerSyncLeaseLostError extends Error {
+  override readonly name = 'FollowerSyncLeaseLostError';
+  readonly code = 'FOLLOWER_SYNC_LEASE_LOST';
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function isTransientWechatFailure(err: unknown): boolean {
-  // -2: transport failure (timeout, refused, bad JSON) as the client reports it.
   return (
-    err instanceof WechatApiError && (err.errcode === -2 || isRetryableWechatError(err.errcode))
+    err instanceof WechatApiError &&
+    (err.errcode === TRANSPORT_ERRCODE || isRetryableWechatError(err.errcode))
   );
 }
 
@@ -310,7 +303,6 @@ export async function syncFollowers(
         processed += chunk.length;
         processedThisRun += chunk.length;
         pageOffset = i + chunk.length;
-        deps.metrics.followersSynced.inc(chunk.length);
         await saveCursor('running');
         const p = progress();
         options.onProgress?.(p);

@@ -1,4 +1,3 @@
-import { isValidObjectId } from 'mongoose';
 import type { AppDeps } from '../deps';
 import type { InboxItem } from '../models/inbox';
 
@@ -78,7 +77,7 @@ export async function replayDeadLetters(
 
   let found: DeadDoc[];
   if (options.id !== undefined) {
-    if (!isValidObjectId(options.id) || !/^[0-9a-f]{24}$/i.test(options.id)) {
+    if (!/^[0-9a-f]{24}$/i.test(options.id)) {
       throw new InboxReplayError('VALIDATION_FAILED', `not an inbox id: ${options.id}`);
     }
     const doc = await Inbox.findById(options.id, fields).lean<DeadDoc>();

@@ -1,11 +1,11 @@
-import type { FollowerState, SubscriptionStatus } from '@wxlink/contracts';
+import type { SubscriptionStatus } from '@wxlink/contracts';
 import type { AppDeps } from '../deps';
 import { AppError } from '../http/errors';
 import { WechatApiError } from '../wechat/types';
 import {
   applyEventToFollower,
   findFollowerRecordByOpenid,
-  type FollowerSource,
+  type FollowerRecord,
 } from './follower-store';
 import { liveSnapshotOf } from './follower-sync';
 import { consumeOAuthState, issueOAuthState, validateReturnTo } from './oauth-state';
@@ -72,15 +72,13 @@ export async function completeOAuth(
   if (identity.isSnapshotUser) {
     return { officialAccountAppid: appid, status: 'unknown', anonymous: true, returnTo };
   }
-  let follower = await findFollowerRecordByOpenid(deps, appid, identity.openid);
-  if (follower === null) {
-    const looked = await lookUpFollower(deps, appid, identity.openid);
-    if (looked === 'unknown') {
-      return { officialAccountAppid: appid, status: 'unknown', anonymous: false, returnTo };
-    }
-    follower = await findFollowerRecordByOpenid(deps, appid, identity.openid);
+  const follower =
+    (await findFollowerRecordByOpenid(deps, appid, identity.openid)) ??
+    (await lookUpFollower(deps, appid, identity.openid));
+  if (follower === 'unknown') {
+    return { officialAccountAppid: appid, status: 'unknown', anonymous: false, returnTo };
   }
-  if (follower === null || neverFollowed(follower)) {
+  if (neverFollowed(follower)) {
     return { officialAccountAppid: appid, status: 'never', anonymous: false, returnTo };
   }
   const result: OAuthResult = {
@@ -100,14 +98,14 @@ export async function completeOAuth(
  * No record for this openid: the visitor may have followed before the server
  * existed and the backfill has not run yet, so ask WeChat (cgi-bin/user/info)
  * and record the answer through the reducer, exactly as the backfill would
- * (an older snapshot never overrides an event that lands meanwhile).
- * `unknown` when WeChat cannot say: better than a wrong `never`.
+ * (an older snapshot never overrides an event that lands meanwhile); returns
+ * the resulting record. `unknown` when WeChat cannot say: better than a wrong `never`.
  */
 async function lookUpFollower(
   deps: OAuthDeps,
   appid: string,
   openid: string,
-): Promise<'recorded' | 'unknown'> {
+): Promise<FollowerRecord | 'unknown'> {
   // Taken before the call: the snapshot describes the account as of then.
   const asOf = Math.floor(deps.clock.now().getTime() / 1000);
   let info;
@@ -126,8 +124,7 @@ async function lookUpFollower(
     deps.logger.warn({ component: 'oauth' }, 'user/info said subscribed without subscribe_time');
     return 'unknown';
   }
-  await applyEventToFollower(deps, { appid, openid }, event, 'backfill');
-  return 'recorded';
+  return applyEventToFollower(deps, { appid, openid }, event, 'backfill');
 }
 
 /**
@@ -135,7 +132,7 @@ async function lookUpFollower(
  * WeChat's "subscribe=0" answer to a live lookup. WeChat does not say whether
  * they followed once, so this is `never`, as it was before anything was stored.
  */
-function neverFollowed(state: FollowerState & { source: FollowerSource }): boolean {
+function neverFollowed(state: FollowerRecord): boolean {
   return !state.subscribed && state.subscribedAt === null && state.source === 'backfill';
 }
 

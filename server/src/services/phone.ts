@@ -2,6 +2,7 @@ import type { AppDeps } from '../deps';
 import { AppError } from '../http/errors';
 import type { User } from '../models/user';
 import { WechatApiError } from '../wechat/types';
+import { updateUser } from './profile';
 
 type Deps = Pick<AppDeps, 'clock' | 'models' | 'wechat'>;
 
@@ -15,15 +16,7 @@ export async function bindPhone(deps: Deps, user: User, code: string): Promise<U
     throw err;
   }
   const now = deps.clock.now();
-  const updated = await deps.models.User.findOneAndUpdate(
-    { _id: user._id },
-    { $set: { phone: { ...phone, boundAt: now }, updatedAt: now } },
-    { returnDocument: 'after' },
-  )
-    .lean<User>()
-    .exec();
-  if (!updated) throw new AppError('SESSION_INVALID', 'The user no longer exists; log in again');
-  return updated;
+  return updateUser(deps, user, { phone: { ...phone, boundAt: now }, updatedAt: now });
 }
 
 function phoneFailureMessage(code: string): string {

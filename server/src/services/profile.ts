@@ -1,6 +1,7 @@
 import {
   HTTP_LIMITS,
   isAnonymousProfile,
+  type ErrorCode,
   type ProfileAuthorizationRequest,
   type ProfileUpdateRequest,
 } from '@wxlink/contracts';
@@ -10,7 +11,6 @@ import {
   verifyRawDataSignature,
   type DecryptedUserInfo,
 } from '@wxlink/contracts/node';
-import type { ErrorCode } from '@wxlink/contracts';
 import type { AppDeps } from '../deps';
 import { AppError } from '../http/errors';
 import type { User } from '../models/user';
@@ -164,7 +164,8 @@ export async function updateProfile(
   return updateUser(deps, user, set);
 }
 
-async function updateUser(
+/** Applies `set` to the user and returns the updated document; a user deleted meanwhile is 401. */
+export async function updateUser(
   deps: Pick<AppDeps, 'models'>,
   user: User,
   set: Record<string, unknown>,

@@ -10,10 +10,7 @@ import { WechatApiError } from '../wechat/types';
 import { storeSessionKey } from './session-keys';
 import { toUserView } from './user-view';
 
-type Deps = Pick<
-  AppDeps,
-  'config' | 'clock' | 'random' | 'models' | 'wechat' | 'metrics' | 'logger'
->;
+type Deps = Pick<AppDeps, 'config' | 'clock' | 'random' | 'models' | 'wechat' | 'metrics'>;
 
 /** 256 bits from the CSPRNG, base64url: 43 characters. */
 const TOKEN_BYTES = 32;

@@ -9,6 +9,7 @@ import type { Models } from '../models';
 import { AccessTokenBroker, tokenRequest, type IssuedToken } from './token-broker';
 import {
   WechatApiError,
+  wechatUnavailable,
   type Code2SessionResult,
   type FollowerInfo,
   type FollowerPage,
@@ -39,9 +40,6 @@ export interface WechatClientOptions {
 export interface HttpWechatClient extends WechatClient {
   readonly tokens: AccessTokenBroker;
 }
-
-/** Marks a transport failure (timeout, refused connection, non-JSON answer) in WechatApiError.errcode. */
-export const TRANSPORT_ERRCODE = -2;
 
 // Response shapes, per the official docs. Only the fields we use are checked;
 // WeChat adds fields over time, so unknown ones are ignored (no .strict()).
@@ -148,12 +146,7 @@ export function createWechatClient(options: WechatClientOptions): HttpWechatClie
       end({ outcome: 'transport' });
       const reason = err instanceof Error ? err.name : 'error';
       logger.warn({ api: spec.api, reason }, 'WeChat API unreachable');
-      throw new WechatApiError(
-        spec.api,
-        TRANSPORT_ERRCODE,
-        'WECHAT_UNAVAILABLE',
-        `WeChat ${spec.api} unreachable`,
-      );
+      throw wechatUnavailable(spec.api, `WeChat ${spec.api} unreachable`);
     }
     const head = z.object(errcodeField).safeParse(raw);
     const errcode = head.success ? (head.data.errcode ?? 0) : 0;
@@ -172,12 +165,7 @@ export function createWechatClient(options: WechatClientOptions): HttpWechatClie
     if (!parsed.success) {
       end({ outcome: 'malformed' });
       logger.warn({ api: spec.api }, 'WeChat API answer has an unexpected shape');
-      throw new WechatApiError(
-        spec.api,
-        TRANSPORT_ERRCODE,
-        'WECHAT_UNAVAILABLE',
-        `WeChat ${spec.api} answered in an unexpected shape`,
-      );
+      throw wechatUnavailable(spec.api, `WeChat ${spec.api} answered in an unexpected shape`);
     }
     end({ outcome: 'ok' });
     return parsed.data;

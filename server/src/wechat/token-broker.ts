@@ -5,7 +5,7 @@ import type { Clock } from '../deps';
 import type { Metrics } from '../metrics';
 import { isDuplicateKeyError } from '../models';
 import type { AccessTokenModel, AccessTokenRecord } from '../models/access-token';
-import { WechatApiError } from './types';
+import { wechatUnavailable } from './types';
 
 /** A token as WeChat hands it out. */
 export interface IssuedToken {
@@ -132,12 +132,7 @@ export class AccessTokenBroker {
       if (token !== rejected) return token;
       this.cache.delete(appid);
     }
-    throw new WechatApiError(
-      this.api,
-      -2,
-      'WECHAT_UNAVAILABLE',
-      'token refresh returned the rejected token',
-    );
+    throw wechatUnavailable(this.api, 'token refresh returned the rejected token');
   }
 
   private singleFlight(appid: string, rejected: string | undefined): Promise<string> {
@@ -204,12 +199,7 @@ export class AccessTokenBroker {
         return this.refreshHoldingLease(appid, claimed.token ?? undefined, rejected);
       }
       if (this.now() > deadline) {
-        throw new WechatApiError(
-          this.api,
-          -2,
-          'WECHAT_UNAVAILABLE',
-          'timed out waiting for the access_token refresh',
-        );
+        throw wechatUnavailable(this.api, 'timed out waiting for the access_token refresh');
       }
       await sleep(this.pollMs);
     }

@@ -58,16 +58,24 @@ export interface OAuthIdentity {
   isSnapshotUser: boolean;
 }
 
+/** Marks a transport failure (timeout, refused connection, non-JSON answer) in WechatApiError.errcode. */
+export const TRANSPORT_ERRCODE = -2;
+
 /** A failed WeChat call, already mapped to the product error code. */
 export class WechatApiError extends Error {
   override readonly name = 'WechatApiError';
   constructor(
     readonly api: WechatApi,
-    /** WeChat's errcode, or -2 for a transport failure (timeout, refused, bad JSON). */
+    /** WeChat's errcode, or TRANSPORT_ERRCODE when no usable answer came back. */
     readonly errcode: number,
     readonly code: ErrorCode,
     message: string,
   ) {
     super(message);
   }
+}
+
+/** No usable answer from WeChat (unreachable, malformed, no token): 502 WECHAT_UNAVAILABLE. */
+export function wechatUnavailable(api: WechatApi, message: string): WechatApiError {
+  return new WechatApiError(api, TRANSPORT_ERRCODE, 'WECHAT_UNAVAILABLE', message);
 }

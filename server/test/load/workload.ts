@@ -10,10 +10,9 @@
 import { createHash } from 'node:crypto';
 import { pushDedupKey } from '@wxlink/contracts';
 import type { PushResult, Sandbox, SandboxUser } from '@wxlink/wechat-sandbox';
+import { EVENTS_PATH, inboxSettled } from '../linkage-support';
 import type { Cluster, ProxyAnswer } from '../support/cluster';
-import { metricSum, percentile, pool, printTable, waitFor } from '../support/cluster';
-
-export const EVENTS_PATH = '/wechat/official-account/events';
+import { metricSum, percentile, pool, printTable, sleep } from '../support/cluster';
 
 export interface LoadCounts {
   /** Distinct mini-program users; each logs in at least once. */
@@ -362,7 +361,7 @@ async function loginWithRetry(
 ): Promise<CallResult> {
   let answer = await client.call('login', 'POST', '/api/v1/sessions', { code });
   for (let attempt = 1; attempt < 5 && (answer.status >= 500 || answer.status === 0); attempt++) {
-    await new Promise((r) => setTimeout(r, 200 * attempt));
+    await sleep(200 * attempt);
     answer = await client.call('login (retry)', 'POST', '/api/v1/sessions', {
       code: sandbox.mintLoginCode(user),
     });
@@ -382,16 +381,8 @@ export interface InvariantRow {
 }
 
 /** Waits until no inbox item is pending or processing. */
-export async function waitInboxSettled(cluster: Cluster, timeoutMs = 60_000): Promise<void> {
-  await waitFor(
-    'the inbox to settle',
-    async () =>
-      (await cluster.models.Inbox.countDocuments({
-        status: { $in: ['pending', 'processing'] },
-      })) === 0,
-    timeoutMs,
-    100,
-  );
+export function waitInboxSettled(cluster: Cluster, timeoutMs = 60_000): Promise<void> {
+  return inboxSettled(cluster, timeoutMs);
 }
 
 /**

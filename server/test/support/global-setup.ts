@@ -8,6 +8,5 @@ import { startEmbeddedMongo } from '@wxlink/testkit';
 export default async function globalSetup(): Promise<void> {
   const handle = await startEmbeddedMongo();
   process.env.WXLINK_TEST_MONGODB_URI = handle.uri;
-  if (handle.pid !== undefined) process.env.WXLINK_TEST_MONGODB_PID = String(handle.pid);
   (globalThis as { __wxlinkMongo?: typeof handle }).__wxlinkMongo = handle;
 }

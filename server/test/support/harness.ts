@@ -7,7 +7,7 @@ import {
 } from '@wxlink/wechat-sandbox';
 import type pino from 'pino';
 import { loadConfig, type Config } from '../../src/config';
-import type { AppDeps, Clock, Random } from '../../src/deps';
+import type { AppDeps, Clock } from '../../src/deps';
 import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/runtime';
 import type { FetchLike } from '../../src/wechat/client';
@@ -28,7 +28,6 @@ export interface TestServerOptions {
   /** Reuse a database (e.g. two server instances). Default: a fresh unique name. */
   dbName?: string;
   clock?: Clock;
-  random?: Random;
   wechatFetch?: FetchLike;
   /** Where log lines go (default: nowhere; LOG_LEVEL=silent unless env sets it). */
   logDestination?: pino.DestinationStream;
@@ -75,16 +74,9 @@ export interface LoginResult {
 
 /** The environment a test server starts with, before `env` overrides. */
 export function sandboxEnv(sandbox: Sandbox): Record<string, string> {
-  const { miniProgram, officialAccount } = sandbox.config;
   return {
     MONGODB_URI: mongoUri(),
-    WECHAT_API_BASE: sandbox.url,
-    MINIPROGRAM_APPID: miniProgram.appid,
-    MINIPROGRAM_SECRET: miniProgram.secret,
-    OFFICIAL_ACCOUNT_APPID: officialAccount.appid,
-    OFFICIAL_ACCOUNT_SECRET: officialAccount.secret,
-    OFFICIAL_ACCOUNT_TOKEN: officialAccount.token,
-    OFFICIAL_ACCOUNT_AES_KEY: officialAccount.encodingAesKey,
+    ...sandbox.serverEnv(),
     // Tests make many logins from 127.0.0.1; the rate-limit test lowers it.
     LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
     LOG_LEVEL: 'silent',
@@ -113,7 +105,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       defaultMetrics: false,
       shutdownGraceMs: 2000,
       ...(options.clock ? { clock: options.clock } : {}),
-      ...(options.random ? { random: options.random } : {}),
       ...(options.wechatFetch ? { wechatFetch: options.wechatFetch } : {}),
       ...(options.workers ? { workers: options.workers } : {}),
     });

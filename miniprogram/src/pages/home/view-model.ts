@@ -1,4 +1,4 @@
-import type { SubscriptionStatus, UserView } from '@wxlink/contracts';
+import type { ProfileAuthorizationRequest, SubscriptionStatus, UserView } from '@wxlink/contracts';
 
 /**
  * Everything the home template shows, computed here so the WXML holds no
@@ -6,7 +6,6 @@ import type { SubscriptionStatus, UserView } from '@wxlink/contracts';
  */
 export type Phase = 'loading' | 'ready' | 'error' | 'signedOut';
 export type NoticeTone = 'info' | 'success' | 'error';
-export type Action = 'authorize' | 'save' | 'phone' | 'logout';
 
 export interface UserFields {
   nickname: string;
@@ -99,16 +98,11 @@ export function initialHomeData(): HomeData {
   };
 }
 
-/** The getUserInfo button's detail, when the user allowed it. */
-export interface UserInfoDetail {
-  rawData: string;
-  signature: string;
-  encryptedData: string;
-  iv: string;
-}
-
-/** A denied or broken getUserInfo tap carries only `errMsg`; nothing to send then. */
-export function userInfoDetail(detail: unknown): UserInfoDetail | null {
+/**
+ * The four fields of the getUserInfo button's detail, when the user allowed
+ * it. A denied or broken tap carries only `errMsg`; nothing to send then.
+ */
+export function userInfoDetail(detail: unknown): ProfileAuthorizationRequest | null {
   if (typeof detail !== 'object' || detail === null) return null;
   const d = detail as Record<string, unknown>;
   const fields = [d.rawData, d.signature, d.encryptedData, d.iv];

@@ -22,3 +22,22 @@ export function decodeBase64Strict(input: unknown, what: string): Buffer {
   }
   return bytes;
 }
+
+/** `decodeBase64Strict`, then exactly `bytes` long or `code` (the message names `what`). */
+export function decodeBase64Bytes(
+  input: unknown,
+  what: string,
+  bytes: number,
+  code: 'INVALID_KEY_LENGTH' | 'INVALID_IV_LENGTH',
+): Buffer {
+  const decoded = decodeBase64Strict(input, what);
+  if (decoded.length !== bytes) {
+    throw new WechatCryptoError(code, `${what} must decode to ${bytes} bytes`);
+  }
+  return decoded;
+}
+
+/** A session_key from code2Session: base64 of exactly 16 bytes. */
+export function decodeSessionKey(sessionKeyB64: unknown): Buffer {
+  return decodeBase64Bytes(sessionKeyB64, 'session_key', 16, 'INVALID_KEY_LENGTH');
+}

@@ -8,19 +8,12 @@
  * and .../server/API/user-login/api_checksessionkey (sig_method=hmac_sha256).
  */
 import { createHmac } from 'node:crypto';
-import { decodeBase64Strict } from './base64';
-import { WechatCryptoError } from './errors';
-
-function assertSessionKey(sessionKey: string): void {
-  // Only validated, never decoded for use: a malformed key means corrupted state.
-  if (decodeBase64Strict(sessionKey, 'session_key').length !== 16) {
-    throw new WechatCryptoError('INVALID_KEY_LENGTH', 'session_key must decode to 16 bytes');
-  }
-}
+import { decodeSessionKey } from './base64';
 
 /** hmac_sha256 of `payload` keyed by the session_key string (a POST body, or '' for GET). */
 export function loginStateSignature(sessionKey: string, payload: string): string {
-  assertSessionKey(sessionKey);
+  // Only validated, never decoded for use: a malformed key means corrupted state.
+  decodeSessionKey(sessionKey);
   return createHmac('sha256', Buffer.from(sessionKey, 'utf8'))
     .update(payload, 'utf8')
     .digest('hex');

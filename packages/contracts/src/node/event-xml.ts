@@ -312,11 +312,13 @@ export function parsePushXml(xml: string, options?: ParseXmlOptions): PushMessag
     const event = requiredText(raw, 'Event');
     const eventKey = nonEmpty(optionalText(raw, 'EventKey'));
     const ticket = nonEmpty(optionalText(raw, 'Ticket'));
+    // The QR fields subscribe and SCAN share, each only when present.
+    const qr: Pick<ScanPush, 'eventKey' | 'ticket'> = {};
+    if (eventKey !== undefined) qr.eventKey = eventKey;
+    if (ticket !== undefined) qr.ticket = ticket;
     switch (event.toLowerCase()) {
       case 'subscribe': {
-        const message: SubscribePush = { ...base, type: 'subscribe', event };
-        if (eventKey !== undefined) message.eventKey = eventKey;
-        if (ticket !== undefined) message.ticket = ticket;
+        const message: SubscribePush = { ...base, type: 'subscribe', event, ...qr };
         if (eventKey?.startsWith(QR_SCENE_PREFIX)) {
           message.scene = eventKey.slice(QR_SCENE_PREFIX.length);
         }
@@ -324,12 +326,8 @@ export function parsePushXml(xml: string, options?: ParseXmlOptions): PushMessag
       }
       case 'unsubscribe':
         return { ...base, type: 'unsubscribe', event };
-      case 'scan': {
-        const message: ScanPush = { ...base, type: 'scan', event };
-        if (eventKey !== undefined) message.eventKey = eventKey;
-        if (ticket !== undefined) message.ticket = ticket;
-        return message;
-      }
+      case 'scan':
+        return { ...base, type: 'scan', event, ...qr };
       default:
         return { ...base, type: 'unknown', event };
     }

@@ -20,6 +20,12 @@ function allStrings(values: readonly unknown[]): values is readonly string[] {
   return values.every((value) => typeof value === 'string');
 }
 
+/** `parts` is [token, …]: all must be strings and the token non-empty, else simply false. */
+function verifySorted(parts: readonly unknown[], signature: unknown): boolean {
+  if (!allStrings(parts) || parts[0] === '') return false;
+  return hexDigestEquals(sha1OfSorted(parts), signature);
+}
+
 export function pushSignature(token: string, timestamp: string, nonce: string): string {
   return sha1OfSorted([token, timestamp, nonce]);
 }
@@ -34,9 +40,7 @@ export interface PushSignatureInput {
 
 export function verifyPushSignature(input: PushSignatureInput): boolean {
   const { token, timestamp, nonce, signature } = input;
-  const parts: unknown[] = [token, timestamp, nonce];
-  if (!allStrings(parts) || token.length === 0) return false;
-  return hexDigestEquals(sha1OfSorted(parts), signature);
+  return verifySorted([token, timestamp, nonce], signature);
 }
 
 export function msgSignature(
@@ -60,7 +64,5 @@ export interface MsgSignatureInput {
 
 export function verifyMsgSignature(input: MsgSignatureInput): boolean {
   const { token, timestamp, nonce, encrypt, signature } = input;
-  const parts: unknown[] = [token, timestamp, nonce, encrypt];
-  if (!allStrings(parts) || token.length === 0) return false;
-  return hexDigestEquals(sha1OfSorted(parts), signature);
+  return verifySorted([token, timestamp, nonce, encrypt], signature);
 }

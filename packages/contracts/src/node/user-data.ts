@@ -13,11 +13,10 @@
  */
 import { createHash } from 'node:crypto';
 import { aesCbcDecrypt, aesCbcEncrypt, decodeUtf8, pkcs7Pad, pkcs7Unpad } from './aes-cbc';
-import { decodeBase64Strict } from './base64';
+import { decodeBase64Bytes, decodeBase64Strict, decodeSessionKey } from './base64';
 import { hexDigestEquals } from './compare';
 import { WechatCryptoError } from './errors';
 
-const KEY_BYTES = 16;
 const IV_BYTES = 16;
 const BLOCK = 16;
 
@@ -60,20 +59,8 @@ export interface OpenUserDataInput extends WatermarkCheck {
   openid: string;
 }
 
-function decodeSessionKey(sessionKeyB64: unknown): Buffer {
-  const key = decodeBase64Strict(sessionKeyB64, 'session_key');
-  if (key.length !== KEY_BYTES) {
-    throw new WechatCryptoError('INVALID_KEY_LENGTH', 'session_key must decode to 16 bytes');
-  }
-  return key;
-}
-
 function decodeIv(ivB64: unknown): Buffer {
-  const iv = decodeBase64Strict(ivB64, 'iv');
-  if (iv.length !== IV_BYTES) {
-    throw new WechatCryptoError('INVALID_IV_LENGTH', 'iv must decode to 16 bytes');
-  }
-  return iv;
+  return decodeBase64Bytes(ivB64, 'iv', IV_BYTES, 'INVALID_IV_LENGTH');
 }
 
 /**
@@ -155,8 +142,9 @@ function readWatermark(data: unknown): Watermark {
  * maxAgeSeconds is 0, stamped within maxAgeSeconds of `now` in either
  * direction (WATERMARK_EXPIRED; a stamp far in the future is as suspect as
  * an old one). A missing or malformed watermark is WATERMARK_MISSING.
+ * Returns the watermark it checked.
  */
-export function checkWatermark(data: unknown, check: WatermarkCheck): void {
+export function checkWatermark(data: unknown, check: WatermarkCheck): Watermark {
   const { maxAgeSeconds, now } = check;
   if (!Number.isFinite(maxAgeSeconds) || maxAgeSeconds < 0) {
     throw new RangeError('maxAgeSeconds must be a finite number >= 0');
@@ -165,11 +153,12 @@ export function checkWatermark(data: unknown, check: WatermarkCheck): void {
   if (watermark.appid !== check.appid) {
     throw new WechatCryptoError('APPID_MISMATCH', 'watermark appid does not match');
   }
-  if (maxAgeSeconds === 0) return;
+  if (maxAgeSeconds === 0) return watermark;
   const ageSeconds = now.getTime() / 1000 - watermark.timestamp;
   if (Math.abs(ageSeconds) > maxAgeSeconds) {
     throw new WechatCryptoError('WATERMARK_EXPIRED', 'watermark is outside the accepted age');
   }
+  return watermark;
 }
 
 function optionalString(record: Record<string, unknown>, key: string): string | undefined {
@@ -202,10 +191,9 @@ function toUserInfo(data: Record<string, unknown>, watermark: Watermark): Decryp
 export function openUserData(input: OpenUserDataInput): DecryptedUserInfo {
   verifyRawDataSignature(input.rawData, input.signature, input.sessionKey);
   const data = decryptUserData(input.encryptedData, input.iv, input.sessionKey);
-  checkWatermark(data, input);
-  // checkWatermark proved `data` is an object with a well-formed watermark.
-  const record = data as Record<string, unknown>;
-  const info = toUserInfo(record, readWatermark(record));
+  const watermark = checkWatermark(data, input);
+  // checkWatermark proved `data` is an object (it carries a watermark).
+  const info = toUserInfo(data as Record<string, unknown>, watermark);
   if (info.openId !== input.openid) {
     throw new WechatCryptoError('OPENID_MISMATCH', 'decrypted openId is not the session user');
   }
