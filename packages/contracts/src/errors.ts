@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'RATE_LIMITED',
   'SESSION_INVALID',
+  'ACCOUNT_BLOCKED',
   'WECHAT_CODE_INVALID',
   'WECHAT_USER_BLOCKED',
   'WECHAT_QUOTA_EXHAUSTED',
@@ -34,6 +35,9 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
   NOT_FOUND: 404,
   RATE_LIMITED: 429,
   SESSION_INVALID: 401,
+  // An operator blocked this user (server command users:block); distinct from WeChat's own
+  // WECHAT_USER_BLOCKED so the mini-program can say who to contact.
+  ACCOUNT_BLOCKED: 403,
   WECHAT_CODE_INVALID: 401,
   WECHAT_USER_BLOCKED: 403,
   WECHAT_QUOTA_EXHAUSTED: 402,

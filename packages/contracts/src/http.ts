@@ -22,6 +22,10 @@ export const HTTP_LIMITS = Object.freeze({
   viewNicknameMaxLength: 128,
   urlMaxLength: 2048,
   maskedPhoneMaxLength: 32,
+  /** Display name of an official account (WeChat allows 30 characters). */
+  accountNameMaxLength: 64,
+  /** Official accounts one deployment serves (OFFICIAL_ACCOUNTS_FILE). */
+  officialAccountsMax: 32,
 });
 
 // Visible ASCII only: WeChat codes are alphanumeric, so whitespace, control characters and
@@ -85,12 +89,31 @@ export const CreateSessionRequestSchema = z.strictObject({ code: wechatCode });
 
 export const SubscriptionStatusSchema = z.enum(['subscribed', 'unsubscribed', 'never', 'unknown']);
 
-/** Whether the user follows the official account (DESIGN.md `subscription`). */
+/**
+ * Whether the user follows one official account.
+ *
+ * - `subscribed` / `unsubscribed`: the follower record says so (`unsubscribed` only when the
+ *   server keeps records after an unfollow).
+ * - `never`: the user's UnionID is known, this account's follower list has been imported at
+ *   least once, and no current follower has it.
+ * - `unknown`: the answer cannot be known yet (no UnionID, first import not finished, or a new
+ *   follower's UnionID lookup still pending).
+ *
+ * `accountName` and `qrCodeUrl` come from the server's configuration, so the mini-program can
+ * tell a user how to follow where WeChat cannot show the `<official-account>` component.
+ */
 export const SubscriptionViewSchema = z.strictObject({
   officialAccountAppid: z.string().min(1).max(HTTP_LIMITS.appidMaxLength).regex(APPID),
   status: SubscriptionStatusSchema,
   subscribedAt: isoDateTime.optional(),
   unsubscribedAt: isoDateTime.optional(),
+  accountName: z.string().min(1).max(HTTP_LIMITS.accountNameMaxLength).optional(),
+  qrCodeUrl: httpUrl.optional(),
+});
+
+/** `GET /api/v1/me/subscriptions` answer: one entry per configured official account, in order. */
+export const SubscriptionListResponseSchema = z.strictObject({
+  subscriptions: z.array(SubscriptionViewSchema).min(1).max(HTTP_LIMITS.officialAccountsMax),
 });
 
 /** The user as the mini-program sees it: no openid, unionid or session_key, phone masked. */
@@ -150,6 +173,7 @@ export type ProfileAuthorizationRequest = z.infer<typeof ProfileAuthorizationReq
 export type ProfileUpdateRequest = z.infer<typeof ProfileUpdateRequestSchema>;
 export type AvatarUploadResponse = z.infer<typeof AvatarUploadResponseSchema>;
 export type PhoneBindRequest = z.infer<typeof PhoneBindRequestSchema>;
+export type SubscriptionListResponse = z.infer<typeof SubscriptionListResponseSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Route table
@@ -236,6 +260,23 @@ export const API_ROUTES = Object.freeze({
     response: null,
     status: 204,
   },
+  listSubscriptions: {
+    method: 'GET',
+    path: '/api/v1/me/subscriptions',
+    auth: true,
+    request: null,
+    response: SubscriptionListResponseSchema,
+    status: 200,
+  },
+  /** 注销: erases the user, sessions, session keys, phone, avatars and audit personal fields. */
+  deleteAccount: {
+    method: 'DELETE',
+    path: '/api/v1/me',
+    auth: true,
+    request: null,
+    response: null,
+    status: 204,
+  },
 } as const satisfies Record<string, ApiRoute>);
 
 export type ApiRouteName = keyof typeof API_ROUTES;
@@ -247,3 +288,25 @@ export type ApiRequest<N extends ApiRouteName> =
 /** The JSON body a route answers with on success; `undefined` for 204. */
 export type ApiResponse<N extends ApiRouteName> =
   (typeof API_ROUTES)[N]['response'] extends z.ZodType<infer T> ? T : undefined;
+
+// ---------------------------------------------------------------------------------------------
+// Linkage events (webhook bodies)
+// ---------------------------------------------------------------------------------------------
+
+/** The two changes of a user's linkage to an official account that business code hears about. */
+export const LINKAGE_EVENT_TYPES = ['user.followed', 'user.unfollowed'] as const;
+
+/**
+ * One change of an app user's linkage, as delivered to in-process handlers and POSTed to
+ * `LINKAGE_WEBHOOK_URL`. `id` is stable across redeliveries: receivers deduplicate on it.
+ */
+export const LinkageEventSchema = z.strictObject({
+  id: z.string().min(1).max(HTTP_LIMITS.idMaxLength),
+  type: z.enum(LINKAGE_EVENT_TYPES),
+  userId: z.string().min(1).max(HTTP_LIMITS.idMaxLength),
+  officialAccountAppid: z.string().min(1).max(HTTP_LIMITS.appidMaxLength).regex(APPID),
+  at: isoDateTime,
+});
+
+export type LinkageEventType = (typeof LINKAGE_EVENT_TYPES)[number];
+export type LinkageEvent = z.infer<typeof LinkageEventSchema>;

@@ -5,6 +5,8 @@ import {
   CreateSessionRequestSchema,
   CreateSessionResponseSchema,
   HTTP_LIMITS,
+  LinkageEventSchema,
+  SubscriptionListResponseSchema,
   PhoneBindRequestSchema,
   ProfileAuthorizationRequestSchema,
   ProfileUpdateRequestSchema,
@@ -301,6 +303,8 @@ describe('API_ROUTES', () => {
       bindPhone: 'POST /api/v1/me/phone auth 200',
       getSubscription: 'GET /api/v1/me/subscription auth 200',
       deleteSession: 'DELETE /api/v1/sessions/current auth 204',
+      listSubscriptions: 'GET /api/v1/me/subscriptions auth 200',
+      deleteAccount: 'DELETE /api/v1/me auth 204',
     });
   });
 
@@ -312,6 +316,7 @@ describe('API_ROUTES', () => {
     expect(API_ROUTES.bindPhone.request).toBe(PhoneBindRequestSchema);
     expect(API_ROUTES.uploadAvatar.response).toBe(AvatarUploadResponseSchema);
     expect(API_ROUTES.getSubscription.response).toBe(SubscriptionViewSchema);
+    expect(API_ROUTES.listSubscriptions.response).toBe(SubscriptionListResponseSchema);
     for (const name of ['getMe', 'authorizeProfile', 'updateProfile', 'bindPhone'] as const) {
       expect(API_ROUTES[name].response).toBe(UserViewSchema);
     }
@@ -351,5 +356,42 @@ describe('API_ROUTES', () => {
       'object',
       'uploadAvatar',
     ]);
+  });
+});
+
+describe('SubscriptionListResponseSchema', () => {
+  it('accepts one view per account, with optional display fields', () => {
+    accepts(SubscriptionListResponseSchema, {
+      subscriptions: [
+        { ...subscription, accountName: '示例服务号', qrCodeUrl: 'https://example.com/qr.jpg' },
+        { officialAccountAppid: 'wx0000000000000002', status: 'unknown' },
+      ],
+    });
+  });
+
+  it('rejects an empty list, a bad QR URL and extras', () => {
+    rejects(SubscriptionListResponseSchema, { subscriptions: [] });
+    rejects(SubscriptionListResponseSchema, {
+      subscriptions: [{ ...subscription, qrCodeUrl: 'javascript:alert(1)' }],
+    });
+    rejects(SubscriptionListResponseSchema, { subscriptions: [subscription], extra: 1 });
+  });
+});
+
+describe('LinkageEventSchema', () => {
+  const event = {
+    id: 'evt_0123456789abcdef',
+    type: 'user.followed',
+    userId: '665f1c2e8a1b2c3d4e5f6a7b',
+    officialAccountAppid: 'wx1234567890abcdef',
+    at: '2024-05-01T08:00:00.000Z',
+  };
+  it('accepts both event types', () => {
+    accepts(LinkageEventSchema, event);
+    accepts(LinkageEventSchema, { ...event, type: 'user.unfollowed' });
+  });
+  it('rejects other types and raw identifiers', () => {
+    rejects(LinkageEventSchema, { ...event, type: 'user.subscribed' });
+    rejects(LinkageEventSchema, { ...event, openid: 'o123' });
   });
 });
