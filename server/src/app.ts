@@ -2,12 +2,12 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { AppDeps } from './deps';
-import { bindRequestContext } from './logger';
+import { bindRequestContext } from './platform/logger';
 import { errorHandler, notFound } from './http/errors';
 import { requestIdOf } from './http/request-id';
-import { createApiRouter } from './routes/api';
-import { createHealthRouter } from './routes/health';
-import { createOfficialAccountRouter } from './routes/official-account';
+import { createApiRouter } from './mini-program/routes';
+import { createHealthRouter } from './http/health-routes';
+import { createOfficialAccountRouter } from './official-account/routes';
 
 /**
  * Builds the Express app from injected dependencies. No I/O happens here:

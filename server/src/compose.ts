@@ -3,7 +3,7 @@ import mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import type { AppDeps, Clock, Random } from './deps';
-import { createMetrics } from './metrics';
+import { createMetrics } from './platform/metrics';
 import { createModels, initModels } from './models';
 import { createWechatClient, type FetchLike } from './wechat/client';
 

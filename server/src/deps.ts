@@ -1,7 +1,7 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from './config';
-import type { Metrics } from './metrics';
+import type { Metrics } from './platform/metrics';
 import type { Models } from './models';
 import type { WechatClient } from './wechat/types';
 

@@ -6,9 +6,9 @@ import { startEmbeddedMongo } from '@wxlink/testkit';
 import { startSandbox } from '@wxlink/wechat-sandbox';
 import { loadConfig } from './config';
 import { ensureDemoUser, nextSteps } from './dev-demo';
-import { createLogger } from './logger';
+import { createLogger } from './platform/logger';
 import { startServer } from './runtime';
-import { createSignalHandler } from './shutdown-signals';
+import { createSignalHandler } from './platform/shutdown-signals';
 
 /** Demo credentials shared by the sandbox and the server. Not secrets: local test gear only. */
 export const DEMO = {

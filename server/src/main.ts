@@ -5,9 +5,9 @@
  */
 import { startEmbeddedMongo, type MongoHandle } from '@wxlink/testkit';
 import { ConfigError, loadConfig, type Config } from './config';
-import { createLogger } from './logger';
+import { createLogger } from './platform/logger';
 import { startServer, type RunningServer } from './runtime';
-import { createSignalHandler } from './shutdown-signals';
+import { createSignalHandler } from './platform/shutdown-signals';
 
 function readConfig(): Config {
   try {

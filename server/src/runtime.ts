@@ -7,12 +7,12 @@ import { createApp } from './app';
 import type { Config } from './config';
 import type { AppDeps } from './deps';
 import { composeDeps, type ComposeOptions } from './compose';
-import { createLogger } from './logger';
+import { createLogger } from './platform/logger';
 import {
   startBackgroundWorkers,
   type BackgroundWorker,
   type BackgroundWorkerOptions,
-} from './services/workers';
+} from './workers';
 
 /** composeDeps' options (clock, random, wechatFetch, dbName, defaultMetrics), plus the server's own. */
 export interface StartServerOptions extends Omit<

@@ -12,11 +12,11 @@ import express from 'express';
 import type { AppDeps } from '../src/deps';
 import { ConfigError, loadConfig, parseTrustProxy } from '../src/config';
 import { ensureDemoUser, nextSteps } from '../src/dev-demo';
-import { createHealthRouter, READY_PING_TIMEOUT_MS } from '../src/routes/health';
-import { normalizeAvatarUrl } from '../src/services/avatar';
-import { renderOAuthErrorPage } from '../src/services/oauth-page';
-import { createSignalHandler, REPEATED_SIGNAL_WINDOW_MS } from '../src/shutdown-signals';
-import { EVENTS_PATH, FAST_WORKERS, eventually } from './linkage-support';
+import { createHealthRouter, READY_PING_TIMEOUT_MS } from '../src/http/health-routes';
+import { normalizeAvatarUrl } from '../src/mini-program/profile/avatar';
+import { renderOAuthErrorPage } from '../src/official-account/oauth/page';
+import { createSignalHandler, REPEATED_SIGNAL_WINDOW_MS } from '../src/platform/shutdown-signals';
+import { EVENTS_PATH, FAST_WORKERS, eventually } from './official-account/linkage-support';
 import { startTestServer, type ApiResult, type TestServer } from './support/harness';
 
 const PUBLIC_BASE_URL = 'https://api.example.com';

@@ -9,11 +9,7 @@
  * write cost grows with collection size). The access token, one document,
  * still lives in the database: the token broker is MongoDB-backed.
  */
-import { composeDeps } from '@wxlink/server/dist/compose';
-import { loadConfig } from '@wxlink/server/dist/config';
-import { createLogger } from '@wxlink/server/dist/logger';
-import type { Models } from '@wxlink/server/dist/models';
-import { syncFollowers } from '@wxlink/server/dist/services/follower-sync';
+import { composeDeps, loadConfig, createLogger, syncFollowers, type Models } from '@wxlink/server';
 import { Meter, type MeterReading } from '../lib/meter';
 import { serveRpc } from '../lib/rpc';
 import { oursEnv } from '../targets/ours';

@@ -5,11 +5,7 @@
  * inbox processor would otherwise add the (asynchronous) follower linkage
  * work, including user/info calls, to the intake figures.
  */
-import { createApp } from '@wxlink/server/dist/app';
-import { composeDeps } from '@wxlink/server/dist/compose';
-import { loadConfig } from '@wxlink/server/dist/config';
-import type { AppDeps } from '@wxlink/server/dist/deps';
-import { createLogger } from '@wxlink/server/dist/logger';
+import { createApp, composeDeps, loadConfig, createLogger, type AppDeps } from '@wxlink/server';
 import { MP_APPID, OA_AES_KEY, OA_APPID, OA_TOKEN } from '../fixtures/wechat';
 import { listen } from './common';
 

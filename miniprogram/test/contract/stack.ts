@@ -8,10 +8,8 @@ import { startEmbeddedMongo, uniqueDbName } from '@wxlink/testkit';
 import type { MongoHandle } from '@wxlink/testkit';
 import { startSandbox } from '@wxlink/wechat-sandbox';
 import type { Sandbox } from '@wxlink/wechat-sandbox';
-import { loadConfig } from '@wxlink/server/dist/config';
-import { createLogger } from '@wxlink/server/dist/logger';
-import { startServer } from '@wxlink/server/dist/runtime';
-import type { RunningServer } from '@wxlink/server/dist/runtime';
+import type { RunningServer } from '@wxlink/server';
+import { startServerForTests } from '@wxlink/server/testing';
 
 /** Where the sandbox pushes official-account events (DESIGN.md). */
 export const EVENTS_PATH = '/wechat/official-account/events';
@@ -27,24 +25,9 @@ export async function startStack(): Promise<Stack> {
   const mongo = await startEmbeddedMongo();
   const sandbox = await startSandbox({});
   try {
-    const config = loadConfig(
-      {
-        MONGODB_URI: mongo.uri,
-        ...sandbox.serverEnv(),
-        // Every test logs in from 127.0.0.1.
-        LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
-        LOG_LEVEL: 'silent',
-      },
-      'production',
-    );
-    const server = await startServer({
-      config,
-      logger: createLogger(config),
+    const { running: server } = await startServerForTests({
+      env: { MONGODB_URI: mongo.uri, ...sandbox.serverEnv() },
       dbName: uniqueDbName('miniprogram'),
-      listen: { host: '127.0.0.1', port: 0 },
-      defaultMetrics: false,
-      shutdownGraceMs: 2000,
-      workers: { inbox: { pollIntervalMs: 50, backoffBaseMs: 50 } },
     });
     sandbox.setPushTarget({ url: server.url + EVENTS_PATH, mode: 'safe' });
     return {

@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express';
 import type { AppDeps } from '../deps';
-import { authenticate, type Authenticated } from '../services/sessions';
+import { authenticate, type Authenticated } from '../mini-program/sessions/sessions';
 import { bearerToken } from './bearer';
 import { AppError } from './errors';
 

@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { bindRequestContext } from '../logger';
+import { bindRequestContext } from '../platform/logger';
 
 /**
  * JSON bodies are capped well above the largest valid body (a getUserInfo

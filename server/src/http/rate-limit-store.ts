@@ -1,7 +1,7 @@
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import type { Clock } from '../deps';
 import { isDuplicateKeyError } from '../models';
-import type { RateLimitCounter, RateLimitCounterModel } from '../models/rate-limit';
+import type { RateLimitCounter, RateLimitCounterModel } from './rate-limit.model';
 
 /**
  * express-rate-limit store over our own mongoose model, so every server

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../config';
 import type { Clock } from '../deps';
-import type { Metrics } from '../metrics';
+import type { Metrics } from '../platform/metrics';
 import type { Models } from '../models';
 import { AccessTokenBroker, tokenRequest, type IssuedToken } from './token-broker';
 import {

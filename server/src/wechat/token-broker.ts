@@ -2,9 +2,9 @@ import type { WechatApi } from '@wxlink/contracts';
 import type { Logger } from 'pino';
 import type { AccessTokenEndpoint } from '../config';
 import type { Clock } from '../deps';
-import type { Metrics } from '../metrics';
+import type { Metrics } from '../platform/metrics';
 import { isDuplicateKeyError } from '../models';
-import type { AccessTokenModel, AccessTokenRecord } from '../models/access-token';
+import type { AccessTokenModel, AccessTokenRecord } from './access-token.model';
 import { wechatUnavailable } from './types';
 
 /** A token as WeChat hands it out. */

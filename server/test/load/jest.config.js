@@ -13,9 +13,9 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: [
     '<rootDir>/test/load/**/*.load.ts',
-    '<rootDir>/test/faults.test.ts',
-    '<rootDir>/test/fuzz.test.ts',
-    '<rootDir>/test/shutdown.test.ts',
+    '<rootDir>/test/system/faults.test.ts',
+    '<rootDir>/test/system/fuzz.test.ts',
+    '<rootDir>/test/platform/shutdown.test.ts',
   ],
   setupFiles: ['<rootDir>/test/load/full-env.js'],
   maxWorkers: 1,

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { pushDedupKey } from '@wxlink/contracts';
 import type { PushResult, Sandbox, SandboxUser } from '@wxlink/wechat-sandbox';
-import { EVENTS_PATH, inboxSettled } from '../linkage-support';
+import { EVENTS_PATH, inboxSettled } from '../official-account/linkage-support';
 import type { Cluster, ProxyAnswer } from '../support/cluster';
 import { metricSum, percentile, pool, printTable, sleep } from '../support/cluster';
 

@@ -24,7 +24,7 @@ import { uniqueDbName } from '@wxlink/testkit';
 import { startSandbox, type Sandbox } from '@wxlink/wechat-sandbox';
 import mongoose from 'mongoose';
 import { createModels, type Models } from '../../src/models';
-import type { BackgroundWorkerOptions } from '../../src/services/workers';
+import type { BackgroundWorkerOptions } from '../../src/workers';
 import type { FetchLike } from '../../src/wechat/client';
 import { sandboxEnv, startTestServer, type TestServer } from './harness';
 

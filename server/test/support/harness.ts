@@ -6,12 +6,12 @@ import {
   type SandboxUser,
 } from '@wxlink/wechat-sandbox';
 import type pino from 'pino';
-import { loadConfig, type Config } from '../../src/config';
+import type { Config } from '../../src/config';
 import type { AppDeps, Clock } from '../../src/deps';
-import { createLogger } from '../../src/logger';
-import { startServer, type RunningServer } from '../../src/runtime';
+import type { RunningServer } from '../../src/runtime';
+import { startServerForTests, TEST_ENV_DEFAULTS } from '../../src/testing';
 import type { FetchLike } from '../../src/wechat/client';
-import type { BackgroundWorkerOptions } from '../../src/services/workers';
+import type { BackgroundWorkerOptions } from '../../src/workers';
 
 /**
  * Test harness: a real server over real HTTP, against the wechat-sandbox and
@@ -75,11 +75,9 @@ export interface LoginResult {
 /** The environment a test server starts with, before `env` overrides. */
 export function sandboxEnv(sandbox: Sandbox): Record<string, string> {
   return {
+    ...TEST_ENV_DEFAULTS,
     MONGODB_URI: mongoUri(),
     ...sandbox.serverEnv(),
-    // Tests make many logins from 127.0.0.1; the rate-limit test lowers it.
-    LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
-    LOG_LEVEL: 'silent',
   };
 }
 
@@ -96,18 +94,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   let running: RunningServer;
   let config: Config;
   try {
-    config = loadConfig({ ...sandboxEnv(sandbox), ...options.env }, 'production');
-    running = await startServer({
-      config,
-      logger: createLogger(config, options.logDestination),
+    ({ running, config } = await startServerForTests({
+      env: { ...sandboxEnv(sandbox), ...options.env },
       dbName,
-      listen: { host: '127.0.0.1', port: 0 },
-      defaultMetrics: false,
-      shutdownGraceMs: 2000,
+      // The runtime's own worker defaults unless a suite tunes them.
+      workers: options.workers ?? {},
+      ...(options.logDestination ? { logDestination: options.logDestination } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.wechatFetch ? { wechatFetch: options.wechatFetch } : {}),
-      ...(options.workers ? { workers: options.workers } : {}),
-    });
+    }));
   } catch (err) {
     if (ownSandbox) await sandbox.close();
     throw err;

@@ -25,7 +25,7 @@ const pino = require('pino');
 
 const dist = path.resolve(__dirname, '../../dist');
 const { loadConfig } = require(path.join(dist, 'config'));
-const { createLogger } = require(path.join(dist, 'logger'));
+const { createLogger } = require(path.join(dist, 'platform/logger'));
 const { startServer } = require(path.join(dist, 'runtime'));
 
 function intEnv(name) {

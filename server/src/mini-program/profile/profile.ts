@@ -1,0 +1,192 @@
+import {
+  HTTP_LIMITS,
+  isAnonymousProfile,
+  type ErrorCode,
+  type ProfileAuthorizationRequest,
+  type ProfileUpdateRequest,
+} from '@wxlink/contracts';
+import {
+  WechatCryptoError,
+  openUserData,
+  verifyRawDataSignature,
+  type DecryptedUserInfo,
+} from '@wxlink/contracts/node';
+import type { AppDeps } from '../../deps';
+import { AppError } from '../../http/errors';
+import type { User } from '../users/user.model';
+import { WechatApiError } from '../../wechat/types';
+import { avatarIdFromUrl, avatarBelongsTo, normalizeAvatarUrl } from './avatar';
+import { usableSessionKeys } from '../sessions/session-keys';
+
+type Deps = Pick<AppDeps, 'config' | 'clock' | 'models' | 'wechat' | 'logger' | 'db'>;
+
+/**
+ * POST /api/v1/me/profile: the getUserInfo button's detail. The payload may
+ * be signed with the current session_key or, right after a re-login, with
+ * the previous one (kept for the grace window). When neither verifies,
+ * wxa/checksession tells a stale key (409, log in again) from altered data (422).
+ */
+export async function authorizeProfile(
+  deps: Deps,
+  user: User,
+  body: ProfileAuthorizationRequest,
+): Promise<User> {
+  const keys = await usableSessionKeys(deps, user.miniOpenid);
+  const candidates = [keys.current, keys.previous].filter((k): k is string => k !== null);
+  const sessionKey = candidates.find((key) => signatureMatches(body, key));
+  if (sessionKey === undefined) {
+    // Signed with the replaced key after its grace window: genuine but
+    // outdated data, fixed the same way as a stale key (log in, retry).
+    if (keys.expiredPrevious !== null && signatureMatches(body, keys.expiredPrevious)) {
+      throw new AppError(
+        'SESSION_KEY_STALE',
+        'The user data was signed with a replaced session key; log in again, then retry',
+      );
+    }
+    throw await staleOrTampered(deps, user.miniOpenid, keys.current);
+  }
+
+  let info: DecryptedUserInfo;
+  try {
+    info = openUserData({
+      ...body,
+      sessionKey,
+      appid: deps.config.miniProgram.appid,
+      openid: user.miniOpenid,
+      now: deps.clock.now(),
+      maxAgeSeconds: deps.config.watermarkMaxAgeSeconds,
+    });
+  } catch (err) {
+    if (err instanceof WechatCryptoError) throw cryptoFailure(err);
+    throw err;
+  }
+  return applyWechatProfile(deps, user, info);
+}
+
+function signatureMatches(body: ProfileAuthorizationRequest, sessionKey: string): boolean {
+  try {
+    verifyRawDataSignature(body.rawData, body.signature, sessionKey);
+    return true;
+  } catch (err) {
+    if (err instanceof WechatCryptoError) return false;
+    throw err;
+  }
+}
+
+async function staleOrTampered(
+  deps: Deps,
+  openid: string,
+  currentKey: string | null,
+): Promise<AppError> {
+  if (currentKey === null) {
+    return new AppError('SESSION_KEY_STALE', 'No session key on record; log in again, then retry');
+  }
+  let valid: boolean;
+  try {
+    valid = await deps.wechat.checkSession(openid, currentKey);
+  } catch (err) {
+    if (err instanceof WechatApiError) {
+      return new AppError(
+        'WECHAT_UNAVAILABLE',
+        'Could not verify the session key with WeChat; retry later',
+      );
+    }
+    throw err;
+  }
+  return valid
+    ? new AppError('SIGNATURE_INVALID', 'rawData does not match its signature')
+    : new AppError('SESSION_KEY_STALE', 'The session key has changed; log in again, then retry');
+}
+
+/** Decryption, watermark and identity failures after a valid signature. */
+function cryptoFailure(err: WechatCryptoError): AppError {
+  const map: Partial<Record<WechatCryptoError['code'], [ErrorCode, string]>> = {
+    WATERMARK_EXPIRED: ['USER_DATA_EXPIRED', 'The user data is too old; ask for it again'],
+    SIGNATURE_MISMATCH: ['SIGNATURE_INVALID', 'rawData does not match its signature'],
+  };
+  const [code, message] = map[err.code] ?? [
+    'USER_DATA_INVALID' as const,
+    // One message for padding, JSON, appid and openid faults: no decryption oracle.
+    'The encrypted user data could not be opened for this user and mini-program',
+  ];
+  return new AppError(code, message);
+}
+
+/**
+ * Stores what the decrypted data adds. unionId (capital I) fills a missing
+ * unionid; the anonymous profile modern WeChat returns ("微信用户", grey
+ * avatar) never overwrites anything.
+ */
+async function applyWechatProfile(deps: Deps, user: User, info: DecryptedUserInfo): Promise<User> {
+  const now = deps.clock.now();
+  const set: Record<string, unknown> = { updatedAt: now };
+  if (info.unionId) {
+    if (!user.unionid) set.unionid = info.unionId;
+    else if (user.unionid !== info.unionId) {
+      deps.logger.warn(
+        { userId: user._id.toHexString() },
+        'decrypted unionId differs from the stored one; kept the stored one',
+      );
+    }
+  }
+  if (!isAnonymousProfile({ nickName: info.nickName, avatarUrl: info.avatarUrl })) {
+    // Bounded to what the UserView contract allows.
+    set.nickname = truncate(info.nickName, HTTP_LIMITS.viewNicknameMaxLength);
+    if (/^https?:\/\//.test(info.avatarUrl) && info.avatarUrl.length <= HTTP_LIMITS.urlMaxLength) {
+      set.avatarUrl = info.avatarUrl;
+    }
+    set.profileSource = 'wechat';
+    if (typeof info.gender === 'number') set.gender = info.gender;
+  }
+  return updateUser(deps, user, set);
+}
+
+/** PUT /api/v1/me/profile: the nickname input and chooseAvatar result. */
+export async function updateProfile(
+  deps: Deps,
+  user: User,
+  body: ProfileUpdateRequest,
+): Promise<User> {
+  const set: Record<string, unknown> = { updatedAt: deps.clock.now(), profileSource: 'user' };
+  if (body.nickname !== undefined) set.nickname = body.nickname;
+  if (body.avatarUrl !== undefined) {
+    const notOwned = () =>
+      new AppError('VALIDATION_FAILED', 'avatarUrl: no such uploaded avatar for this user');
+    // Our own absolute avatar URLs become the relative path: same check, same stored form.
+    const avatarUrl = normalizeAvatarUrl(body.avatarUrl, deps.config.publicBaseUrl);
+    if (avatarUrl === undefined) throw notOwned();
+    const avatarId = avatarIdFromUrl(avatarUrl);
+    if (avatarId !== undefined && !(await avatarBelongsTo(deps, avatarId, user._id))) {
+      throw notOwned();
+    }
+    set.avatarUrl = avatarUrl;
+  }
+  return updateUser(deps, user, set);
+}
+
+/** Applies `set` to the user and returns the updated document; a user deleted meanwhile is 401. */
+export async function updateUser(
+  deps: Pick<AppDeps, 'models'>,
+  user: User,
+  set: Record<string, unknown>,
+): Promise<User> {
+  const updated = await deps.models.User.findOneAndUpdate(
+    { _id: user._id },
+    { $set: set },
+    { returnDocument: 'after' },
+  )
+    .lean<User>()
+    .exec();
+  if (!updated) throw new AppError('SESSION_INVALID', 'The user no longer exists; log in again');
+  return updated;
+}
+
+/** At most `max` UTF-16 units, never splitting a surrogate pair. */
+function truncate(text: string, max: number): string {
+  let out = '';
+  for (const ch of text) {
+    if (out.length + ch.length > max) break;
+    out += ch;
+  }
+  return out;
+}

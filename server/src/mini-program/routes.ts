@@ -1,0 +1,16 @@
+import { Router } from 'express';
+import type { AppDeps } from '../deps';
+import { createAvatarsRouter } from './profile/avatar-routes';
+import { createMeRouter } from './profile/routes';
+import { createSessionsRouter } from './sessions/routes';
+
+/** Mini-program API under /api/v1. */
+export function createApiRouter(deps: AppDeps): Router {
+  const router = Router();
+  // JSON bodies are parsed per route (http/json-body.ts), so an unknown
+  // route is a 404 whatever its body; jsonBody() re-enters the request context.
+  router.use(createSessionsRouter(deps));
+  router.use(createMeRouter(deps));
+  router.use(createAvatarsRouter(deps));
+  return router;
+}

@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import type { CreateSessionResponse } from '@wxlink/contracts';
+import type { Types } from 'mongoose';
+import type { AppDeps } from '../../deps';
+import { AppError } from '../../http/errors';
+import { isDuplicateKeyError } from '../../models';
+import type { Session } from './session.model';
+import type { User } from '../users/user.model';
+import { WechatApiError } from '../../wechat/types';
+import { storeSessionKey } from './session-keys';
+import { toUserView } from '../users/user-view';
+
+type Deps = Pick<AppDeps, 'config' | 'clock' | 'random' | 'models' | 'wechat' | 'metrics'>;
+
+/** 256 bits from the CSPRNG, base64url: 43 characters. */
+const TOKEN_BYTES = 32;
+const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export interface LoginInput {
+  code: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * POST /api/v1/sessions: exchanges the wx.login code, upserts the user by
+ * openid, keeps the session_key (server side only) and issues a token.
+ */
+export async function login(deps: Deps, input: LoginInput): Promise<CreateSessionResponse> {
+  const { models, clock, metrics } = deps;
+  const audit = (outcome: string, userId: Types.ObjectId | null, firstLogin = false) =>
+    models.LoginAudit.create({
+      at: clock.now(),
+      userId,
+      outcome,
+      ip: input.ip,
+      userAgent: input.userAgent?.slice(0, 256) ?? null,
+      firstLogin,
+    });
+
+  let identity;
+  try {
+    identity = await deps.wechat.code2Session(input.code);
+  } catch (err) {
+    if (!(err instanceof WechatApiError)) throw err;
+    metrics.logins.inc({ outcome: err.code });
+    await audit(err.code, null);
+    throw new AppError(err.code, loginFailureMessage(err.code));
+  }
+
+  const user = await upsertUserOnLogin(deps, identity.openid, identity.unionid ?? null, input.ip);
+  // Everything below needs only the user and the WeChat identity, not each
+  // other, so the writes and the view's reads run concurrently: the login
+  // waits for the slowest of them instead of their sum.
+  // If any of them fails the request fails (500) as before, but the others may
+  // already have completed: an unused session (its token was never handed
+  // out, so it is unusable and expires by TTL), a stored session_key (the
+  // user's real current key, which is right to keep) or an `ok` audit entry
+  // for a login whose answer was an error. All harmless; the client retries.
+  const [, session, , view] = await Promise.all([
+    storeSessionKey(deps, identity.openid, identity.sessionKey),
+    issueSession(deps, user._id, input.ip),
+    audit('ok', user._id, user.loginCount === 1),
+    toUserView(deps, user),
+  ]);
+  metrics.logins.inc({ outcome: 'ok' });
+  return { token: session.token, expiresAt: session.expiresAt.toISOString(), user: view };
+}
+
+function loginFailureMessage(code: string): string {
+  switch (code) {
+    case 'WECHAT_CODE_INVALID':
+      return 'The login code is invalid, expired or already used; call wx.login again';
+    case 'WECHAT_USER_BLOCKED':
+      return 'WeChat blocked this login (high-risk user)';
+    case 'RATE_LIMITED':
+      return 'Too many logins for this user; try again in a minute';
+    default:
+      return 'WeChat could not complete the login; try again';
+  }
+}
+
+/**
+ * One user per openid even when first logins race: an upsert on the unique
+ * openid; the loser of an insert race gets E11000 and simply retries, which
+ * then updates the winner's document.
+ */
+async function upsertUserOnLogin(
+  deps: Deps,
+  openid: string,
+  unionid: string | null,
+  ip: string | null,
+): Promise<User> {
+  const now = deps.clock.now();
+  const set: Record<string, unknown> = { lastLoginAt: now, lastLoginIp: ip, updatedAt: now };
+  if (unionid) set.unionid = unionid;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const user = await deps.models.User.findOneAndUpdate(
+        { miniOpenid: openid },
+        {
+          $set: set,
+          $inc: { loginCount: 1 },
+          $setOnInsert: { miniOpenid: openid, createdAt: now },
+        },
+        { upsert: true, returnDocument: 'after', setDefaultsOnInsert: true },
+      )
+        .lean<User>()
+        .exec();
+      if (!user) throw new Error('upsert returned no document');
+      return user;
+    } catch (err) {
+      if (isDuplicateKeyError(err) && attempt < 5) continue;
+      throw err;
+    }
+  }
+}
+
+async function issueSession(
+  deps: Deps,
+  userId: Types.ObjectId,
+  ip: string | null,
+): Promise<{ token: string; expiresAt: Date }> {
+  const now = deps.clock.now();
+  const expiresAt = new Date(now.getTime() + deps.config.sessionTtlSeconds * 1000);
+  const token = deps.random.bytes(TOKEN_BYTES).toString('base64url');
+  await deps.models.Session.create({
+    tokenHash: hashToken(token),
+    userId,
+    createdAt: now,
+    expiresAt,
+    revokedAt: null,
+    ip,
+  });
+  return { token, expiresAt };
+}
+
+export interface Authenticated {
+  session: Session;
+  user: User;
+}
+
+const SESSION_INVALID = 'Missing, unknown, expired or revoked session token; log in again';
+
+/** Resolves a bearer token to its live session and user, or throws 401 SESSION_INVALID. */
+export async function authenticate(
+  deps: Pick<AppDeps, 'models' | 'clock'>,
+  token: string | undefined,
+): Promise<Authenticated> {
+  // Anything that is not one of our tokens never reaches the database.
+  if (token === undefined || !TOKEN_FORMAT.test(token)) {
+    throw new AppError('SESSION_INVALID', SESSION_INVALID);
+  }
+  // Expiry is checked here, not left to the TTL index, which deletes late (or never).
+  const session = await deps.models.Session.findOne({
+    tokenHash: hashToken(token),
+    revokedAt: null,
+    expiresAt: { $gt: deps.clock.now() },
+  })
+    .lean<Session>()
+    .exec();
+  if (!session) throw new AppError('SESSION_INVALID', SESSION_INVALID);
+  const user = await deps.models.User.findById(session.userId).lean<User>().exec();
+  if (!user) throw new AppError('SESSION_INVALID', SESSION_INVALID);
+  return { session, user };
+}
+
+/** DELETE /api/v1/sessions/current. */
+export async function revokeSession(
+  deps: Pick<AppDeps, 'models' | 'clock'>,
+  session: Pick<Session, '_id'>,
+): Promise<void> {
+  const res = await deps.models.Session.updateOne(
+    { _id: session._id, revokedAt: null },
+    { $set: { revokedAt: deps.clock.now() } },
+  ).exec();
+  if (res.matchedCount === 0) throw new AppError('SESSION_INVALID', SESSION_INVALID);
+}
