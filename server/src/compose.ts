@@ -5,7 +5,8 @@ import type { Config } from './config';
 import type { AppDeps, Clock, Random } from './deps';
 import { createMetrics } from './platform/metrics';
 import { createModels, initModels } from './models';
-import { createWechatClient, type FetchLike } from './wechat/client';
+import { createWechatApis } from './wechat/apis';
+import type { FetchLike } from './wechat/transport';
 
 export const systemClock: Clock = { now: () => new Date() };
 export const cryptoRandom: Random = { bytes: (size) => randomBytes(size) };
@@ -44,9 +45,9 @@ export async function composeDeps(options: ComposeOptions): Promise<AppDeps> {
     const models = createModels(db);
     await initModels(models);
     const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
-    const wechat = createWechatClient({
+    const wechat = createWechatApis({
       config,
-      models,
+      accessTokens: models.AccessToken,
       clock,
       metrics,
       logger,

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import type { Metrics } from './platform/metrics';
 import type { Models } from './models';
-import type { WechatClient } from './wechat/types';
+import type { WechatApis } from './wechat/types';
 
 /** Time source; injected so tests can move time without fake timers. */
 export interface Clock {
@@ -23,6 +23,6 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly db: Connection;
   readonly models: Models;
-  readonly wechat: WechatClient;
+  readonly wechat: WechatApis;
   readonly metrics: Metrics;
 }

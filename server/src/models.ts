@@ -70,8 +70,3 @@ export async function initModels(models: Models): Promise<void> {
     ),
   );
 }
-
-/** Duplicate-key error (E11000), e.g. two concurrent upserts of one unique key. */
-export function isDuplicateKeyError(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
-}

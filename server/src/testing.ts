@@ -8,12 +8,12 @@ import { loadConfig, type Config } from './config';
 import type { Clock } from './deps';
 import { createLogger } from './platform/logger';
 import { startServer, type RunningServer } from './runtime';
-import type { FetchLike } from './wechat/client';
+import type { FetchLike } from './wechat/transport';
 import type { BackgroundWorkerOptions } from './workers';
 
 export { createModels, initModels, type Models } from './models';
 export type { BackgroundWorkerOptions } from './workers';
-export type { FetchLike } from './wechat/client';
+export type { FetchLike } from './wechat/transport';
 
 /**
  * Environment defaults for a test server: every test client logs in from

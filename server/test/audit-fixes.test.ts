@@ -45,7 +45,7 @@ describe('1. TRUST_PROXY is validated at config time', () => {
     MINIPROGRAM_SECRET: 's',
     OFFICIAL_ACCOUNT_APPID: 'wx2222222222222222',
     OFFICIAL_ACCOUNT_SECRET: 's',
-    OFFICIAL_ACCOUNT_TOKEN: 't',
+    OFFICIAL_ACCOUNT_TOKEN: 'pushtoken1',
   };
   const problemsFor = (value: string): readonly string[] => {
     try {

@@ -2,7 +2,7 @@ import type { RequestHandler, Response } from 'express';
 import type { AppDeps } from '../deps';
 import { authenticate, type Authenticated } from '../mini-program/sessions/sessions';
 import { bearerToken } from './bearer';
-import { AppError } from './errors';
+import { AppError } from '../platform/errors';
 
 /** Bearer-token auth: missing, unknown, expired and revoked tokens are 401 SESSION_INVALID. */
 export function requireSession(deps: Pick<AppDeps, 'models' | 'clock'>): RequestHandler {

@@ -1,23 +1,9 @@
-import { ERROR_STATUS, type ErrorCode, type ErrorEnvelope } from '@wxlink/contracts';
+import { ERROR_STATUS, isErrorCode, type ErrorCode, type ErrorEnvelope } from '@wxlink/contracts';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import { bearerChallenge } from './bearer';
-
-/** An error the HTTP layer turns into the DESIGN.md envelope with ERROR_STATUS[code]. */
-export class AppError extends Error {
-  override readonly name = 'AppError';
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details?: Readonly<Record<string, unknown>>,
-  ) {
-    super(message);
-  }
-  get status(): number {
-    return ERROR_STATUS[this.code];
-  }
-}
+import { AppError } from '../platform/errors';
 
 export function envelope(code: ErrorCode, message: string, requestId?: string): ErrorEnvelope {
   return { error: requestId ? { code, message, requestId } : { code, message } };
@@ -64,7 +50,12 @@ export function logRequestError(logger: Logger, err: unknown, req: Request, code
 
 /** The code and client-safe message for any error a handler or parser raised. */
 export function mapError(err: unknown): { code: ErrorCode; message: string } {
-  if (err instanceof AppError) return { code: err.code, message: err.message };
+  if (err instanceof AppError) {
+    // Internal codes (a bug or an operator fault escaping a request) reveal nothing.
+    return isErrorCode(err.code)
+      ? { code: err.code, message: err.message }
+      : { code: 'INTERNAL', message: 'Internal error' };
+  }
   if (isTransientDatabaseError(err)) {
     return { code: 'SERVICE_UNAVAILABLE', message: 'Database temporarily unavailable; retry' };
   }

@@ -1,6 +1,6 @@
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import type { Clock } from '../deps';
-import { isDuplicateKeyError } from '../models';
+import { CONFLICT, retryOnConflict } from '../platform/retry';
 import type { RateLimitCounter, RateLimitCounterModel } from './rate-limit.model';
 
 /**
@@ -40,7 +40,7 @@ export class MongoRateLimitStore implements Store {
 
   async increment(key: string): Promise<ClientRateLimitInfo> {
     const k = this.prefix + key;
-    for (let attempt = 0; attempt < 5; attempt++) {
+    return retryOnConflict('rate-limit counter', async () => {
       const now = this.clock.now();
       const live = await this.model
         .findOneAndUpdate(
@@ -51,22 +51,19 @@ export class MongoRateLimitStore implements Store {
         .lean<RateLimitCounter>()
         .exec();
       if (live) return { totalHits: live.hits, resetTime: live.resetAt };
+      // The window lapsed (or never existed): restart it. E11000 means
+      // another request restarted it first; the next round $incs theirs.
       const resetAt = new Date(now.getTime() + this.windowMs);
-      try {
-        const fresh = await this.model
-          .findOneAndUpdate(
-            { key: k, resetAt: { $lte: now } },
-            { $set: { hits: 1, resetAt } },
-            { upsert: true, returnDocument: 'after' },
-          )
-          .lean<RateLimitCounter>()
-          .exec();
-        if (fresh) return { totalHits: fresh.hits, resetTime: fresh.resetAt };
-      } catch (err) {
-        if (!isDuplicateKeyError(err)) throw err;
-      }
-    }
-    throw new Error('rate-limit counter kept conflicting');
+      const fresh = await this.model
+        .findOneAndUpdate(
+          { key: k, resetAt: { $lte: now } },
+          { $set: { hits: 1, resetAt } },
+          { upsert: true, returnDocument: 'after' },
+        )
+        .lean<RateLimitCounter>()
+        .exec();
+      return fresh ? { totalHits: fresh.hits, resetTime: fresh.resetAt } : CONFLICT;
+    });
   }
 
   async decrement(key: string): Promise<void> {

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { z } from 'zod';
-import { AppError } from './errors';
+import { AppError } from '../platform/errors';
 import { jsonBody } from './json-body';
 
 /**

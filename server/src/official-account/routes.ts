@@ -1,41 +1,26 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
+import type { OfficialAccountConfig } from '../config';
 import type { AppDeps } from '../deps';
-import { openPush, storePush, verifyUrl } from './push/intake';
 import { createOAuthRouter } from './oauth/routes';
-
-/** Largest push accepted; WeChat's pushes are a few KiB. Matches the XML parser's cap. */
-const PUSH_BODY_LIMIT = '64kb';
+import { createPushRouter } from './push/routes';
 
 /**
- * WeChat-facing routes under /wechat/official-account: event intake and web
- * OAuth. HTTP only; the work is in services/event-intake.ts and services/oauth.ts.
+ * WeChat-facing routes under /wechat/official-account, per configured
+ * account: `/:appid/events`, `/:appid/oauth`, `/:appid/oauth/callback`; the
+ * primary account (the first configured) also answers without `/:appid`.
+ * Only configured appids are mounted, so any other is a 404.
  */
 export function createOfficialAccountRouter(deps: AppDeps): Router {
-  const router = Router();
-  const oa = deps.config.officialAccount;
-
-  // URL verification when the push URL is saved in the official-account console.
-  router.get('/events', (req, res) => {
-    const echostr = verifyUrl(oa, req.query);
-    res.type('text/plain').send(echostr);
-  });
-
-  router.post(
-    '/events',
-    // The raw XML as text, whatever Content-Type WeChat sends; only on this route.
-    express.text({ type: () => true, limit: PUSH_BODY_LIMIT }),
-    async (req, res) => {
-      const body = typeof req.body === 'string' ? req.body : '';
-      const opened = openPush(oa, req.query, body);
-      if (opened.keyIndex !== null && opened.keyIndex > 0) {
-        deps.logger.info('push opened with the previous EncodingAESKey (rotation in progress)');
-      }
-      // Stored (or already stored) before we answer: a 5xx makes WeChat retry.
-      await storePush(deps, opened.message);
-      res.type('text/plain').send('success');
-    },
-  );
-
-  router.use(createOAuthRouter(deps));
+  const router = Router({ caseSensitive: true, strict: true });
+  const accountRouter = (account: OfficialAccountConfig): Router => {
+    const scoped = Router({ caseSensitive: true, strict: true });
+    scoped.use(createPushRouter(deps, account));
+    scoped.use(createOAuthRouter(deps, account));
+    return scoped;
+  };
+  for (const account of deps.config.officialAccounts) {
+    router.use(`/${account.appid}`, accountRouter(account));
+  }
+  router.use(accountRouter(deps.config.officialAccount));
   return router;
 }

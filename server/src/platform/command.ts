@@ -3,11 +3,15 @@ import pino from 'pino';
 import { composeDeps } from '../compose';
 import { ConfigError, loadConfig } from '../config';
 import type { AppDeps } from '../deps';
+import { AppError } from './errors';
 import { createLogger } from './logger';
 
 /** A bad command line: printed with the usage text, exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends AppError<'USAGE'> {
   override readonly name = 'UsageError';
+  constructor(message: string) {
+    super('USAGE', message);
+  }
 }
 
 export interface CommandSpec<A extends { help: boolean }> {

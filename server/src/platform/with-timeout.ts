@@ -1,6 +1,11 @@
+import { AppError } from './errors';
+
 /** The awaited work did not settle in time (it may still finish later; its result is dropped). */
-export class TimeoutError extends Error {
+export class TimeoutError extends AppError<'TIMEOUT'> {
   override readonly name = 'TimeoutError';
+  constructor(message: string) {
+    super('TIMEOUT', message);
+  }
 }
 
 /**

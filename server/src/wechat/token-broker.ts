@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import type { AccessTokenEndpoint } from '../config';
 import type { Clock } from '../deps';
 import type { Metrics } from '../platform/metrics';
-import { isDuplicateKeyError } from '../models';
+import { claimLease, releaseLease } from '../platform/lease';
 import type { AccessTokenModel, AccessTokenRecord } from './access-token.model';
-import { wechatUnavailable } from './types';
+import { wechatUnavailable } from './errors';
 
 /** A token as WeChat hands it out. */
 export interface IssuedToken {
@@ -83,10 +83,9 @@ export interface TokenBrokerOptions {
  * instance through MongoDB, refreshed by one instance at a time.
  *
  * - Reads go to a small in-process cache, then to the shared record.
- * - A refresh needs the lease: an atomic findOneAndUpdate that only matches
- *   when no unexpired lease exists (an upsert that collides on the unique
- *   appid means someone else holds it). Losers poll the record until the
- *   holder writes the new token or the lease lapses.
+ * - A refresh needs the lease on the appid's record (platform/lease.ts).
+ *   Losers poll the record until the holder writes the new token or the
+ *   lease lapses.
  * - In one process, concurrent callers share one promise per appid (single
  *   flight), so 100 parallel requests cause at most one database claim.
  * - After WeChat rejects a token (40001/42001), `refreshAfterRejection`
@@ -205,38 +204,24 @@ export class AccessTokenBroker {
     }
   }
 
-  /** Atomically takes the refresh lease; null when another instance holds an unexpired one. */
+  /** Takes the refresh lease (platform/lease.ts); null when another instance holds it. */
   private async claimLease(appid: string): Promise<AccessTokenRecord | null> {
     const now = new Date(this.now());
-    try {
-      return await this.options.model
-        .findOneAndUpdate(
-          { appid, $or: [{ leaseUntil: null }, { leaseUntil: { $lte: now } }] },
-          {
-            $set: {
-              leaseOwner: this.options.instanceId,
-              leaseUntil: new Date(now.getTime() + this.leaseMs),
-            },
-            $setOnInsert: { token: null, expiresAt: null, refreshedAt: null, version: 0 },
-          },
-          { upsert: true, returnDocument: 'after' },
-        )
-        .lean<AccessTokenRecord>()
-        .exec();
-    } catch (err) {
-      // The filter did not match but the appid exists: someone holds the lease.
-      if (isDuplicateKeyError(err)) return null;
-      throw err;
-    }
+    const claim = await claimLease(
+      this.options.model,
+      { appid },
+      {
+        now,
+        owner: this.options.instanceId,
+        until: new Date(now.getTime() + this.leaseMs),
+        create: { token: null, expiresAt: null, refreshedAt: null, version: 0 },
+      },
+    );
+    return claim.claimed ? claim.record : null;
   }
 
   private async releaseLease(appid: string): Promise<void> {
-    await this.options.model
-      .updateOne(
-        { appid, leaseOwner: this.options.instanceId },
-        { $set: { leaseOwner: null, leaseUntil: null } },
-      )
-      .exec();
+    await releaseLease(this.options.model, { appid }, this.options.instanceId);
   }
 
   private async refreshHoldingLease(

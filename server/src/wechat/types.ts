@@ -1,25 +1,44 @@
-import type { ErrorCode, WechatApi } from '@wxlink/contracts';
+import type { AccessTokenBroker } from './token-broker';
 
 /**
- * The WeChat API as the services see it: typed results, typed failures.
- * Implemented over HTTP by wechat/client.ts (access tokens handled inside by
- * the token broker); services never see tokens, secrets or raw errcodes.
+ * The WeChat API as the features see it: typed results, typed failures
+ * (WechatApiError). Features never see tokens, secrets or raw answers.
  */
-export interface WechatClient {
+
+/** The mini-program's server APIs (one per deployment). */
+export interface MiniProgramApi {
+  readonly appid: string;
   /** sns/jscode2session. session_key stays inside the server. */
   code2Session(code: string): Promise<Code2SessionResult>;
   /** wxa/checksession: is this the user's current session_key? */
   checkSession(openid: string, sessionKey: string): Promise<boolean>;
-  /** wxa/business/getuserphonenumber. */
-  getPhoneNumber(code: string): Promise<PhoneNumberResult>;
-  /** cgi-bin/user/info for one official-account follower. */
+  /**
+   * wxa/business/getuserphonenumber, with the caller's openid so WeChat
+   * checks that the code was minted for this user ("填入后会校验openid和code的绑定关系").
+   */
+  getPhoneNumber(code: string, openid: string): Promise<PhoneNumberResult>;
+}
+
+/** One official account's server APIs. */
+export interface OfficialAccountApi {
+  readonly appid: string;
+  /** cgi-bin/user/info for one follower. */
   getFollowerInfo(openid: string): Promise<FollowerInfo>;
   /** cgi-bin/user/info/batchget, at most 100 openids. */
   batchGetFollowerInfo(openids: readonly string[]): Promise<FollowerInfo[]>;
   /** cgi-bin/user/get, one page (≤ 10000) after `nextOpenid`. */
   listFollowers(nextOpenid?: string): Promise<FollowerPage>;
-  /** sns/oauth2/access_token for the official account's web OAuth. */
+  /** sns/oauth2/access_token for the account's web OAuth. */
   exchangeOAuthCode(code: string): Promise<OAuthIdentity>;
+}
+
+/** Every WeChat API this deployment calls, per configured app. */
+export interface WechatApis {
+  readonly miniProgram: MiniProgramApi;
+  /** The API of a configured official account; throws for an unknown appid (a bug). */
+  officialAccount(appid: string): OfficialAccountApi;
+  /** Shared access tokens (all apps, all instances). */
+  readonly tokens: AccessTokenBroker;
 }
 
 export interface Code2SessionResult {
@@ -56,26 +75,4 @@ export interface OAuthIdentity {
   unionid?: string;
   /** is_snapshotuser=1: a "snapshot" visitor who has not really authorised; treat as anonymous. */
   isSnapshotUser: boolean;
-}
-
-/** Marks a transport failure (timeout, refused connection, non-JSON answer) in WechatApiError.errcode. */
-export const TRANSPORT_ERRCODE = -2;
-
-/** A failed WeChat call, already mapped to the product error code. */
-export class WechatApiError extends Error {
-  override readonly name = 'WechatApiError';
-  constructor(
-    readonly api: WechatApi,
-    /** WeChat's errcode, or TRANSPORT_ERRCODE when no usable answer came back. */
-    readonly errcode: number,
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** No usable answer from WeChat (unreachable, malformed, no token): 502 WECHAT_UNAVAILABLE. */
-export function wechatUnavailable(api: WechatApi, message: string): WechatApiError {
-  return new WechatApiError(api, TRANSPORT_ERRCODE, 'WECHAT_UNAVAILABLE', message);
 }

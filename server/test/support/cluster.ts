@@ -25,7 +25,7 @@ import { startSandbox, type Sandbox } from '@wxlink/wechat-sandbox';
 import mongoose from 'mongoose';
 import { createModels, type Models } from '../../src/models';
 import type { BackgroundWorkerOptions } from '../../src/workers';
-import type { FetchLike } from '../../src/wechat/client';
+import type { FetchLike } from '../../src/wechat/transport';
 import { sandboxEnv, startTestServer, type TestServer } from './harness';
 
 // ---------------------------------------------------------------------------

@@ -10,7 +10,8 @@ import type { Config } from '../../src/config';
 import type { AppDeps, Clock } from '../../src/deps';
 import type { RunningServer } from '../../src/runtime';
 import { startServerForTests, TEST_ENV_DEFAULTS } from '../../src/testing';
-import type { FetchLike } from '../../src/wechat/client';
+import type { FetchLike } from '../../src/wechat/transport';
+import type { OfficialAccountApi } from '../../src/wechat/types';
 import type { BackgroundWorkerOptions } from '../../src/workers';
 
 /**
@@ -62,6 +63,8 @@ export interface TestServer {
   raw(method: string, path: string, request?: RawRequest): Promise<ApiResult>;
   /** Creates (or reuses) a sandbox user, mints a login code and logs in through the API. */
   login(user?: SandboxUser): Promise<LoginResult>;
+  /** The WeChat API of the primary official account, as the server calls it. */
+  officialAccountApi(): OfficialAccountApi;
   close(): Promise<void>;
 }
 
@@ -157,6 +160,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     api,
     raw,
     login,
+    officialAccountApi: () => running.deps.wechat.officialAccount(config.officialAccount.appid),
     close: () =>
       (closed ??= (async () => {
         await running.close();

@@ -1,29 +1,33 @@
 import pino from 'pino';
 import { createMetrics } from '../../src/platform/metrics';
-import {
-  createWechatClient,
-  type HttpWechatClient,
-  type WechatClientOptions,
-} from '../../src/wechat/client';
-import { WechatApiError } from '../../src/wechat/types';
+import { createWechatApis, type WechatApisOptions } from '../../src/wechat/apis';
+import { WechatApiError } from '../../src/wechat/errors';
+import type { MiniProgramApi, OfficialAccountApi, WechatApis } from '../../src/wechat/types';
 import { startTestServer, type TestServer } from '../support/harness';
 
 let t: TestServer;
-let client: HttpWechatClient;
+let apis: WechatApis;
+let mp: MiniProgramApi;
+let oa: OfficialAccountApi;
 const metrics = createMetrics({ defaultMetrics: false });
-/** A client against the harness's server config and database, with `options` on top. */
-const clientWith = (options: Pick<WechatClientOptions, 'instanceId' | 'fetch' | 'timeoutMs'>) =>
-  createWechatClient({
+/** APIs against the harness's server config and database, with `options` on top. */
+const apisWith = (
+  options: Partial<Pick<WechatApisOptions, 'instanceId' | 'fetch' | 'timeoutMs'>>,
+) =>
+  createWechatApis({
     config: t.config,
-    models: t.deps.models,
+    accessTokens: t.deps.models.AccessToken,
     clock: t.deps.clock,
+    instanceId: 'client-test',
     metrics,
     logger: pino({ level: 'silent' }),
     ...options,
   });
 beforeAll(async () => {
   t = await startTestServer({ sandboxOptions: { userGetPageSize: 3 } });
-  client = clientWith({ timeoutMs: 300, instanceId: 'client-test' });
+  apis = apisWith({ timeoutMs: 300, instanceId: 'client-test' });
+  mp = apis.miniProgram;
+  oa = apis.officialAccount(t.config.officialAccount.appid);
 });
 afterAll(async () => {
   await t?.close();
@@ -44,16 +48,14 @@ async function failure(promise: Promise<unknown>): Promise<WechatApiError> {
 describe('WeChat client', () => {
   it('code2Session returns openid, session_key and unionid when bound', async () => {
     const bound = t.sandbox.createUser();
-    const result = await client.code2Session(t.sandbox.mintLoginCode(bound));
+    const result = await mp.code2Session(t.sandbox.mintLoginCode(bound));
     expect(result).toEqual({
       openid: bound.miniOpenid,
       sessionKey: t.sandbox.sessionKeyOf(bound),
       unionid: bound.unionid,
     });
     const unbound = t.sandbox.createUser({ unionid: null });
-    expect(await client.code2Session(t.sandbox.mintLoginCode(unbound))).not.toHaveProperty(
-      'unionid',
-    );
+    expect(await mp.code2Session(t.sandbox.mintLoginCode(unbound))).not.toHaveProperty('unionid');
   });
 
   it.each([
@@ -65,7 +67,7 @@ describe('WeChat client', () => {
     [40013, 'SERVICE_UNAVAILABLE'],
   ])('maps code2Session errcode %i to %s and counts it', async (errcode, code) => {
     t.sandbox.injectFault('sns/jscode2session', { errcode, times: 1 });
-    const err = await failure(client.code2Session('any-code'));
+    const err = await failure(mp.code2Session('any-code'));
     expect({ errcode: err.errcode, code: err.code, api: err.api }).toEqual({
       errcode,
       code,
@@ -80,42 +82,42 @@ describe('WeChat client', () => {
   it('times out slow answers and dropped connections as transport failures (-2)', async () => {
     t.sandbox.injectFault('sns/jscode2session', { delayMs: 2000, times: 1 });
     const started = Date.now();
-    const slow = await failure(client.code2Session('slow'));
+    const slow = await failure(mp.code2Session('slow'));
     expect(Date.now() - started).toBeLessThan(1500);
     expect({ errcode: slow.errcode, code: slow.code }).toEqual({
       errcode: -2,
       code: 'WECHAT_UNAVAILABLE',
     });
     t.sandbox.injectFault('sns/jscode2session', { drop: true, times: 1 });
-    expect((await failure(client.code2Session('drop'))).errcode).toBe(-2);
+    expect((await failure(mp.code2Session('drop'))).errcode).toBe(-2);
   });
 
   it('rejects answers that are not JSON or lack required fields', async () => {
-    const html = clientWith({
+    const html = apisWith({
       instanceId: 'x',
       fetch: () => Promise.resolve(new Response('<html>502 Bad Gateway</html>', { status: 502 })),
     });
-    expect((await failure(html.code2Session('c'))).code).toBe('WECHAT_UNAVAILABLE');
-    const partial = clientWith({
+    expect((await failure(html.miniProgram.code2Session('c'))).code).toBe('WECHAT_UNAVAILABLE');
+    const partial = apisWith({
       instanceId: 'y',
       fetch: () => Promise.resolve(Response.json({ openid: 'o' })),
     });
-    expect((await failure(partial.code2Session('c'))).errcode).toBe(-2);
+    expect((await failure(partial.miniProgram.code2Session('c'))).errcode).toBe(-2);
   });
 
   it('checkSession: true for the current key, false (87009) for a replaced one', async () => {
     const user = t.sandbox.createUser();
     t.sandbox.mintLoginCode(user);
     const old = t.sandbox.sessionKeyOf(user);
-    expect(await client.checkSession(user.miniOpenid, old)).toBe(true);
+    expect(await mp.checkSession(user.miniOpenid, old)).toBe(true);
     t.sandbox.mintLoginCode(user);
-    expect(await client.checkSession(user.miniOpenid, old)).toBe(false);
-    expect(await client.checkSession(user.miniOpenid, t.sandbox.sessionKeyOf(user))).toBe(true);
+    expect(await mp.checkSession(user.miniOpenid, old)).toBe(false);
+    expect(await mp.checkSession(user.miniOpenid, t.sandbox.sessionKeyOf(user))).toBe(true);
   });
 
   it('getPhoneNumber returns phone_info', async () => {
     const user = t.sandbox.createUser({ phone: '13700001111' });
-    expect(await client.getPhoneNumber(t.sandbox.mintPhoneCode(user))).toEqual({
+    expect(await mp.getPhoneNumber(t.sandbox.mintPhoneCode(user), user.miniOpenid)).toEqual({
       phoneNumber: '13700001111',
       purePhoneNumber: '13700001111',
       countryCode: '86',
@@ -125,23 +127,23 @@ describe('WeChat client', () => {
   it('follower info, batchget and paged user/get', async () => {
     const followers = t.sandbox.createFollowers(5);
     const stranger = t.sandbox.createUser();
-    const info = await client.getFollowerInfo(followers[0]!.oaOpenid);
+    const info = await oa.getFollowerInfo(followers[0]!.oaOpenid);
     expect(info).toMatchObject({
       openid: followers[0]!.oaOpenid,
       subscribed: true,
       unionid: followers[0]!.unionid,
     });
     expect(info.subscribeTime).toEqual(expect.any(Number));
-    expect((await client.getFollowerInfo(stranger.oaOpenid)).subscribed).toBe(false);
-    const batch = await client.batchGetFollowerInfo(followers.map((f) => f.oaOpenid));
+    expect((await oa.getFollowerInfo(stranger.oaOpenid)).subscribed).toBe(false);
+    const batch = await oa.batchGetFollowerInfo(followers.map((f) => f.oaOpenid));
     expect(batch.map((f) => f.openid)).toEqual(followers.map((f) => f.oaOpenid));
-    await expect(client.batchGetFollowerInfo(Array(101).fill('o'))).rejects.toThrow(RangeError);
-    expect((await failure(client.getFollowerInfo('not-a-follower'))).code).toBe('NOT_FOUND');
+    await expect(oa.batchGetFollowerInfo(Array(101).fill('o'))).rejects.toThrow(RangeError);
+    expect((await failure(oa.getFollowerInfo('not-a-follower'))).code).toBe('NOT_FOUND');
 
     const seen: string[] = [];
     let next: string | undefined;
     for (let page = 0; page < 10; page++) {
-      const res = await client.listFollowers(next);
+      const res = await oa.listFollowers(next);
       seen.push(...res.openids);
       if (res.nextOpenid === '') break;
       next = res.nextOpenid;
@@ -151,14 +153,37 @@ describe('WeChat client', () => {
 
   it('exchangeOAuthCode marks snapshot users', async () => {
     const user = t.sandbox.createUser();
-    expect(await client.exchangeOAuthCode(t.sandbox.mintOAuthCode(user))).toMatchObject({
+    expect(await oa.exchangeOAuthCode(t.sandbox.mintOAuthCode(user))).toMatchObject({
       openid: user.oaOpenid,
       isSnapshotUser: false,
     });
     expect(
-      (await client.exchangeOAuthCode(t.sandbox.mintOAuthCode(user, { snapshot: true })))
+      (await oa.exchangeOAuthCode(t.sandbox.mintOAuthCode(user, { snapshot: true })))
         .isSnapshotUser,
     ).toBe(true);
-    expect((await failure(client.exchangeOAuthCode('bad'))).code).toBe('WECHAT_CODE_INVALID');
+    expect((await failure(oa.exchangeOAuthCode('bad'))).code).toBe('WECHAT_CODE_INVALID');
   });
+
+  it.each([
+    [40243, 'frozen'],
+    [61004, 'allow-list'],
+    [40125, 'invalid'],
+    [45009, 'daily access-token quota'],
+  ])(
+    'a token refusal that only configuration can fix (%i) is SERVICE_UNAVAILABLE, never a quota or an outage',
+    async (errcode, hint) => {
+      const fresh = apisWith({ instanceId: `token-fault-${errcode}` });
+      await t.deps.models.AccessToken.deleteMany({});
+      t.sandbox.injectFault('cgi-bin/stable_token', { errcode, times: 1 });
+      const err = await failure(
+        fresh.officialAccount(t.config.officialAccount.appid).getFollowerInfo('o'),
+      );
+      expect({ code: err.code, errcode: err.errcode, api: err.api }).toEqual({
+        code: 'SERVICE_UNAVAILABLE',
+        errcode,
+        api: 'stableToken',
+      });
+      expect(err.message).toContain(hint);
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import { startTestServer, type TestServer } from '../support/harness';
-import { WechatApiError } from '../../src/wechat/types';
+import { WechatApiError } from '../../src/wechat/errors';
 
 /** Two server instances (separate apps, brokers and caches) on one database and one WeChat. */
 let a: TestServer;
@@ -26,7 +26,7 @@ describe('access-token broker across instances', () => {
     const burst = () =>
       Promise.all(
         Array.from({ length: 100 }, (_, i) =>
-          (i % 2 === 0 ? a : b).deps.wechat.getFollowerInfo(openid(i)),
+          (i % 2 === 0 ? a : b).officialAccountApi().getFollowerInfo(openid(i)),
         ),
       );
 
@@ -54,13 +54,13 @@ describe('access-token broker across instances', () => {
 
   it('an instance whose cached token was replaced elsewhere does not refresh again', async () => {
     const [follower] = a.sandbox.createFollowers(1);
-    await a.deps.wechat.getFollowerInfo(follower!.oaOpenid);
-    await b.deps.wechat.getFollowerInfo(follower!.oaOpenid);
+    await a.officialAccountApi().getFollowerInfo(follower!.oaOpenid);
+    await b.officialAccountApi().getFollowerInfo(follower!.oaOpenid);
     const before = oaIssued();
     a.sandbox.invalidateAccessToken(a.config.officialAccount.appid);
-    await a.deps.wechat.getFollowerInfo(follower!.oaOpenid); // a refreshes
+    await a.officialAccountApi().getFollowerInfo(follower!.oaOpenid); // a refreshes
     expect(oaIssued()).toBe(before + 1);
-    await b.deps.wechat.getFollowerInfo(follower!.oaOpenid); // b: 40001, finds a's token in the record
+    await b.officialAccountApi().getFollowerInfo(follower!.oaOpenid); // b: 40001, finds a's token in the record
     expect(oaIssued()).toBe(before + 1);
   });
 
@@ -79,8 +79,8 @@ describe('access-token broker across instances', () => {
     await a.login(user);
     const key = a.sandbox.sessionKeyOf(user);
     const results = await Promise.all([
-      a.deps.wechat.checkSession(user.miniOpenid, key),
-      b.deps.wechat.checkSession(user.miniOpenid, key),
+      a.deps.wechat.miniProgram.checkSession(user.miniOpenid, key),
+      b.deps.wechat.miniProgram.checkSession(user.miniOpenid, key),
     ]);
     expect(results).toEqual([true, true]);
     // Nobody refreshed while the crashed holder's lease was still running.
@@ -99,7 +99,8 @@ describe('access-token broker across instances', () => {
     try {
       const [follower] = a.sandbox.createFollowers(1);
       a.sandbox.injectFault('cgi-bin/stable_token', { errcode: -1, times: 1 });
-      const failed = await c.deps.wechat
+      const failed = await c
+        .officialAccountApi()
         .getFollowerInfo(follower!.oaOpenid)
         .catch((e: unknown) => e);
       expect(failed).toBeInstanceOf(WechatApiError);
@@ -107,7 +108,9 @@ describe('access-token broker across instances', () => {
       const record = await a.deps.models.AccessToken.findOne({ appid }).lean();
       expect(record!.leaseOwner).toBeNull();
       const started = Date.now();
-      await expect(c.deps.wechat.getFollowerInfo(follower!.oaOpenid)).resolves.toMatchObject({
+      await expect(
+        c.officialAccountApi().getFollowerInfo(follower!.oaOpenid),
+      ).resolves.toMatchObject({
         subscribed: true,
       });
       expect(Date.now() - started).toBeLessThan(1000);
@@ -118,10 +121,13 @@ describe('access-token broker across instances', () => {
 
   it('does not retry more than once when the fresh token is rejected too', async () => {
     const [follower] = a.sandbox.createFollowers(1);
-    await a.deps.wechat.getFollowerInfo(follower!.oaOpenid);
+    await a.officialAccountApi().getFollowerInfo(follower!.oaOpenid);
     const before = a.sandbox.stats().calls['cgi-bin/user/info'] ?? 0;
     a.sandbox.injectFault('cgi-bin/user/info', { errcode: 40001 });
-    const err = await a.deps.wechat.getFollowerInfo(follower!.oaOpenid).catch((e: unknown) => e);
+    const err = await a
+      .officialAccountApi()
+      .getFollowerInfo(follower!.oaOpenid)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WechatApiError);
     expect((err as WechatApiError).errcode).toBe(40001);
     expect((a.sandbox.stats().calls['cgi-bin/user/info'] ?? 0) - before).toBe(2);

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../../src/config';
-import { WechatApiError } from '../../src/wechat/types';
+import { WechatApiError } from '../../src/wechat/errors';
 import { startTestServer, sandboxEnv, type TestServer } from '../support/harness';
 
 /** WECHAT_ACCESS_TOKEN_ENDPOINT: which WeChat route the broker gets tokens from, over real HTTP. */
@@ -27,7 +27,9 @@ describe('WECHAT_ACCESS_TOKEN_ENDPOINT=classic', () => {
     const [follower] = t.sandbox.createFollowers(1);
     const burst = () =>
       Promise.all(
-        Array.from({ length: 20 }, () => t.deps.wechat.getFollowerInfo(follower!.oaOpenid)),
+        Array.from({ length: 20 }, () =>
+          t.officialAccountApi().getFollowerInfo(follower!.oaOpenid),
+        ),
       );
 
     expect((await burst()).every((f) => f.subscribed)).toBe(true);
@@ -47,7 +49,7 @@ describe('WECHAT_ACCESS_TOKEN_ENDPOINT=classic', () => {
   it('names the classic API in a failed refresh', async () => {
     // No mini-program token yet: getPhoneNumber must fetch one, and that fails.
     t.sandbox.injectFault('cgi-bin/token', { errcode: 40164, times: 1 });
-    const err = await t.deps.wechat.getPhoneNumber('any-code').then(
+    const err = await t.deps.wechat.miniProgram.getPhoneNumber('any-code', 'any-openid').then(
       () => null,
       (e: unknown) => e,
     );
@@ -69,9 +71,9 @@ describe('WECHAT_ACCESS_TOKEN_ENDPOINT default', () => {
   it('gets tokens from POST cgi-bin/stable_token', async () => {
     expect(t.config.wechatAccessTokenEndpoint).toBe('stable');
     const [follower] = t.sandbox.createFollowers(1);
-    await t.deps.wechat.getFollowerInfo(follower!.oaOpenid);
+    await t.officialAccountApi().getFollowerInfo(follower!.oaOpenid);
     t.sandbox.invalidateAccessToken(t.config.officialAccount.appid);
-    await t.deps.wechat.getFollowerInfo(follower!.oaOpenid);
+    await t.officialAccountApi().getFollowerInfo(follower!.oaOpenid);
     const calls = tokenCalls(t);
     expect(calls.classic).toBe(0);
     // The refresh after 40001 may take a normal and a force_refresh call.

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../deps';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../platform/errors';
 import { openAvatar } from './avatar';
 
 /**

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { fromBuffer } from 'file-type';
 import { mongo, Types } from 'mongoose';
 import type { AppDeps } from '../../deps';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../platform/errors';
 
 type Deps = Pick<AppDeps, 'db' | 'clock'>;
 

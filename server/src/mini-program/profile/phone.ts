@@ -1,7 +1,6 @@
 import type { AppDeps } from '../../deps';
-import { AppError } from '../../http/errors';
 import type { User } from '../users/user.model';
-import { WechatApiError } from '../../wechat/types';
+import { toProductError, type WechatFailureMessages } from '../../wechat/errors';
 import { updateUser } from './profile';
 
 type Deps = Pick<AppDeps, 'clock' | 'models' | 'wechat'>;
@@ -10,22 +9,19 @@ type Deps = Pick<AppDeps, 'clock' | 'models' | 'wechat'>;
 export async function bindPhone(deps: Deps, user: User, code: string): Promise<User> {
   let phone;
   try {
-    phone = await deps.wechat.getPhoneNumber(code);
+    // With the caller's openid: WeChat refuses a code minted for someone else.
+    phone = await deps.wechat.miniProgram.getPhoneNumber(code, user.miniOpenid);
   } catch (err) {
-    if (err instanceof WechatApiError) throw new AppError(err.code, phoneFailureMessage(err.code));
-    throw err;
+    throw toProductError(err, PHONE_FAILURES);
   }
   const now = deps.clock.now();
   return updateUser(deps, user, { phone: { ...phone, boundAt: now }, updatedAt: now });
 }
 
-function phoneFailureMessage(code: string): string {
-  switch (code) {
-    case 'WECHAT_CODE_INVALID':
-      return 'The phone-number code is invalid, expired or already used';
-    case 'WECHAT_QUOTA_EXHAUSTED':
-      return 'The mini-program has used up its phone-number quota';
-    default:
-      return 'WeChat could not return the phone number; try again';
-  }
-}
+/** What the mini-program hears when the phone-number exchange fails. */
+const PHONE_FAILURES: WechatFailureMessages = {
+  WECHAT_CODE_INVALID: 'The phone-number code is invalid, expired, already used or not yours',
+  WECHAT_QUOTA_EXHAUSTED: 'The mini-program has used up its phone-number quota',
+  SERVICE_UNAVAILABLE: 'Phone numbers are temporarily unavailable; try again later',
+  default: 'WeChat could not return the phone number; try again',
+};

@@ -12,9 +12,9 @@ import {
   type DecryptedUserInfo,
 } from '@wxlink/contracts/node';
 import type { AppDeps } from '../../deps';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../platform/errors';
 import type { User } from '../users/user.model';
-import { WechatApiError } from '../../wechat/types';
+import { toProductError } from '../../wechat/errors';
 import { avatarIdFromUrl, avatarBelongsTo, normalizeAvatarUrl } from './avatar';
 import { usableSessionKeys } from '../sessions/session-keys';
 
@@ -83,20 +83,20 @@ async function staleOrTampered(
   }
   let valid: boolean;
   try {
-    valid = await deps.wechat.checkSession(openid, currentKey);
+    valid = await deps.wechat.miniProgram.checkSession(openid, currentKey);
   } catch (err) {
-    if (err instanceof WechatApiError) {
-      return new AppError(
-        'WECHAT_UNAVAILABLE',
-        'Could not verify the session key with WeChat; retry later',
-      );
-    }
-    throw err;
+    throw toProductError(err, CHECK_SESSION_FAILURES);
   }
   return valid
     ? new AppError('SIGNATURE_INVALID', 'rawData does not match its signature')
     : new AppError('SESSION_KEY_STALE', 'The session key has changed; log in again, then retry');
 }
+
+/** Whatever WeChat answered, the client can only retry later. */
+const CHECK_SESSION_FAILURES = {
+  WECHAT_UNAVAILABLE: 'Could not verify the session key with WeChat; retry later',
+  default: 'Could not verify the session key with WeChat; retry later',
+} as const;
 
 /** Decryption, watermark and identity failures after a valid signature. */
 function cryptoFailure(err: WechatCryptoError): AppError {

@@ -4,7 +4,7 @@ import multer from 'multer';
 import type { AppDeps } from '../../deps';
 import { bindRequestContext } from '../../platform/logger';
 import { authOf, requireSession } from '../../http/auth';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../platform/errors';
 import { jsonRequest } from '../../http/validate';
 import type { User } from '../users/user.model';
 import { AVATAR_MAX_BYTES, storeAvatar } from './avatar';

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { AppDeps } from '../../deps';
 import { authOf, requireSession } from '../../http/auth';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../platform/errors';
 import { MongoRateLimitStore } from '../../http/rate-limit-store';
 import { jsonRequest } from '../../http/validate';
 import { login, revokeSession } from './sessions';

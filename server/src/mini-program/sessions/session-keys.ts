@@ -1,5 +1,5 @@
 import type { AppDeps } from '../../deps';
-import { isDuplicateKeyError } from '../../models';
+import { CONFLICT, retryOnConflict } from '../../platform/retry';
 import type { SessionKeyRecord } from './session-key.model';
 
 type Deps = Pick<AppDeps, 'models' | 'clock' | 'config'>;
@@ -16,70 +16,86 @@ function nextIssuedAt(now: Date): number {
   return lastIssuedAt;
 }
 
-const MAX_ATTEMPTS = 20;
-
 /**
  * Records the session_key code2Session just returned for `openid`. Latest
- * wins: each write is a compare-and-set on the stored `current`, so when two
- * logins race the one stamped later ends up current and the other becomes
- * `previous` (kept for the grace window) instead of overwriting it. A
- * pipeline update would do this in one statement; the embedded test
- * database has none, and the CAS loop works on both.
+ * wins: each write is a compare-and-set on the stored `current`
+ * (retryOnConflict), so when two logins race the one stamped later ends up
+ * current and the other becomes `previous` (kept for the grace window)
+ * instead of overwriting it.
  */
 export async function storeSessionKey(deps: Deps, openid: string, key: string): Promise<void> {
-  const { SessionKey } = deps.models;
   const issuedAt = nextIssuedAt(deps.clock.now());
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+  await retryOnConflict('session_key rotation', async () => {
+    const doc = await deps.models.SessionKey.findOne({ openid }).lean<SessionKeyRecord>().exec();
     const now = deps.clock.now();
-    const doc = await SessionKey.findOne({ openid }).lean<SessionKeyRecord>().exec();
     if (!doc) {
-      try {
-        await SessionKey.create({
-          openid,
-          current: { key, issuedAt },
-          previous: null,
-          updatedAt: now,
-        });
-        return;
-      } catch (err) {
-        if (isDuplicateKeyError(err)) continue; // a racing first login inserted it
-        throw err;
-      }
+      // E11000 when a racing first login inserted it: the next round reads theirs.
+      await deps.models.SessionKey.create({
+        openid,
+        current: { key, issuedAt },
+        previous: null,
+        updatedAt: now,
+      });
+      return true;
     }
-    if (doc.current.key === key) return; // WeChat handed out the same key again
-    if (doc.current.issuedAt > issuedAt) {
-      // A later login already won. Ours is older than current but may still be
-      // newer than `previous`; keep whichever is newer there.
-      if (doc.previous && doc.previous.issuedAt >= issuedAt) return;
-      const res = await SessionKey.updateOne(
-        {
-          openid,
-          'current.issuedAt': doc.current.issuedAt,
-          ...(doc.previous ? { 'previous.issuedAt': doc.previous.issuedAt } : { previous: null }),
-        },
-        {
-          $set: {
-            previous: { key, issuedAt, rotatedAt: new Date(doc.current.issuedAt) },
-            updatedAt: now,
-          },
-        },
-      ).exec();
-      if (res.matchedCount === 1) return;
-      continue;
-    }
-    const res = await SessionKey.updateOne(
-      { openid, 'current.key': doc.current.key, 'current.issuedAt': doc.current.issuedAt },
-      {
-        $set: {
-          current: { key, issuedAt },
-          previous: { ...doc.current, rotatedAt: new Date(issuedAt) },
-          updatedAt: now,
-        },
+    if (doc.current.key === key) return true; // WeChat handed out the same key again
+    const write =
+      doc.current.issuedAt > issuedAt
+        ? keepAsPrevious(doc, key, issuedAt, now)
+        : promote(doc, key, issuedAt, now);
+    if (write === null) return true;
+    const res = await deps.models.SessionKey.updateOne(write.filter, write.update).exec();
+    return res.matchedCount === 1 ? true : CONFLICT;
+  });
+}
+
+interface GuardedWrite {
+  filter: Record<string, unknown>;
+  update: Record<string, unknown>;
+}
+
+/**
+ * A later login already won: ours is older than `current` but may still be
+ * newer than `previous`; keep whichever is newer there (null: nothing to do).
+ */
+function keepAsPrevious(
+  doc: SessionKeyRecord,
+  key: string,
+  issuedAt: number,
+  now: Date,
+): GuardedWrite | null {
+  if (doc.previous && doc.previous.issuedAt >= issuedAt) return null;
+  return {
+    filter: {
+      openid: doc.openid,
+      'current.issuedAt': doc.current.issuedAt,
+      ...(doc.previous ? { 'previous.issuedAt': doc.previous.issuedAt } : { previous: null }),
+    },
+    update: {
+      $set: {
+        previous: { key, issuedAt, rotatedAt: new Date(doc.current.issuedAt) },
+        updatedAt: now,
       },
-    ).exec();
-    if (res.matchedCount === 1) return;
-  }
-  throw new Error('session_key update kept conflicting');
+    },
+  };
+}
+
+/** Ours is the newest: it becomes `current`, the old current becomes `previous`. */
+function promote(doc: SessionKeyRecord, key: string, issuedAt: number, now: Date): GuardedWrite {
+  return {
+    filter: {
+      openid: doc.openid,
+      'current.key': doc.current.key,
+      'current.issuedAt': doc.current.issuedAt,
+    },
+    update: {
+      $set: {
+        current: { key, issuedAt },
+        previous: { ...doc.current, rotatedAt: new Date(issuedAt) },
+        updatedAt: now,
+      },
+    },
+  };
 }
 
 export interface UsableSessionKeys {

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import type { CreateSessionResponse } from '@wxlink/contracts';
 import type { Types } from 'mongoose';
 import type { AppDeps } from '../../deps';
-import { AppError } from '../../http/errors';
-import { isDuplicateKeyError } from '../../models';
+import { AppError } from '../../platform/errors';
+import { CONFLICT, retryOnConflict } from '../../platform/retry';
 import type { Session } from './session.model';
 import type { User } from '../users/user.model';
-import { WechatApiError } from '../../wechat/types';
+import { toProductError, type WechatFailureMessages } from '../../wechat/errors';
+import { WechatApiError } from '../../wechat/errors';
 import { storeSessionKey } from './session-keys';
 import { toUserView } from '../users/user-view';
 
@@ -44,12 +45,12 @@ export async function login(deps: Deps, input: LoginInput): Promise<CreateSessio
 
   let identity;
   try {
-    identity = await deps.wechat.code2Session(input.code);
+    identity = await deps.wechat.miniProgram.code2Session(input.code);
   } catch (err) {
     if (!(err instanceof WechatApiError)) throw err;
     metrics.logins.inc({ outcome: err.code });
     await audit(err.code, null);
-    throw new AppError(err.code, loginFailureMessage(err.code));
+    throw toProductError(err, LOGIN_FAILURES);
   }
 
   const user = await upsertUserOnLogin(deps, identity.openid, identity.unionid ?? null, input.ip);
@@ -71,23 +72,19 @@ export async function login(deps: Deps, input: LoginInput): Promise<CreateSessio
   return { token: session.token, expiresAt: session.expiresAt.toISOString(), user: view };
 }
 
-function loginFailureMessage(code: string): string {
-  switch (code) {
-    case 'WECHAT_CODE_INVALID':
-      return 'The login code is invalid, expired or already used; call wx.login again';
-    case 'WECHAT_USER_BLOCKED':
-      return 'WeChat blocked this login (high-risk user)';
-    case 'RATE_LIMITED':
-      return 'Too many logins for this user; try again in a minute';
-    default:
-      return 'WeChat could not complete the login; try again';
-  }
-}
+/** What the mini-program hears when WeChat refuses a login. */
+const LOGIN_FAILURES: WechatFailureMessages = {
+  WECHAT_CODE_INVALID: 'The login code is invalid, expired or already used; call wx.login again',
+  WECHAT_USER_BLOCKED: 'WeChat blocked this login (high-risk user)',
+  RATE_LIMITED: 'Too many logins for this user; try again in a minute',
+  SERVICE_UNAVAILABLE: 'Login is temporarily unavailable; try again later',
+  default: 'WeChat could not complete the login; try again',
+};
 
 /**
  * One user per openid even when first logins race: an upsert on the unique
- * openid; the loser of an insert race gets E11000 and simply retries, which
- * then updates the winner's document.
+ * openid; the loser of an insert race gets E11000 and retries
+ * (retryOnConflict), which then updates the winner's document.
  */
 async function upsertUserOnLogin(
   deps: Deps,
@@ -98,26 +95,20 @@ async function upsertUserOnLogin(
   const now = deps.clock.now();
   const set: Record<string, unknown> = { lastLoginAt: now, lastLoginIp: ip, updatedAt: now };
   if (unionid) set.unionid = unionid;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const user = await deps.models.User.findOneAndUpdate(
-        { miniOpenid: openid },
-        {
-          $set: set,
-          $inc: { loginCount: 1 },
-          $setOnInsert: { miniOpenid: openid, createdAt: now },
-        },
-        { upsert: true, returnDocument: 'after', setDefaultsOnInsert: true },
-      )
-        .lean<User>()
-        .exec();
-      if (!user) throw new Error('upsert returned no document');
-      return user;
-    } catch (err) {
-      if (isDuplicateKeyError(err) && attempt < 5) continue;
-      throw err;
-    }
-  }
+  return retryOnConflict('first login of one openid', async () => {
+    const user = await deps.models.User.findOneAndUpdate(
+      { miniOpenid: openid },
+      {
+        $set: set,
+        $inc: { loginCount: 1 },
+        $setOnInsert: { miniOpenid: openid, createdAt: now },
+      },
+      { upsert: true, returnDocument: 'after', setDefaultsOnInsert: true },
+    )
+      .lean<User>()
+      .exec();
+    return user ?? CONFLICT;
+  });
 }
 
 async function issueSession(

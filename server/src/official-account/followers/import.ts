@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { isRetryableWechatError, type FollowerEvent } from '@wxlink/contracts';
 import type { AppDeps } from '../../deps';
-import { TRANSPORT_ERRCODE, WechatApiError, type FollowerInfo } from '../../wechat/types';
-import { isDuplicateKeyError } from '../../models';
+import { claimLease, releaseLease, renewLease } from '../../platform/lease';
+import { TRANSPORT_ERRCODE, WechatApiError } from '../../wechat/errors';
+import type { FollowerInfo } from '../../wechat/types';
 import type { SyncCursor } from './import-cursor.model';
 import { applySnapshotsToFollowers, type SnapshotInput } from './store';
 
@@ -36,6 +37,8 @@ export interface SyncProgress {
 }
 
 export interface FollowerSyncOptions {
+  /** Which official account (default: the primary). */
+  appid?: string;
   /** Ignore a saved cursor and start from the first page. */
   restart?: boolean;
   /** Called after every stored batch. */
@@ -69,12 +72,6 @@ export interface SyncResult {
 export const BATCH_SIZE = 100;
 /** Longer than one batch with its backoff retries; renewed before every backoff sleep too. */
 export const DEFAULT_SYNC_LEASE_MS = 5 * 60_000;
-
-/** This run's lease was taken over (it stalled past leaseUntil); it stops without writing more. */
-export class FollowerSyncLeaseLostError extends Error {
-  override readonly name = 'FollowerSyncLeaseLostError';
-  readonly code = 'FOLLOWER_SYNC_LEASE_LOST';
-}
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -113,74 +110,21 @@ export function liveSnapshotOf(info: FollowerInfo, asOf: number): FollowerEvent 
   return { kind: 'unsubscribe', at: Math.max(0, asOf - 1) };
 }
 
+/** A cursor before its first page. */
+const EMPTY_CURSOR = { pageStart: '', pageOffset: 0, processed: 0, total: 0, completedAt: null };
+
 export function cursorName(appid: string): string {
   return `followers:${appid}`;
 }
 
 type CursorDoc = SyncCursor;
 
-type LeaseClaim =
-  { claimed: true; previous: CursorDoc | null } | { claimed: false; owner: string; until: Date };
-
-/**
- * Takes the run's lock on the cursor document. Compare-and-set on the lease
- * fields just read (an updateOne guarded by them is atomic on every MongoDB,
- * the embedded test server included); a missing document is created with the
- * lease, its unique name deciding between two first runs. Returns the
- * document as it was before (for resuming).
- */
-async function claimLease(
-  Cursor: SyncDeps['models']['SyncCursor'],
-  name: string,
-  owner: string,
-  now: Date,
-  leaseMs: number,
-): Promise<LeaseClaim> {
-  const until = new Date(now.getTime() + leaseMs);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const doc = await Cursor.findOne({ name }).lean<CursorDoc>();
-    if (doc === null) {
-      try {
-        await Cursor.create({
-          name,
-          pageStart: '',
-          pageOffset: 0,
-          processed: 0,
-          total: 0,
-          status: 'running',
-          startedAt: now,
-          updatedAt: now,
-          completedAt: null,
-          leaseOwner: owner,
-          leaseUntil: until,
-        });
-        return { claimed: true, previous: null };
-      } catch (err) {
-        if (isDuplicateKeyError(err)) continue; // another run created it first: re-read
-        throw err;
-      }
-    }
-    const heldBy = doc.leaseOwner ?? null;
-    const heldUntil = doc.leaseUntil ?? null;
-    if (heldBy !== null && heldUntil !== null && heldUntil.getTime() > now.getTime()) {
-      return { claimed: false, owner: heldBy, until: heldUntil };
-    }
-    const res = await Cursor.updateOne(
-      { name, leaseOwner: heldBy, leaseUntil: heldUntil },
-      { $set: { leaseOwner: owner, leaseUntil: until } },
-    );
-    if (res.modifiedCount === 1) return { claimed: true, previous: doc };
-    // Someone claimed (or renewed) between our read and write: read again.
-  }
-  const doc = await Cursor.findOne({ name }).lean<CursorDoc>();
-  return { claimed: false, owner: doc?.leaseOwner ?? 'unknown', until: doc?.leaseUntil ?? now };
-}
-
 export async function syncFollowers(
   deps: SyncDeps,
   options: FollowerSyncOptions = {},
 ): Promise<SyncResult> {
-  const appid = deps.config.officialAccount.appid;
+  const appid = options.appid ?? deps.config.officialAccount.appid;
+  const api = deps.wechat.officialAccount(appid);
   const name = cursorName(appid);
   const Cursor = deps.models.SyncCursor;
   const sleep = options.sleep ?? defaultSleep;
@@ -191,7 +135,16 @@ export async function syncFollowers(
   const log = deps.logger.child({ component: 'followers-sync' });
 
   const startedAt = deps.clock.now();
-  const claim = await claimLease(Cursor, name, owner, startedAt, leaseMs);
+  const claim = await claimLease(
+    Cursor,
+    { name },
+    {
+      now: startedAt,
+      owner,
+      until: new Date(startedAt.getTime() + leaseMs),
+      create: { ...EMPTY_CURSOR, status: 'running', startedAt, updatedAt: startedAt },
+    },
+  );
   if (!claim.claimed) {
     log.warn({ owner: claim.owner, until: claim.until }, 'another follower sync holds the lock');
     return {
@@ -204,28 +157,20 @@ export async function syncFollowers(
     };
   }
   try {
-    return await runLocked(claim.previous);
+    return await runLocked(claim.created ? null : claim.record);
   } finally {
     // Release, unless someone took the lease over (then it is theirs).
-    await Cursor.updateOne(
-      { name, leaseOwner: owner },
-      { $set: { leaseOwner: null, leaseUntil: null } },
-    ).catch((err: unknown) => log.warn({ err }, 'could not release the follower sync lock'));
+    await releaseLease(Cursor, { name }, owner).catch((err: unknown) =>
+      log.warn({ err }, 'could not release the follower sync lock'),
+    );
   }
 
   async function runLocked(saved: CursorDoc | null): Promise<SyncResult> {
     /** Every write to the cursor renews the lease, and is refused once it was taken over. */
     const writeCursor = async (fields: Partial<CursorDoc>): Promise<void> => {
       const now = deps.clock.now();
-      const res = await Cursor.updateOne(
-        { name, leaseOwner: owner },
-        { $set: { ...fields, updatedAt: now, leaseUntil: new Date(now.getTime() + leaseMs) } },
-      );
-      if (res.matchedCount !== 1) {
-        throw new FollowerSyncLeaseLostError(
-          "another followers:sync took over this run's lock (the run stalled past its lease)",
-        );
-      }
+      const until = new Date(now.getTime() + leaseMs);
+      await renewLease(Cursor, { name }, owner, until, { ...fields, updatedAt: now });
     };
 
     const withRetry = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
@@ -282,9 +227,7 @@ export async function syncFollowers(
     };
 
     for (;;) {
-      const page = await withRetry('user/get', () =>
-        deps.wechat.listFollowers(pageStart || undefined),
-      );
+      const page = await withRetry('user/get', () => api.listFollowers(pageStart || undefined));
       total = page.total;
       const openids = page.openids;
       for (let i = pageOffset; i < openids.length; i += BATCH_SIZE) {
@@ -294,9 +237,7 @@ export async function syncFollowers(
           return { status: 'interrupted', processed, total, written, resumed };
         }
         const chunk = openids.slice(i, i + BATCH_SIZE);
-        const infos = await withRetry('user/info/batchget', () =>
-          deps.wechat.batchGetFollowerInfo(chunk),
-        );
+        const infos = await withRetry('user/info/batchget', () => api.batchGetFollowerInfo(chunk));
         const snapshots = infos.map(snapshotOf).filter((s): s is SnapshotInput => s !== null);
         const res = await applySnapshotsToFollowers(deps, appid, snapshots);
         written += res.written;

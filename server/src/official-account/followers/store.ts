@@ -1,21 +1,15 @@
 import { applyFollowerEvent, type FollowerEvent, type FollowerState } from '@wxlink/contracts';
 import type { Clock } from '../../deps';
-import { isDuplicateKeyError } from '../../models';
+import { CONFLICT, hasOnlyDuplicateKeyErrors, retryOnConflict } from '../../platform/retry';
 import type { Follower, FollowerModel } from './follower.model';
 
 /**
  * The only code that writes follower subscription state. Every change is a
- * read → `applyFollowerEvent` → write guarded by the `version` it read, so two
- * instances (or the backfill and a live push) racing on one follower both end
- * up applied, and an older event processed late never overrides a newer state
- * (the reducer decides, not arrival order). The embedded test database has no
- * `$max`, and a version guard works the same everywhere.
+ * read → `applyFollowerEvent` → write guarded by the `version` it read
+ * (retryOnConflict), so two instances (or the import and a live push) racing
+ * on one follower both end up applied, and an older event processed late
+ * never overrides a newer state (the reducer decides, not arrival order).
  */
-export class FollowerConflictError extends Error {
-  override readonly name = 'FollowerConflictError';
-  readonly code = 'FOLLOWER_CONFLICT';
-}
-
 export type FollowerSource = 'event' | 'backfill';
 /** A follower's state with where it came from (web OAuth tells "never followed" apart). */
 export type FollowerRecord = FollowerState & { source: FollowerSource };
@@ -26,9 +20,6 @@ interface ReadDeps {
 interface StoreDeps extends ReadDeps {
   readonly clock: Clock;
 }
-
-/** Enough attempts for heavy contention on one follower; each retry re-reads. */
-const MAX_ATTEMPTS = 12;
 
 export function stateOf(doc: Pick<Follower, keyof FollowerState>): FollowerState {
   return {
@@ -60,26 +51,21 @@ export async function applyEventToFollower(
   source: FollowerSource,
 ): Promise<FollowerRecord> {
   const Followers = deps.models.Follower;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+  return retryOnConflict('follower state', async () => {
     const doc = await Followers.findOne({ appid: ref.appid, openid: ref.openid }).lean();
     const now = deps.clock.now();
     if (doc === null) {
       const next = applyFollowerEvent(null, event);
-      try {
-        await Followers.create({
-          ...ref,
-          ...next,
-          version: 1,
-          source,
-          createdAt: now,
-          updatedAt: now,
-        });
-        return { ...next, source };
-      } catch (err) {
-        // Someone created it first: re-read and apply on top of theirs.
-        if (isDuplicateKeyError(err)) continue;
-        throw err;
-      }
+      // E11000: someone created it first; the next round applies on top of theirs.
+      await Followers.create({
+        ...ref,
+        ...next,
+        version: 1,
+        source,
+        createdAt: now,
+        updatedAt: now,
+      });
+      return { ...next, source };
     }
     const prev = stateOf(doc);
     const next = applyFollowerEvent(prev, event);
@@ -90,11 +76,8 @@ export async function applyEventToFollower(
       { _id: doc._id, version: doc.version },
       { $set: { ...next, version: doc.version + 1, source: nextSource, updatedAt: now } },
     );
-    if (res.matchedCount === 1) return { ...next, source: nextSource };
-  }
-  throw new FollowerConflictError(
-    `follower state kept changing under ${MAX_ATTEMPTS} attempts; will be retried`,
-  );
+    return res.matchedCount === 1 ? { ...next, source: nextSource } : CONFLICT;
+  });
 }
 
 export interface SnapshotInput {
@@ -174,7 +157,7 @@ export async function applySnapshotsToFollowers(
     complete = res.insertedCount === expectedInserts && res.matchedCount === expectedUpdates;
   } catch (err) {
     // A duplicate key means a live push created the follower meanwhile.
-    if (!isDuplicateKeyError(err) && !hasOnlyDuplicateKeyErrors(err)) throw err;
+    if (!hasOnlyDuplicateKeyErrors(err)) throw err;
   }
   result.written = ops.length;
   if (complete) return result;
@@ -183,12 +166,6 @@ export async function applySnapshotsToFollowers(
     await applyEventToFollower(deps, { appid, openid }, event, 'backfill');
   }
   return result;
-}
-
-function hasOnlyDuplicateKeyErrors(err: unknown): boolean {
-  const writeErrors = (err as { writeErrors?: unknown } | null)?.writeErrors;
-  const list = Array.isArray(writeErrors) ? (writeErrors as unknown[]) : [];
-  return list.length > 0 && list.every((e) => isDuplicateKeyError(e));
 }
 
 /**

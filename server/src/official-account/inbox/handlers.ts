@@ -38,7 +38,7 @@ async function handleSubscribe(deps: HandlerDeps, item: HandlerItem): Promise<vo
   const state = await applyEventToFollower(deps, ref, event, 'event');
   if (state.unionid !== null) return;
 
-  const info = await deps.wechat.getFollowerInfo(item.openid);
+  const info = await deps.wechat.officialAccount(item.appid).getFollowerInfo(item.openid);
   if (info.unionid === undefined || info.unionid === '') {
     // Not bound to an Open Platform account, or already gone again: nothing to link yet.
     deps.logger.info(

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { isRetryableWechatError } from '@wxlink/contracts';
 import type { AppDeps } from '../../deps';
 import type { InboxItem } from './inbox.model';
-import { WechatApiError } from '../../wechat/types';
+import { describeError } from '../../platform/errors';
+import { isLeaseFree, takeLease } from '../../platform/lease';
+import { WechatApiError } from '../../wechat/errors';
 import { handlerFor } from './handlers';
 import { onInboxWrite } from './signal';
 
@@ -84,12 +86,7 @@ export function isPermanentFailure(err: unknown): boolean {
   return false;
 }
 
-function describe(err: unknown): string {
-  if (err instanceof WechatApiError)
-    return `${err.name} ${err.api} errcode ${err.errcode}: ${err.message}`;
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
-}
+const describe = describeError;
 
 export function startInboxProcessor(
   deps: ProcessorDeps,
@@ -133,11 +130,9 @@ export function startInboxProcessor(
     });
 
   /**
-   * Read a few due candidates, then take one with a compare-and-set update
-   * that matches the exact status/attempts/owner we read: exactly one claimer
-   * wins each item, on any MongoDB. (A single findOneAndUpdate would do on a
-   * real server, but is not atomic under concurrency on the embedded test
-   * server; an updateOne guarded by the fields read is, everywhere.)
+   * Read a few due candidates, then take one's lease (platform/lease.ts),
+   * guarded by the status and attempts we read: exactly one claimer wins
+   * each item, on any MongoDB.
    */
   async function claim(): Promise<{ item: Claimed; token: string } | null> {
     const now = deps.clock.now();
@@ -149,28 +144,19 @@ export function startInboxProcessor(
     })
       .sort({ nextAttemptAt: 1 })
       .limit(CLAIM_CANDIDATES)
-      .lean<(Claimed & Pick<InboxItem, 'status' | 'leaseOwner'>)[]>();
+      .lean<(Claimed & Pick<InboxItem, 'status' | 'leaseOwner' | 'leaseUntil'>)[]>();
     for (const candidate of candidates) {
+      // A pending item holds no lease; a processing one only an expired one.
+      if (!isLeaseFree(candidate, now)) continue;
       const token = `${instanceId}:${++claimSeq}`;
-      const res = await Inbox.updateOne(
-        {
-          _id: candidate._id,
-          status: candidate.status,
-          attempts: candidate.attempts,
-          leaseOwner: candidate.leaseOwner ?? null,
-        },
-        {
-          $set: {
-            status: 'processing',
-            leaseUntil: new Date(now.getTime() + options.leaseMs),
-            leaseOwner: token,
-          },
-          $inc: { attempts: 1 },
-        },
-      );
-      if (res.modifiedCount === 1) {
-        return { item: { ...candidate, attempts: candidate.attempts + 1 }, token };
-      }
+      const taken = await takeLease(Inbox, { _id: candidate._id }, candidate, {
+        owner: token,
+        until: new Date(now.getTime() + options.leaseMs),
+        set: { status: 'processing' },
+        inc: { attempts: 1 },
+        guard: { status: candidate.status, attempts: candidate.attempts },
+      });
+      if (taken) return { item: { ...candidate, attempts: candidate.attempts + 1 }, token };
       // Another instance took it first; try the next one.
     }
     return null;

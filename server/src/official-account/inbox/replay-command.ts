@@ -1,3 +1,4 @@
+import { AppError } from '../../platform/errors';
 /**
  * npm run inbox:replay -w @wxlink/server -- [--id <inboxId>] [--all] [--dry-run]
  *
@@ -10,12 +11,7 @@
  * missing / not dead, 2 bad usage/configuration.
  */
 import type { AppDeps } from '../../deps';
-import {
-  InboxReplayError,
-  replayDeadLetters,
-  type ReplayOptions,
-  type ReplayedItem,
-} from './replay';
+import { replayDeadLetters, type ReplayOptions, type ReplayedItem } from './replay';
 import { runCommand, UsageError } from '../../platform/command';
 
 export const USAGE = `Usage: inbox-replay (--id <inboxId> | --all) [--dry-run]
@@ -90,9 +86,9 @@ async function replay(deps: AppDeps, args: CliArgs, out: NodeJS.WritableStream):
     }
     return 0;
   } catch (err) {
-    if (err instanceof InboxReplayError) {
+    if (err instanceof AppError) {
       out.write(`inbox:replay: ${err.message}\n`);
-      return err.code === 'VALIDATION_FAILED' ? 2 : 1;
+      return err.code === 'USAGE' ? 2 : 1;
     }
     throw err; // runCommand reports it as `inbox:replay failed: …` (exit 1)
   }

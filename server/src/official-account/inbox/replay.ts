@@ -1,3 +1,4 @@
+import { AppError } from '../../platform/errors';
 import type { AppDeps } from '../../deps';
 import type { InboxItem } from './inbox.model';
 
@@ -36,18 +37,6 @@ export interface ReplayResult {
   dryRun: boolean;
 }
 
-export type InboxReplayErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'NOT_DEAD';
-
-export class InboxReplayError extends Error {
-  override readonly name = 'InboxReplayError';
-  constructor(
-    readonly code: InboxReplayErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Items moved per update, so one statement stays small however many are dead. */
 const CHUNK = 500;
 
@@ -69,7 +58,7 @@ export async function replayDeadLetters(
 ): Promise<ReplayResult> {
   const hasId = options.id !== undefined;
   if (hasId === (options.all === true)) {
-    throw new InboxReplayError('VALIDATION_FAILED', 'give exactly one of --id <inboxId> or --all');
+    throw new AppError('USAGE', 'give exactly one of --id <inboxId> or --all');
   }
   const dryRun = options.dryRun === true;
   const Inbox = deps.models.Inbox;
@@ -78,12 +67,12 @@ export async function replayDeadLetters(
   let found: DeadDoc[];
   if (options.id !== undefined) {
     if (!/^[0-9a-f]{24}$/i.test(options.id)) {
-      throw new InboxReplayError('VALIDATION_FAILED', `not an inbox id: ${options.id}`);
+      throw new AppError('USAGE', `not an inbox id: ${options.id}`);
     }
     const doc = await Inbox.findById(options.id, fields).lean<DeadDoc>();
-    if (doc === null) throw new InboxReplayError('NOT_FOUND', `no inbox item ${options.id}`);
+    if (doc === null) throw new AppError('NOT_FOUND', `no inbox item ${options.id}`);
     if (doc.status !== 'dead') {
-      throw new InboxReplayError('NOT_DEAD', `inbox item ${options.id} is ${doc.status}, not dead`);
+      throw new AppError('INVALID_REQUEST', `inbox item ${options.id} is ${doc.status}, not dead`);
     }
     found = [doc];
   } else {

@@ -1,7 +1,8 @@
 import type { SubscriptionStatus } from '@wxlink/contracts';
 import type { AppDeps } from '../../deps';
-import { AppError } from '../../http/errors';
-import { WechatApiError } from '../../wechat/types';
+import { AppError } from '../../platform/errors';
+import type { OfficialAccountConfig } from '../../config';
+import { toProductError, WechatApiError, type WechatFailureMessages } from '../../wechat/errors';
 import {
   applyEventToFollower,
   findFollowerRecordByOpenid,
@@ -16,13 +17,27 @@ import { consumeOAuthState, issueOAuthState, validateReturnTo } from './state';
  */
 type OAuthDeps = Pick<AppDeps, 'config' | 'clock' | 'random' | 'models' | 'wechat' | 'logger'>;
 
-export const OAUTH_CALLBACK_PATH = '/wechat/official-account/oauth/callback';
+/** Where the official-account routes live; the primary account's also without `/:appid`. */
+export const OFFICIAL_ACCOUNT_BASE_PATH = '/wechat/official-account';
+
+/** The callback path of an account: the primary keeps the path without its appid. */
+export function oauthCallbackPath(
+  config: AppDeps['config'],
+  account: OfficialAccountConfig,
+): string {
+  const scope = account.appid === config.officialAccount.appid ? '' : `/${account.appid}`;
+  return `${OFFICIAL_ACCOUNT_BASE_PATH}${scope}/oauth/callback`;
+}
 
 /** The authorize URL (网页授权 step 1). `#wechat_redirect` is required by WeChat. */
-export function authorizeUrl(config: AppDeps['config'], state: string): string {
+export function authorizeUrl(
+  config: AppDeps['config'],
+  account: OfficialAccountConfig,
+  state: string,
+): string {
   const params = new URLSearchParams({
-    appid: config.officialAccount.appid,
-    redirect_uri: `${config.publicBaseUrl}${OAUTH_CALLBACK_PATH}`,
+    appid: account.appid,
+    redirect_uri: `${config.publicBaseUrl}${oauthCallbackPath(config, account)}`,
     response_type: 'code',
     scope: 'snsapi_base',
     state,
@@ -31,10 +46,14 @@ export function authorizeUrl(config: AppDeps['config'], state: string): string {
   return `${config.wechatOpenBase}/connect/oauth2/authorize?${params.toString()}#wechat_redirect`;
 }
 
-export async function startOAuth(deps: OAuthDeps, returnToParam: unknown): Promise<string> {
+export async function startOAuth(
+  deps: OAuthDeps,
+  account: OfficialAccountConfig,
+  returnToParam: unknown,
+): Promise<string> {
   const returnTo = validateReturnTo(returnToParam);
   const state = await issueOAuthState(deps, returnTo);
-  return authorizeUrl(deps.config, state);
+  return authorizeUrl(deps.config, account, state);
 }
 
 export interface OAuthResult {
@@ -52,6 +71,7 @@ const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
 
 export async function completeOAuth(
   deps: OAuthDeps,
+  account: OfficialAccountConfig,
   query: { code?: unknown; state?: unknown },
 ): Promise<OAuthResult> {
   // The state first: without a valid one nothing else is looked at (CSRF).
@@ -60,15 +80,14 @@ export async function completeOAuth(
   if (typeof code !== 'string' || code === '' || code.length > 256) {
     throw new AppError('VALIDATION_FAILED', 'code: missing (the visitor did not authorise)');
   }
+  const appid = account.appid;
   let identity;
   try {
-    identity = await deps.wechat.exchangeOAuthCode(code);
+    identity = await deps.wechat.officialAccount(appid).exchangeOAuthCode(code);
   } catch (err) {
     // The visitor reads this message (in JSON or on the page): no API names or errcodes.
-    if (err instanceof WechatApiError) throw new AppError(err.code, oauthFailureMessage(err.code));
-    throw err;
+    throw toProductError(err, OAUTH_FAILURES);
   }
-  const appid = deps.config.officialAccount.appid;
   if (identity.isSnapshotUser) {
     return { officialAccountAppid: appid, status: 'unknown', anonymous: true, returnTo };
   }
@@ -110,7 +129,7 @@ async function lookUpFollower(
   const asOf = Math.floor(deps.clock.now().getTime() / 1000);
   let info;
   try {
-    info = await deps.wechat.getFollowerInfo(openid);
+    info = await deps.wechat.officialAccount(appid).getFollowerInfo(openid);
   } catch (err) {
     if (!(err instanceof WechatApiError)) throw err;
     deps.logger.warn(
@@ -136,15 +155,10 @@ function neverFollowed(state: FollowerRecord): boolean {
   return !state.subscribed && state.subscribedAt === null && state.source === 'backfill';
 }
 
-function oauthFailureMessage(code: string): string {
-  switch (code) {
-    case 'WECHAT_CODE_INVALID':
-      return 'The WeChat authorization code is invalid or expired; open the page again';
-    case 'RATE_LIMITED':
-      return 'Too many requests to WeChat right now; try again in a minute';
-    case 'WECHAT_UNAVAILABLE':
-      return 'WeChat did not answer in time; try again in a moment';
-    default:
-      return 'WeChat could not confirm who you are; try again later';
-  }
-}
+/** What the visitor reads when WeChat refuses the OAuth exchange. */
+const OAUTH_FAILURES: WechatFailureMessages = {
+  WECHAT_CODE_INVALID: 'The WeChat authorization code is invalid or expired; open the page again',
+  RATE_LIMITED: 'Too many requests to WeChat right now; try again in a minute',
+  WECHAT_UNAVAILABLE: 'WeChat did not answer in time; try again in a moment',
+  default: 'WeChat could not confirm who you are; try again later',
+};

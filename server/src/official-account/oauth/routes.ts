@@ -1,6 +1,7 @@
 import { ERROR_STATUS } from '@wxlink/contracts';
 import { Router, type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import type { OfficialAccountConfig } from '../../config';
 import type { AppDeps } from '../../deps';
 import { logRequestError, mapError } from '../../http/errors';
 import { completeOAuth, startOAuth } from './oauth';
@@ -13,16 +14,19 @@ import { renderOAuthErrorPage, renderOAuthPage } from './page';
  * Both are opened by a browser (WeChat's), so their failures are a page too,
  * unless the client asked for JSON.
  */
-export function createOAuthRouter(deps: AppDeps): Router {
+export function createOAuthRouter(deps: AppDeps, account: OfficialAccountConfig): Router {
   const router = Router();
   const errorPage = htmlErrorPage(deps.logger);
 
   const start: RequestHandler = async (req, res) => {
-    const location = await startOAuth(deps, req.query.returnTo);
+    const location = await startOAuth(deps, account, req.query.returnTo);
     res.set('Cache-Control', 'no-store').redirect(302, location);
   };
   const callback: RequestHandler = async (req, res) => {
-    const result = await completeOAuth(deps, { code: req.query.code, state: req.query.state });
+    const result = await completeOAuth(deps, account, {
+      code: req.query.code,
+      state: req.query.state,
+    });
     res.set('Cache-Control', 'no-store');
     if (wantsJson(req)) {
       res.json(result);

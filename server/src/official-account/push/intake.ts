@@ -9,10 +9,10 @@ import {
   type PushMessage,
 } from '@wxlink/contracts/node';
 import { pushDedupKey } from '@wxlink/contracts';
-import type { Config } from '../../config';
+import type { OfficialAccountConfig } from '../../config';
 import type { AppDeps } from '../../deps';
-import { AppError } from '../../http/errors';
-import { isDuplicateKeyError } from '../../models';
+import { AppError } from '../../platform/errors';
+import { isDuplicateKeyError } from '../../platform/retry';
 import { signalInboxWrite } from '../inbox/signal';
 import { withTimeout } from '../../platform/with-timeout';
 
@@ -33,7 +33,7 @@ export interface PushQuery {
   msg_signature?: unknown;
 }
 
-type OaConfig = Pick<Config['officialAccount'], 'appid' | 'token' | 'aesKeys' | 'encryptMode'>;
+type OaConfig = Pick<OfficialAccountConfig, 'appid' | 'token' | 'aesKeys' | 'encryptMode'>;
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
@@ -159,13 +159,14 @@ const INBOX_WRITE_TIMEOUT_MS = 3000;
  * so WeChat retries and nothing is lost.
  */
 export async function storePush(
-  deps: Pick<AppDeps, 'models' | 'clock' | 'metrics' | 'logger' | 'config'>,
+  deps: Pick<AppDeps, 'models' | 'clock' | 'metrics' | 'logger'>,
+  appid: string,
   message: PushMessage,
 ): Promise<StoreOutcome> {
   const now = deps.clock.now();
   const write = deps.models.Inbox.create({
     dedupKey: dedupKeyOf(message),
-    appid: deps.config.officialAccount.appid,
+    appid,
     type: message.type,
     openid: message.fromUserName,
     createTime: message.createTime,

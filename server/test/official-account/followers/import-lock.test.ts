@@ -115,7 +115,7 @@ test('a run whose lease was taken over stops instead of writing on', async () =>
       ).exec();
     },
   });
-  await expect(result).rejects.toMatchObject({ code: 'FOLLOWER_SYNC_LEASE_LOST' });
+  await expect(result).rejects.toMatchObject({ code: 'LEASE_LOST' });
   // The new holder keeps its lease (the stopped run does not release someone else's).
   expect(await cursorOf()).toMatchObject({ leaseOwner: 'new-run' });
 });

@@ -15,7 +15,8 @@ import {
   startInboxProcessor,
   type InboxProcessor,
 } from '../../../src/official-account/inbox/processor';
-import { WechatApiError, type FollowerInfo, type WechatClient } from '../../../src/wechat/types';
+import { WechatApiError } from '../../../src/wechat/errors';
+import type { FollowerInfo, WechatApis } from '../../../src/wechat/types';
 import { eventually } from '../linkage-support';
 
 const APPID = 'wxoaprocessortest';
@@ -40,26 +41,37 @@ beforeEach(async () => {
 /** A WeChat whose user/info answers are scripted per call. */
 function scriptedWechat(
   answer: (openid: string) => Promise<FollowerInfo>,
-): WechatClient & { calls: string[] } {
+): WechatApis & { calls: string[] } {
   const calls: string[] = [];
   const unused = () => Promise.reject(new Error('not used here'));
-  return {
-    calls,
-    getFollowerInfo: (openid) => {
+  const account = {
+    appid: APPID,
+    getFollowerInfo: (openid: string) => {
       calls.push(openid);
       return answer(openid);
     },
-    code2Session: unused,
-    checkSession: unused,
-    getPhoneNumber: unused,
     batchGetFollowerInfo: unused,
     listFollowers: unused,
     exchangeOAuthCode: unused,
   };
+  return {
+    calls,
+    miniProgram: {
+      appid: 'wxmp',
+      code2Session: unused,
+      checkSession: unused,
+      getPhoneNumber: unused,
+    },
+    officialAccount: (appid) => {
+      if (appid !== APPID) throw new Error(`unexpected appid ${appid}`);
+      return account;
+    },
+    tokens: undefined as never,
+  };
 }
 
 function depsWith(
-  wechat: WechatClient,
+  wechat: WechatApis,
 ): Pick<AppDeps, 'models' | 'clock' | 'wechat' | 'logger' | 'metrics' | 'config'> {
   return {
     models,

@@ -12,7 +12,8 @@ import { loadConfig } from '../../../src/config';
 import type { AppDeps } from '../../../src/deps';
 import type { InboxItem } from '../../../src/official-account/inbox/inbox.model';
 import { startInboxProcessor } from '../../../src/official-account/inbox/processor';
-import { InboxReplayError, replayDeadLetters } from '../../../src/official-account/inbox/replay';
+import { AppError } from '../../../src/platform/errors';
+import { replayDeadLetters } from '../../../src/official-account/inbox/replay';
 import { sandboxEnv } from '../../support/harness';
 import { eventually } from '../linkage-support';
 
@@ -107,15 +108,15 @@ test('--dry-run lists without changing anything', async () => {
 test('bad, unknown and not-dead ids are typed errors', async () => {
   const done = await item('done');
   const cases: [Parameters<typeof replayDeadLetters>[1], string][] = [
-    [{}, 'VALIDATION_FAILED'],
-    [{ id: done, all: true }, 'VALIDATION_FAILED'],
-    [{ id: 'not-an-id' }, 'VALIDATION_FAILED'],
+    [{}, 'USAGE'],
+    [{ id: done, all: true }, 'USAGE'],
+    [{ id: 'not-an-id' }, 'USAGE'],
     [{ id: '0123456789abcdef01234567' }, 'NOT_FOUND'],
-    [{ id: done }, 'NOT_DEAD'],
+    [{ id: done }, 'INVALID_REQUEST'],
   ];
   for (const [options, code] of cases) {
     const err: unknown = await replayDeadLetters(deps, options).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(InboxReplayError);
+    expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ code });
   }
   expect(await statusOf(done)).toMatchObject({ status: 'done' });

@@ -1,14 +1,15 @@
 import { compile as compileProxyTrust } from 'proxy-addr';
-import { parseEncodingAesKey } from '@wxlink/contracts/node';
 import { z } from 'zod';
+import { AppError } from '../platform/errors';
+import { loadOfficialAccounts, type OfficialAccountConfig } from './official-accounts';
+
+export type { EncryptMode, OfficialAccountConfig } from './official-accounts';
 
 /**
  * Runtime configuration, parsed once at start from the environment. Names and
  * defaults are fixed by DESIGN.md. A problem is reported as one line naming
  * the variable; secrets are never echoed back.
  */
-export type EncryptMode = 'plain' | 'compat' | 'safe';
-
 /**
  * Where access tokens come from: `stable` = POST cgi-bin/stable_token (the
  * default: several systems sharing an appid do not invalidate each other's
@@ -25,14 +26,10 @@ export interface Config {
   readonly wechatOpenBase: string;
   readonly wechatAccessTokenEndpoint: AccessTokenEndpoint;
   readonly miniProgram: { readonly appid: string; readonly secret: string };
-  readonly officialAccount: {
-    readonly appid: string;
-    readonly secret: string;
-    readonly token: string;
-    /** Current EncodingAESKey first, then the previous one during a rotation. */
-    readonly aesKeys: readonly string[];
-    readonly encryptMode: EncryptMode;
-  };
+  /** Every official account served, in configuration order (OFFICIAL_ACCOUNTS_FILE or OFFICIAL_ACCOUNT_*). */
+  readonly officialAccounts: readonly OfficialAccountConfig[];
+  /** The primary official account: `officialAccounts[0]`. */
+  readonly officialAccount: OfficialAccountConfig;
   readonly publicBaseUrl: string;
   readonly sessionTtlSeconds: number;
   /** 0 disables the watermark age check. */
@@ -48,10 +45,11 @@ export interface Config {
   readonly loginRateLimitPerMinute: number;
 }
 
-export class ConfigError extends Error {
+/** Missing or malformed configuration: one line per problem, each naming the variable. */
+export class ConfigError extends AppError<'CONFIGURATION_INVALID'> {
   override readonly name = 'ConfigError';
   constructor(readonly problems: readonly string[]) {
-    super(problems.join('\n'));
+    super('CONFIGURATION_INVALID', problems.join('\n'));
   }
 }
 
@@ -124,11 +122,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
         message: 'WECHAT_ACCESS_TOKEN_ENDPOINT must be stable or classic',
       })
       .default('stable'),
-    OFFICIAL_ACCOUNT_ENCRYPT_MODE: z
-      .enum(['plain', 'compat', 'safe'], {
-        message: 'OFFICIAL_ACCOUNT_ENCRYPT_MODE must be plain, compat or safe',
-      })
-      .optional(),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
         message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
@@ -146,7 +139,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
     WECHAT_OPEN_BASE: emptyToUndefined(env.WECHAT_OPEN_BASE),
     PUBLIC_BASE_URL: emptyToUndefined(env.PUBLIC_BASE_URL),
     WECHAT_ACCESS_TOKEN_ENDPOINT: emptyToUndefined(env.WECHAT_ACCESS_TOKEN_ENDPOINT)?.trim(),
-    OFFICIAL_ACCOUNT_ENCRYPT_MODE: emptyToUndefined(env.OFFICIAL_ACCOUNT_ENCRYPT_MODE),
     LOG_LEVEL: emptyToUndefined(env.LOG_LEVEL),
   });
   if (!parsed.success) problems.push(...problemsOf(parsed.error));
@@ -155,30 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
     appid: required('MINIPROGRAM_APPID'),
     secret: required('MINIPROGRAM_SECRET'),
   };
-  const oaAppid = required('OFFICIAL_ACCOUNT_APPID');
-  const oaSecret = required('OFFICIAL_ACCOUNT_SECRET');
-  const oaToken = required('OFFICIAL_ACCOUNT_TOKEN');
-
-  const aesKeys: string[] = [];
-  for (const name of ['OFFICIAL_ACCOUNT_AES_KEY', 'OFFICIAL_ACCOUNT_AES_KEY_PREVIOUS'] as const) {
-    const v = env[name]?.trim();
-    if (!v) continue;
-    // The same check the push decryption applies, so a key that starts is a key that works.
-    try {
-      parseEncodingAesKey(v);
-      aesKeys.push(v);
-    } catch {
-      problems.push(`${name} must be the 43-character EncodingAESKey`);
-    }
-  }
-  if (env.OFFICIAL_ACCOUNT_AES_KEY_PREVIOUS?.trim() && !env.OFFICIAL_ACCOUNT_AES_KEY?.trim()) {
-    problems.push('OFFICIAL_ACCOUNT_AES_KEY_PREVIOUS is set but OFFICIAL_ACCOUNT_AES_KEY is not');
-  }
-  const explicitMode = parsed.success ? parsed.data.OFFICIAL_ACCOUNT_ENCRYPT_MODE : undefined;
-  const encryptMode: EncryptMode = explicitMode ?? (aesKeys.length > 0 ? 'safe' : 'plain');
-  if (encryptMode !== 'plain' && aesKeys.length === 0) {
-    problems.push(`OFFICIAL_ACCOUNT_ENCRYPT_MODE=${encryptMode} needs OFFICIAL_ACCOUNT_AES_KEY`);
-  }
+  const officialAccounts = loadOfficialAccounts(env, mode === 'production', problems);
 
   const oauthStateSecret = env.OAUTH_STATE_SECRET?.trim() || undefined;
   if (oauthStateSecret !== undefined && oauthStateSecret.length < 32) {
@@ -207,13 +176,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
     wechatOpenBase: d.WECHAT_OPEN_BASE,
     wechatAccessTokenEndpoint: d.WECHAT_ACCESS_TOKEN_ENDPOINT,
     miniProgram,
-    officialAccount: {
-      appid: oaAppid,
-      secret: oaSecret,
-      token: oaToken,
-      aesKeys,
-      encryptMode,
-    },
+    officialAccounts,
+    officialAccount: officialAccounts[0]!,
     publicBaseUrl: d.PUBLIC_BASE_URL ?? `http://localhost:${d.PORT}`,
     sessionTtlSeconds: d.SESSION_TTL_SECONDS,
     watermarkMaxAgeSeconds: d.WATERMARK_MAX_AGE_SECONDS,
