@@ -4,7 +4,7 @@ import { validateOpenApi } from './docs/run-node';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const doc = buildOpenApiDocument() as Json;
+const doc: Json = buildOpenApiDocument();
 const routes = Object.entries(API_ROUTES) as [string, ApiRoute][];
 const op = (route: ApiRoute): Json => doc.paths[route.path][route.method.toLowerCase()];
 

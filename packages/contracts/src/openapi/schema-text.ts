@@ -29,9 +29,10 @@ function stringText(schema: JsonSchema): string {
 }
 
 function numberText(schema: JsonSchema): string {
-  // zod writes MAX_SAFE_INTEGER as the bound of .int(): not a limit anyone means.
+  // zod writes ±MAX_SAFE_INTEGER as the bounds of .int(): not limits anyone means.
+  const min = schema.minimum === Number.MIN_SAFE_INTEGER ? undefined : schema.minimum;
   const max = schema.maximum === Number.MAX_SAFE_INTEGER ? undefined : schema.maximum;
-  const bounds = range(schema.minimum, max, '');
+  const bounds = range(min, max, '');
   return bounds ? `${String(schema.type)} ${bounds.trim()}` : String(schema.type);
 }
 

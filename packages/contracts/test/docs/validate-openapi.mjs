@@ -19,5 +19,9 @@ if (result.valid) {
   }
 }
 process.stdout.write(
-  JSON.stringify({ valid: result.valid && refsResolve, version: validator.version, errors: result.errors ?? [] }),
+  JSON.stringify({
+    valid: result.valid && refsResolve,
+    version: validator.version,
+    errors: result.errors ?? [],
+  }),
 );
