@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'INTERNAL',
 ] as const;
 
+/** One code of `ERROR_CODES`: what `error.code` of an error answer holds. */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The HTTP status that goes with each code; the server never picks a status on its own. */
@@ -75,4 +76,5 @@ export const ErrorEnvelopeSchema = z.strictObject({
   }),
 });
 
+/** The parsed body of an error answer. */
 export type ErrorEnvelope = z.infer<typeof ErrorEnvelopeSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ErrorCode } from './errors';
 
 /**
  * Upper bounds for every string the mini-program API carries. They are generous for real
@@ -14,13 +15,17 @@ export const HTTP_LIMITS = Object.freeze({
   encryptedDataMaxLength: 16 * 1024,
   /** Session tokens the server issues (256 bits, base64url or hex). */
   tokenMaxLength: 256,
+  /** Ids the server makes (user ids, linkage event ids). */
   idMaxLength: 64,
+  /** WeChat appids are 18 characters today. */
   appidMaxLength: 64,
   /** Profile nickname, counted in Unicode code points after trimming. */
   nicknameMaxChars: 32,
   /** Nicknames shown in views (WeChat's own can be longer than what users may set here). */
   viewNicknameMaxLength: 128,
+  /** Avatar and QR code URLs. */
   urlMaxLength: 2048,
+  /** A masked phone number with its country code, e.g. `138****8000`. */
   maskedPhoneMaxLength: 32,
   /** Display name of an official account (WeChat allows 30 characters). */
   accountNameMaxLength: 64,
@@ -87,6 +92,7 @@ const nickname = z
 /** `POST /api/v1/sessions` body. */
 export const CreateSessionRequestSchema = z.strictObject({ code: wechatCode });
 
+/** The four answers to "does this user follow this official account"; see SubscriptionViewSchema. */
 export const SubscriptionStatusSchema = z.enum(['subscribed', 'unsubscribed', 'never', 'unknown']);
 
 /**
@@ -164,21 +170,32 @@ export const AvatarUploadResponseSchema = z.strictObject({ avatarUrl });
 /** `POST /api/v1/me/phone` body: the getPhoneNumber button's `detail.code`. */
 export const PhoneBindRequestSchema = z.strictObject({ code: wechatCode });
 
+/** `POST /api/v1/sessions` body. */
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequestSchema>;
+/** `POST /api/v1/sessions` answer. */
 export type CreateSessionResponse = z.infer<typeof CreateSessionResponseSchema>;
+/** `'subscribed' | 'unsubscribed' | 'never' | 'unknown'`. */
 export type SubscriptionStatus = z.infer<typeof SubscriptionStatusSchema>;
+/** Whether the user follows one official account (see SubscriptionViewSchema). */
 export type SubscriptionView = z.infer<typeof SubscriptionViewSchema>;
+/** The user as the mini-program sees it. */
 export type UserView = z.infer<typeof UserViewSchema>;
+/** `POST /api/v1/me/profile` body. */
 export type ProfileAuthorizationRequest = z.infer<typeof ProfileAuthorizationRequestSchema>;
+/** `PUT /api/v1/me/profile` body. */
 export type ProfileUpdateRequest = z.infer<typeof ProfileUpdateRequestSchema>;
+/** `POST /api/v1/me/avatar` answer. */
 export type AvatarUploadResponse = z.infer<typeof AvatarUploadResponseSchema>;
+/** `POST /api/v1/me/phone` body. */
 export type PhoneBindRequest = z.infer<typeof PhoneBindRequestSchema>;
+/** `GET /api/v1/me/subscriptions` answer. */
 export type SubscriptionListResponse = z.infer<typeof SubscriptionListResponseSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Route table
 // ---------------------------------------------------------------------------------------------
 
+/** The HTTP methods the mini-program API uses. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /**
@@ -187,11 +204,20 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
  */
 export interface ApiRoute {
   readonly method: HttpMethod;
+  /** The full path, `/api/v1/...`; matched case-sensitively and exactly. */
   readonly path: string;
+  /** True when the route needs `Authorization: Bearer <token>`. */
   readonly auth: boolean;
   readonly request: z.ZodType | null;
   readonly response: z.ZodType | null;
+  /** The status of a successful answer. */
   readonly status: number;
+  /**
+   * The error codes that belong to what this route does. Codes every route (or every
+   * authenticated route, or every route with a body) can answer are added by
+   * `routeErrorCodes()` in route-errors.ts, so they are not repeated here.
+   */
+  readonly errors: readonly ErrorCode[];
 }
 
 /** Every mini-program route: the server validates with it, the client's request() is typed by it. */
@@ -203,6 +229,13 @@ export const API_ROUTES = Object.freeze({
     request: CreateSessionRequestSchema,
     response: CreateSessionResponseSchema,
     status: 201,
+    errors: [
+      'VALIDATION_FAILED',
+      'WECHAT_CODE_INVALID',
+      'WECHAT_USER_BLOCKED',
+      'RATE_LIMITED',
+      'WECHAT_UNAVAILABLE',
+    ],
   },
   getMe: {
     method: 'GET',
@@ -211,6 +244,7 @@ export const API_ROUTES = Object.freeze({
     request: null,
     response: UserViewSchema,
     status: 200,
+    errors: ['SESSION_INVALID'],
   },
   authorizeProfile: {
     method: 'POST',
@@ -219,6 +253,15 @@ export const API_ROUTES = Object.freeze({
     request: ProfileAuthorizationRequestSchema,
     response: UserViewSchema,
     status: 200,
+    errors: [
+      'VALIDATION_FAILED',
+      'SESSION_KEY_STALE',
+      'SIGNATURE_INVALID',
+      'USER_DATA_INVALID',
+      'USER_DATA_EXPIRED',
+      // wxa/checksession decides between the two above; WeChat can fail that call.
+      'WECHAT_UNAVAILABLE',
+    ],
   },
   updateProfile: {
     method: 'PUT',
@@ -227,6 +270,7 @@ export const API_ROUTES = Object.freeze({
     request: ProfileUpdateRequestSchema,
     response: UserViewSchema,
     status: 200,
+    errors: ['VALIDATION_FAILED'],
   },
   uploadAvatar: {
     method: 'POST',
@@ -235,6 +279,7 @@ export const API_ROUTES = Object.freeze({
     request: null, // multipart/form-data, validated by the upload handler
     response: AvatarUploadResponseSchema,
     status: 201,
+    errors: ['VALIDATION_FAILED', 'PAYLOAD_TOO_LARGE'],
   },
   bindPhone: {
     method: 'POST',
@@ -243,6 +288,7 @@ export const API_ROUTES = Object.freeze({
     request: PhoneBindRequestSchema,
     response: UserViewSchema,
     status: 200,
+    errors: ['WECHAT_CODE_INVALID', 'WECHAT_QUOTA_EXHAUSTED', 'WECHAT_UNAVAILABLE'],
   },
   getSubscription: {
     method: 'GET',
@@ -251,6 +297,7 @@ export const API_ROUTES = Object.freeze({
     request: null,
     response: SubscriptionViewSchema,
     status: 200,
+    errors: ['SESSION_INVALID'],
   },
   deleteSession: {
     method: 'DELETE',
@@ -259,6 +306,7 @@ export const API_ROUTES = Object.freeze({
     request: null,
     response: null,
     status: 204,
+    errors: ['SESSION_INVALID'],
   },
   listSubscriptions: {
     method: 'GET',
@@ -267,6 +315,7 @@ export const API_ROUTES = Object.freeze({
     request: null,
     response: SubscriptionListResponseSchema,
     status: 200,
+    errors: ['SESSION_INVALID'],
   },
   /** 注销: erases the user, sessions, session keys, phone, avatars and audit personal fields. */
   deleteAccount: {
@@ -276,9 +325,11 @@ export const API_ROUTES = Object.freeze({
     request: null,
     response: null,
     status: 204,
+    errors: ['SESSION_INVALID'],
   },
 } as const satisfies Record<string, ApiRoute>);
 
+/** The name of one entry of API_ROUTES, e.g. `'createSession'`. */
 export type ApiRouteName = keyof typeof API_ROUTES;
 
 /** The JSON body a route takes; `undefined` when it takes none. */
@@ -308,5 +359,7 @@ export const LinkageEventSchema = z.strictObject({
   at: isoDateTime,
 });
 
+/** `'user.followed' | 'user.unfollowed'`. */
 export type LinkageEventType = (typeof LINKAGE_EVENT_TYPES)[number];
+/** One linkage change, as handlers and the webhook receive it. */
 export type LinkageEvent = z.infer<typeof LinkageEventSchema>;

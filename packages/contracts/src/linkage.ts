@@ -117,6 +117,7 @@ export function reduceFollowerEvents(events: Iterable<FollowerEvent>): FollowerS
   return state;
 }
 
+/** What `subscriptionStatus()` and `subscriptionView()` decide from. */
 export type LinkageInput = {
   /** The mini-program user's unionid, `null` while unknown. */
   userUnionid: string | null;
@@ -197,6 +198,7 @@ export function maskPhone(phone: string): string {
 /** The nickname modern WeChat returns instead of the real one (with a grey avatar). */
 export const ANONYMOUS_NICKNAME = '微信用户';
 
+/** The profile fields `isAnonymousProfile()` looks at, as getUserInfo returns them. */
 export type ProfileCandidate = {
   nickName?: string | null;
   avatarUrl?: string | null;

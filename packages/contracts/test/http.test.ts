@@ -15,6 +15,7 @@ import {
   UserViewSchema,
 } from '../src/http';
 import type { ApiRequest, ApiResponse, ApiRouteName, UserView } from '../src/http';
+import { isErrorCode } from '../src/errors';
 
 const accepts = (schema: z.ZodType, input: unknown): void => {
   const result = schema.safeParse(input);
@@ -319,6 +320,29 @@ describe('API_ROUTES', () => {
     expect(API_ROUTES.listSubscriptions.response).toBe(SubscriptionListResponseSchema);
     for (const name of ['getMe', 'authorizeProfile', 'updateProfile', 'bindPhone'] as const) {
       expect(API_ROUTES[name].response).toBe(UserViewSchema);
+    }
+  });
+
+  it('lists the error codes of each route as the contract defines them', () => {
+    const table = Object.fromEntries(
+      Object.entries(API_ROUTES).map(([name, r]) => [name, [...r.errors].sort().join(' ')]),
+    );
+    expect(table).toEqual({
+      createSession:
+        'RATE_LIMITED VALIDATION_FAILED WECHAT_CODE_INVALID WECHAT_UNAVAILABLE WECHAT_USER_BLOCKED',
+      getMe: 'SESSION_INVALID',
+      authorizeProfile:
+        'SESSION_KEY_STALE SIGNATURE_INVALID USER_DATA_EXPIRED USER_DATA_INVALID VALIDATION_FAILED WECHAT_UNAVAILABLE',
+      updateProfile: 'VALIDATION_FAILED',
+      uploadAvatar: 'PAYLOAD_TOO_LARGE VALIDATION_FAILED',
+      bindPhone: 'WECHAT_CODE_INVALID WECHAT_QUOTA_EXHAUSTED WECHAT_UNAVAILABLE',
+      getSubscription: 'SESSION_INVALID',
+      deleteSession: 'SESSION_INVALID',
+      listSubscriptions: 'SESSION_INVALID',
+      deleteAccount: 'SESSION_INVALID',
+    });
+    for (const route of Object.values(API_ROUTES)) {
+      for (const code of route.errors) expect(isErrorCode(code)).toBe(true);
     }
   });
 

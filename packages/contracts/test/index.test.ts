@@ -33,6 +33,15 @@ describe('isomorphic entry', () => {
       'mapWechatErrcode',
       'isAccessTokenInvalid',
       'isRetryableWechatError',
+      'AVATAR_UPLOAD',
+      'EVERY_ROUTE_ERRORS',
+      'AUTH_ROUTE_ERRORS',
+      'BODY_ROUTE_ERRORS',
+      'routeTakesBody',
+      'routeErrorCodes',
+      'LINKAGE_EVENT_TYPES',
+      'LinkageEventSchema',
+      'SubscriptionListResponseSchema',
     ];
     expect(Object.keys(entry).sort()).toEqual(expected.sort());
   });
