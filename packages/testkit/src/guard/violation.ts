@@ -67,17 +67,24 @@ export function locate(
 /**
  * Thrown (in `throw` mode) from the driver's command monitoring, before the
  * command is sent: the write rejects with it and the database is untouched.
+ * A collection's `bulkWrite()` wraps it in the driver's MongoBulkWriteError,
+ * which copies its message, `rule`, `code` and `violations`.
  */
 export class MongoGuardError extends Error {
-  override readonly name = 'MongoGuardError';
   /** The first violation's rule. */
-  readonly code: GuardRule;
-  /** The MongoDB error code the rule mirrors, when there is one. */
-  readonly mongoCode: number | undefined;
+  readonly rule: GuardRule;
+  /** The MongoDB error code that rule mirrors (40, 66...), when there is one. */
+  readonly code: number | undefined;
   constructor(readonly violations: readonly GuardViolation[]) {
     super(violations.map((v) => v.message).join('\n'));
     const first = violations[0];
-    this.code = first?.rule ?? 'malformed-update';
-    this.mongoCode = first ? MONGO_ERROR_CODE[first.rule] : undefined;
+    this.rule = first?.rule ?? 'malformed-update';
+    this.code = first ? MONGO_ERROR_CODE[first.rule] : undefined;
+  }
+
+  // A getter, not an own field: MongoBulkWriteError copies own fields onto
+  // itself with Object.assign, and its `name` is a getter that cannot be set.
+  override get name(): string {
+    return 'MongoGuardError';
   }
 }
