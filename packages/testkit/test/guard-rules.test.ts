@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { checkCommand, type GuardRule } from '../src';
+import { checkCommand, mongoGuardClientOptions, mongoGuardMode, type GuardRule } from '../src';
 import { sameBsonValue, findDollarFields } from '../src/guard/documents';
 
 const { ObjectId, Long, Decimal128 } = mongoose.mongo;
@@ -264,5 +264,18 @@ describe('BSON value helpers', () => {
     const doc = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`$f${i}`, i]));
     expect(findDollarFields(doc, '')).toHaveLength(10);
     expect(findDollarFields({ a: [[{ b: { $c: 1 } }]] }, '')).toEqual(['a.0.0.b.$c']);
+  });
+});
+
+describe('mongoGuardMode', () => {
+  it('reads WXLINK_DB_GUARD, defaulting to throw under jest and off elsewhere', () => {
+    expect(mongoGuardMode({ WXLINK_DB_GUARD: 'log' })).toBe('log');
+    expect(mongoGuardMode({ WXLINK_DB_GUARD: ' OFF ', NODE_ENV: 'test' })).toBe('off');
+    expect(mongoGuardMode({ NODE_ENV: 'test' })).toBe('throw');
+    expect(mongoGuardMode({ NODE_ENV: 'production' })).toBe('off');
+    expect(mongoGuardMode({})).toBe('off');
+    expect(() => mongoGuardMode({ WXLINK_DB_GUARD: 'strict' })).toThrow(/throw, log, off/);
+    expect(mongoGuardClientOptions('off')).toEqual({});
+    expect(mongoGuardClientOptions('log')).toEqual({ monitorCommands: true });
   });
 });
