@@ -5,3 +5,4 @@ export {
   type MongoHandle,
   type StartMongoOptions,
 } from './embedded-mongo';
+export * from './guard';
