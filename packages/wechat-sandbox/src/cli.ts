@@ -282,7 +282,10 @@ async function run(argv: string[]): Promise<void> {
         return;
       }
       if (!arg) throw new UsageError('push-target needs a URL (or --clear)');
-      const r = await client.setPushTarget({ url: arg, mode: parseMode(values.mode) }, values.account);
+      const r = await client.setPushTarget(
+        { url: arg, mode: parseMode(values.mode) },
+        values.account,
+      );
       print(`pushes go to ${r.pushTarget?.url} (${r.pushTarget?.mode})`);
       return;
     }

@@ -29,7 +29,11 @@ export class CodeStore {
 
   constructor(private readonly now: () => number) {}
 
-  mint(kind: CodeKind, userId: string, extra: Pick<CodeRecord, 'snapshot' | 'scope' | 'appid'> = {}): string {
+  mint(
+    kind: CodeKind,
+    userId: string,
+    extra: Pick<CodeRecord, 'snapshot' | 'scope' | 'appid'> = {},
+  ): string {
     this.prune();
     const code = randomToken(24);
     this.codes.set(code, {

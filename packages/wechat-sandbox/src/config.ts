@@ -64,7 +64,10 @@ function resolveAccount(input: OfficialAccountInput, label: string): OfficialAcc
   const encodingAesKey = input.encodingAesKey ?? newEncodingAesKey();
   check(typeof appid === 'string' && APPID.test(appid), `${label}.appid is invalid`);
   check(typeof secret === 'string' && secret.length > 0, `${label}.secret is required`);
-  check(typeof token === 'string' && TOKEN.test(token), `${label}.token must be 3-32 letters or digits`);
+  check(
+    typeof token === 'string' && TOKEN.test(token),
+    `${label}.token must be 3-32 letters or digits`,
+  );
   check(
     typeof encodingAesKey === 'string' && AES_KEY.test(encodingAesKey),
     `${label}.encodingAesKey must be 43 letters or digits`,

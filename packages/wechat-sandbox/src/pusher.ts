@@ -98,7 +98,10 @@ export function preparePush(
 
   const encrypt = sandboxEncryptMessage(xml, creds.encodingAesKey, creds.appid);
   url.searchParams.set('encrypt_type', 'aes');
-  url.searchParams.set('msg_signature', sandboxMsgSignature(creds.token, timestamp, nonce, encrypt));
+  url.searchParams.set(
+    'msg_signature',
+    sandboxMsgSignature(creds.token, timestamp, nonce, encrypt),
+  );
   const envelope: XmlFields =
     target.mode === 'safe'
       ? { ToUserName: String(fields.ToUserName ?? ''), Encrypt: encrypt }

@@ -188,18 +188,21 @@ export class UserStore {
       throw new SandboxError('INVALID_OPTION', `unionid ${unionid} is already taken`);
     }
     const follows = new Map<string, FollowRecord>();
+    const oaOpenids: Record<string, string> = {};
+    const subscribeTime = opts.subscribeTime ?? this.nowSeconds();
     for (const a of this.accounts) {
       const following = followed.includes(a.appid);
+      const openid = this.ids.openidLike(a.prefix, seq);
+      oaOpenids[a.appid] = openid;
       follows.set(a.appid, {
-        openid: this.ids.openidLike(a.prefix, seq),
+        openid,
         following,
-        subscribeTime: following ? (opts.subscribeTime ?? this.nowSeconds()) : null,
+        subscribeTime: following ? subscribeTime : null,
         unsubscribeTime: null,
         scene: following ? (opts.scene ?? null) : null,
       });
       if (following) this.followers.set(a.appid, (this.followers.get(a.appid) ?? 0) + 1);
     }
-    const oaOpenids = Object.fromEntries([...follows].map(([appid, f]) => [appid, f.openid]));
     const rec: UserRecord = {
       id: `u${seq}`,
       index: this.order.length,
@@ -250,7 +253,8 @@ export class UserStore {
   /** The user's relation with `appid` (throws for an account the sandbox does not host). */
   followOf(rec: UserRecord, appid: string): FollowRecord {
     const f = rec.follows.get(appid);
-    if (!f) throw new SandboxError('UNKNOWN_ACCOUNT', `no official account ${appid} in the sandbox`);
+    if (!f)
+      throw new SandboxError('UNKNOWN_ACCOUNT', `no official account ${appid} in the sandbox`);
     return f;
   }
 

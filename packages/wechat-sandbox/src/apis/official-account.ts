@@ -84,7 +84,11 @@ export function batchUserInfo(
  */
 export function userGet(core: SandboxCore, q: Params): Record<string, unknown> {
   const appid = accountOf(core, str(q, 'access_token'));
-  const page = core.users.followerPage(appid, str(q, 'next_openid') ?? '', core.opts.userGetPageSize);
+  const page = core.users.followerPage(
+    appid,
+    str(q, 'next_openid') ?? '',
+    core.opts.userGetPageSize,
+  );
   if (page === null) throw wechatError('INVALID_OPENID');
   const total = core.users.followerCount(appid);
   if (page.length === 0) return { total, count: 0, next_openid: '' };
@@ -125,6 +129,9 @@ export function oauthAccessToken(core: SandboxCore, q: Params): Record<string, u
     body.openid = core.users.followOf(rec, appid).openid;
     if (scope === 'snsapi_userinfo' && bound && rec.unionid !== null) body.unionid = rec.unionid;
   }
-  core.log.add('api.oauth', `oauth2/access_token: ${rec.id}${found.record.snapshot ? ' (snapshot)' : ''}`);
+  core.log.add(
+    'api.oauth',
+    `oauth2/access_token: ${rec.id}${found.record.snapshot ? ' (snapshot)' : ''}`,
+  );
   return body;
 }

@@ -99,7 +99,10 @@ export function mintLoginCode(core: SandboxCore, ref: UserRef): string {
   if (rotate) core.users.rotateSessionKey(rec);
   else core.users.currentSessionKey(rec);
   const code = core.codes.mint('login', rec.id);
-  core.log.add('code.login', `login code minted for ${rec.id}${rotate ? ' (session_key rotated)' : ''}`);
+  core.log.add(
+    'code.login',
+    `login code minted for ${rec.id}${rotate ? ' (session_key rotated)' : ''}`,
+  );
   return code;
 }
 
@@ -172,7 +175,10 @@ export function mintPhoneCode(core: SandboxCore, ref: UserRef): string {
 
 export function setPhoneQuota(core: SandboxCore, n: number): void {
   if (!(n === Infinity || (Number.isInteger(n) && n >= 0))) {
-    throw new SandboxError('INVALID_OPTION', 'phone quota must be a non-negative integer or Infinity');
+    throw new SandboxError(
+      'INVALID_OPTION',
+      'phone quota must be a non-negative integer or Infinity',
+    );
   }
   core.phoneQuota = n;
   core.log.add('phone.quota', `phone quota set to ${n}`);
@@ -183,7 +189,11 @@ export function setPhoneQuota(core: SandboxCore, n: number): void {
  * 网页中在不规范使用发起 snsapi_userinfo 网页授权时，微信将默认打开网页快照页模式"
  * (微信网页授权能力调整公告); snsapi_base is silent and never shows one.
  */
-export function mintOAuthCode(core: SandboxCore, ref: UserRef, opts: OAuthCodeOptions = {}): string {
+export function mintOAuthCode(
+  core: SandboxCore,
+  ref: UserRef,
+  opts: OAuthCodeOptions = {},
+): string {
   const rec = core.users.get(ref);
   const snapshot = opts.snapshot === true;
   const scope = opts.scope ?? (snapshot ? 'snsapi_userinfo' : 'snsapi_base');
@@ -198,7 +208,10 @@ export function mintOAuthCode(core: SandboxCore, ref: UserRef, opts: OAuthCodeOp
   }
   const appid = core.account(opts.appid).config.appid;
   const code = core.codes.mint('oauth', rec.id, { snapshot, scope, appid });
-  core.log.add('code.oauth', `OAuth code minted for ${rec.id} on ${appid}${snapshot ? ' (snapshot page)' : ''}`);
+  core.log.add(
+    'code.oauth',
+    `OAuth code minted for ${rec.id} on ${appid}${snapshot ? ' (snapshot page)' : ''}`,
+  );
   return code;
 }
 

@@ -59,7 +59,7 @@ function queryInt(req: Request, name: string, fallback: number, max: number): nu
 function following(b: Body): boolean | string[] | undefined {
   const v = b.following;
   if (v === undefined || v === null || typeof v === 'boolean') return v ?? undefined;
-  if (Array.isArray(v) && v.every((a) => typeof a === 'string')) return v as string[];
+  if (Array.isArray(v) && v.every((a) => typeof a === 'string')) return v;
   return bad('following must be a boolean or a list of appids');
 }
 
@@ -214,7 +214,8 @@ function followRoutes(router: Router, core: SandboxCore): void {
       bad('fields must be an object of XML fields');
     }
     for (const v of Object.values(fields as Body)) {
-      if (typeof v !== 'string' && typeof v !== 'number') bad('field values must be strings or numbers');
+      if (typeof v !== 'string' && typeof v !== 'number')
+        bad('field values must be strings or numbers');
     }
     const result = await follows.push(core, fields as Record<string, string | number>, {
       url: optString(b, 'url'),

@@ -2,12 +2,7 @@ import express from 'express';
 import type { Request, Response, Router } from 'express';
 import { stableToken, token } from '../apis/credentials';
 import { checkSession, code2Session, phoneNumber } from '../apis/mini-program';
-import {
-  batchUserInfo,
-  oauthAccessToken,
-  userGet,
-  userInfo,
-} from '../apis/official-account';
+import { batchUserInfo, oauthAccessToken, userGet, userInfo } from '../apis/official-account';
 import type { SandboxCore, WechatRoute } from '../core';
 import { SandboxWechatApiError, errmsgFor, wechatError } from '../errors';
 import { newRid } from '../ids';
