@@ -6,7 +6,7 @@ import type { SandboxEvent } from './event-log';
 import type { PushResult } from './pusher';
 import { startSandbox } from './sandbox';
 import type { SandboxOptions } from './sandbox';
-import type { UserView } from './user-store';
+import type { SandboxUserView } from './user-store';
 
 /**
  * `npm run sandbox -- <command>`: start a sandbox (`serve`) or drive a
@@ -18,18 +18,25 @@ const DEFAULT_URL = 'http://127.0.0.1:4010';
 const USAGE = `Usage: npm run sandbox -- <command> [options]
 
 Commands:
-  serve [--port 4010] [--host 127.0.0.1] [--accept-unknown-codes] [--push-url URL --push-mode plain|compat|safe]
+  serve [--port 4010] [--host 127.0.0.1] [--accept-unknown-codes] [--tourist-mode]
+        [--official-accounts N] [--push-url URL --push-mode plain|compat|safe]
                               start a sandbox (reads MINIPROGRAM_APPID/SECRET, OFFICIAL_ACCOUNT_APPID/
-                              SECRET/TOKEN/AES_KEY from the environment when set)
+                              SECRET/TOKEN/AES_KEY from the environment when set; --official-accounts
+                              hosts N accounts, the primary first, the others generated)
   create-user [--unbound] [--following] [--nick NAME]
                               create a user (--unbound: no unionid)
   users [--offset N] [--limit N]
                               list users
   login-code <userId>         mint a wx.login code (rotates the user's session_key)
   phone-code <userId>         mint a getPhoneNumber code
-  follow <userId> [--scene S] [--no-push]
-  unfollow <userId> [--no-push]
-  push-target <url> [--mode plain|compat|safe] | push-target --clear
+  follow <userId> [--scene S] [--no-push] [--account APPID]
+                              subscribe (SCAN for a follower with --scene); --no-push: WeChat gave up
+  unfollow <userId> [--no-push] [--account APPID]
+  push-target <url> [--mode plain|compat|safe] [--account APPID] | push-target --clear
+  token-fault <appid> <40001|40125|40243|61004>
+                              token fetches of that app answer the errcode (clear with: clear-faults)
+  unbind <appid>              that app is not bound to the Open Platform (no unionid)
+  clear-faults                clear every injected fault
   stats                       token counts, calls per route, pushes
   log [--since SEQ]           what the sandbox did
   config                      appids, secrets, token and AES key of the running sandbox
@@ -48,20 +55,20 @@ function formatTime(seconds: number | null): string {
   return seconds === null ? '-' : new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-function describeUser(u: UserView): string {
+function describeUser(u: SandboxUserView): string {
   const follow = u.following ? `following since ${formatTime(u.subscribeTime)}` : 'not following';
   return `${u.id}  ${u.nickName}  mini=${u.miniOpenid}  oa=${u.oaOpenid}  unionid=${u.unionid ?? '(unbound)'}  ${follow}`;
 }
 
 function describePush(push: PushResult | null): string {
-  if (push === null) return 'no push sent (no push target set, or --no-push)';
+  if (push === null) return 'no push sent (nothing changed, no push target set, or --no-push)';
   const tries = push.attempts
     .map(
       (a, i) =>
         `#${i + 1} ${a.error ?? `HTTP ${a.status} ${JSON.stringify((a.body ?? '').slice(0, 40))}`} (${a.ms} ms)`,
     )
     .join('; ');
-  return `push ${push.delivered ? 'delivered' : 'NOT delivered'}: ${tries}`;
+  return `push ${push.delivered ? 'delivered' : `NOT delivered (${push.outcome})`}: ${tries}`;
 }
 
 function describeEvent(e: SandboxEvent): string {
@@ -106,12 +113,28 @@ function parseIntOption(raw: string | undefined, name: string, fallback: number)
   return Number(raw);
 }
 
+function accountsConfig(
+  values: Record<string, string | boolean | undefined>,
+): Pick<SandboxOptions, 'miniProgram' | 'officialAccount' | 'officialAccounts'> {
+  const env = envConfig();
+  const raw = values['official-accounts'];
+  if (typeof raw !== 'string') return env;
+  const n = parseIntOption(raw, 'official-accounts', 1);
+  if (n < 1 || n > 20) throw new UsageError('--official-accounts must be 1..20');
+  const others = Array.from({ length: n - 1 }, () => ({}));
+  return {
+    miniProgram: env.miniProgram,
+    officialAccounts: [env.officialAccount ?? {}, ...others],
+  };
+}
+
 async function serve(values: Record<string, string | boolean | undefined>): Promise<void> {
   const sandbox = await startSandbox({
-    ...envConfig(),
+    ...accountsConfig(values),
     host: typeof values.host === 'string' ? values.host : '127.0.0.1',
     port: parsePort(typeof values.port === 'string' ? values.port : undefined),
     acceptUnknownLoginCodes: values['accept-unknown-codes'] === true,
+    devToolsTouristMode: values['tourist-mode'] === true,
   });
   if (typeof values['push-url'] === 'string') {
     sandbox.setPushTarget({
@@ -130,6 +153,11 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
   print(`  OFFICIAL_ACCOUNT_SECRET=${oa.secret}`);
   print(`  OFFICIAL_ACCOUNT_TOKEN=${oa.token}`);
   print(`  OFFICIAL_ACCOUNT_AES_KEY=${oa.encodingAesKey}`);
+  if (sandbox.officialAccounts.length > 1) {
+    print();
+    print('Or, for every hosted official account, an OFFICIAL_ACCOUNTS_FILE with:');
+    print(`  ${JSON.stringify(sandbox.officialAccountsFile())}`);
+  }
   print();
   print(
     `Drive it from another terminal: SANDBOX_URL=${sandbox.url} npm run sandbox -- create-user`,
@@ -152,6 +180,9 @@ async function run(argv: string[]): Promise<void> {
       port: { type: 'string' },
       host: { type: 'string' },
       'accept-unknown-codes': { type: 'boolean' },
+      'tourist-mode': { type: 'boolean' },
+      'official-accounts': { type: 'string' },
+      account: { type: 'string' },
       'push-url': { type: 'string' },
       'push-mode': { type: 'string' },
       unbound: { type: 'boolean' },
@@ -213,25 +244,48 @@ async function run(argv: string[]): Promise<void> {
     case 'follow':
     case 'unfollow': {
       const id = needUser();
-      const opts = { push: values['no-push'] ? false : undefined };
+      const opts = { push: values['no-push'] ? false : undefined, appid: values.account };
       const r =
         command === 'follow'
           ? await client.follow(id, { ...opts, scene: values.scene })
           : await client.unfollow(id, opts);
-      print(
-        `${r.user.id} ${command === 'follow' ? 'now follows' : 'no longer follows'} the official account`,
-      );
+      const appid = values.account ?? Object.keys(r.user.officialAccounts)[0] ?? '';
+      const now = r.user.officialAccounts[appid]?.following === true;
+      print(`${r.user.id} ${now ? 'follows' : 'does not follow'} the official account ${appid}`);
       print(describePush(r.push));
+      return;
+    }
+    case 'token-fault': {
+      const errcode = positionals[2];
+      if (!arg || !errcode || !/^\d+$/.test(errcode)) {
+        throw new UsageError('token-fault needs an appid and an errcode');
+      }
+      await client.injectTokenFault(arg, Number(errcode));
+      print(`token fetches of ${arg} now answer ${errcode}`);
+      return;
+    }
+    case 'unbind': {
+      if (!arg) throw new UsageError('unbind needs an appid');
+      await client.setOpenPlatformBound(arg, false);
+      print(`${arg} is no longer bound to the Open Platform (no unionid)`);
+      return;
+    }
+    case 'clear-faults': {
+      await client.clearFaults();
+      print('faults cleared');
       return;
     }
     case 'push-target': {
       if (values.clear) {
-        await client.setPushTarget(null);
+        await client.setPushTarget(null, values.account);
         print('push target cleared');
         return;
       }
       if (!arg) throw new UsageError('push-target needs a URL (or --clear)');
-      const r = await client.setPushTarget({ url: arg, mode: parseMode(values.mode) });
+      const r = await client.setPushTarget(
+        { url: arg, mode: parseMode(values.mode) },
+        values.account,
+      );
       print(`pushes go to ${r.pushTarget?.url} (${r.pushTarget?.mode})`);
       return;
     }

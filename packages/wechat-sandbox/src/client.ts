@@ -1,9 +1,10 @@
 import type { SandboxConfig } from './config';
-import type { SandboxStats, UserInfoPayload } from './core';
+import type { UserInfoPayload } from './controls/users';
+import type { SandboxStats } from './core';
 import type { SandboxEvent } from './event-log';
 import type { FaultSpec } from './faults';
 import type { PushMode, PushResult, PushTarget } from './pusher';
-import type { CreateUserOptions, UserView } from './user-store';
+import type { CreateUserOptions, SandboxUserView } from './user-store';
 
 /**
  * A small client for the control API of a running sandbox (`/__sandbox/*`),
@@ -75,23 +76,30 @@ export class SandboxClient {
     return parsed as T;
   }
 
-  config(): Promise<{ config: SandboxConfig; pushTarget: PushTarget | null }> {
+  config(): Promise<{
+    config: SandboxConfig;
+    pushTarget: PushTarget | null;
+    pushTargets: Record<string, PushTarget | null>;
+  }> {
     return this.call('GET', '/config');
   }
 
-  users(offset = 0, limit = 100): Promise<{ total: number; users: UserView[] }> {
+  users(offset = 0, limit = 100): Promise<{ total: number; users: SandboxUserView[] }> {
     return this.call('GET', `/users?offset=${offset}&limit=${limit}`);
   }
 
-  user(id: string): Promise<UserView> {
+  user(id: string): Promise<SandboxUserView> {
     return this.call('GET', `/users/${encodeURIComponent(id)}`);
   }
 
-  createUser(opts: CreateUserRequest = {}): Promise<UserView> {
+  createUser(opts: CreateUserRequest = {}): Promise<SandboxUserView> {
     return this.call('POST', '/users', opts);
   }
 
-  createFollowers(n: number, opts: { unbound?: boolean } = {}): Promise<{ count: number }> {
+  createFollowers(
+    n: number,
+    opts: { unbound?: boolean; appid?: string } = {},
+  ): Promise<{ count: number }> {
     return this.call('POST', '/followers', { n, ...opts });
   }
 
@@ -111,7 +119,10 @@ export class SandboxClient {
     return r.code;
   }
 
-  async oauthCode(id: string, opts: { snapshot?: boolean; scope?: string } = {}): Promise<string> {
+  async oauthCode(
+    id: string,
+    opts: { snapshot?: boolean; scope?: string; appid?: string } = {},
+  ): Promise<string> {
     const r = await this.call<{ code: string }>(
       'POST',
       `/users/${encodeURIComponent(id)}/oauth-code`,
@@ -127,26 +138,39 @@ export class SandboxClient {
     return this.call('POST', `/users/${encodeURIComponent(id)}/user-info`, opts);
   }
 
+  /** Follows an official account (SCAN for a follower with a scene); push: false sends nothing. */
   follow(
     id: string,
-    opts: { at?: number; scene?: string; push?: boolean } = {},
-  ): Promise<{ user: UserView; push: PushResult | null }> {
+    opts: { at?: number; scene?: string; push?: boolean; appid?: string } = {},
+  ): Promise<{ user: SandboxUserView; push: PushResult | null }> {
     return this.call('POST', `/users/${encodeURIComponent(id)}/follow`, opts);
   }
 
+  /** Unfollows; push: false simulates WeChat giving up on delivering the unsubscribe. */
   unfollow(
     id: string,
-    opts: { at?: number; push?: boolean } = {},
-  ): Promise<{ user: UserView; push: PushResult | null }> {
+    opts: { at?: number; push?: boolean; appid?: string } = {},
+  ): Promise<{ user: SandboxUserView; push: PushResult | null }> {
     return this.call('POST', `/users/${encodeURIComponent(id)}/unfollow`, opts);
   }
 
   setPushTarget(
     target: { url: string; mode?: PushMode } | null,
+    appid?: string,
   ): Promise<{ pushTarget: PushTarget | null }> {
     return target === null
-      ? this.call('DELETE', '/push-target')
-      : this.call('PUT', '/push-target', target);
+      ? this.call('DELETE', `/push-target${appid ? `?appid=${encodeURIComponent(appid)}` : ''}`)
+      : this.call('PUT', '/push-target', { ...target, appid });
+  }
+
+  /** Token fetches of `appid` answer `errcode` (40001, 40125, 40243 or 61004). */
+  injectTokenFault(appid: string, errcode: number, times?: number): Promise<unknown> {
+    return this.call('POST', '/faults/token', { appid, errcode, times });
+  }
+
+  /** false: `appid` is not bound to the Open Platform (its APIs return no unionid). */
+  setOpenPlatformBound(appid: string, bound: boolean): Promise<unknown> {
+    return this.call('PUT', `/apps/${encodeURIComponent(appid)}/open-platform`, { bound });
   }
 
   injectFault(route: string, fault: FaultSpec): Promise<unknown> {

@@ -17,6 +17,8 @@ export interface CodeRecord {
   used: boolean;
   snapshot?: boolean;
   scope?: string;
+  /** OAuth codes: the official account whose web page asked. */
+  appid?: string;
 }
 
 export type CodeLookup =
@@ -27,7 +29,11 @@ export class CodeStore {
 
   constructor(private readonly now: () => number) {}
 
-  mint(kind: CodeKind, userId: string, extra: Pick<CodeRecord, 'snapshot' | 'scope'> = {}): string {
+  mint(
+    kind: CodeKind,
+    userId: string,
+    extra: Pick<CodeRecord, 'snapshot' | 'scope' | 'appid'> = {},
+  ): string {
     this.prune();
     const code = randomToken(24);
     this.codes.set(code, {

@@ -24,19 +24,29 @@ export function buildXml(fields: XmlFields): string {
   return `<xml>${parts.join('')}</xml>`;
 }
 
+/** The follower events the sandbox pushes. */
+export type FollowEvent = 'subscribe' | 'unsubscribe' | 'SCAN';
+
 export interface FollowEventInput {
   toUserName: string; // the official account's original id (gh_...)
   openid: string;
   createTime: number; // unix seconds
-  event: 'subscribe' | 'unsubscribe';
-  scene?: string | null; // qrscene value without the prefix
+  event: FollowEvent;
+  /** QR scene value (without any prefix); required for SCAN. */
+  scene?: string | null;
+  /** The QR code's ticket; sent with a scene. */
+  ticket?: string;
 }
 
 /**
- * subscribe/unsubscribe event fields. A follow through a parametrised QR code
- * carries `EventKey = qrscene_<scene>` and `Ticket`; otherwise WeChat sends an
- * empty EventKey (the docs' sample omits it; real pushes include it empty, so
- * receivers must accept both).
+ * Follower event fields, after the event-push page ("扫描带参数二维码事件"):
+ *
+ * - "用户未关注时，进行关注后的事件推送": `subscribe` with
+ *   "EventKey 事件KEY值，qrscene_为前缀，后面为二维码的参数值" and "Ticket".
+ * - "用户已关注时的事件推送": `SCAN` with the scene value itself as EventKey
+ *   (no prefix) and Ticket.
+ * - A follow without a QR code and an unfollow carry an empty EventKey (the
+ *   docs' sample omits it; receivers must accept both).
  */
 export function followEventFields(input: FollowEventInput): XmlFields {
   const fields: XmlFields = {
@@ -46,10 +56,14 @@ export function followEventFields(input: FollowEventInput): XmlFields {
     MsgType: 'event',
     Event: input.event,
   };
-  if (input.event === 'subscribe' && input.scene) {
+  const ticket = input.ticket ?? randomToken(48);
+  if (input.event === 'SCAN') {
+    if (!input.scene) throw new Error('a SCAN event needs a scene');
+    fields.EventKey = input.scene;
+    fields.Ticket = ticket;
+  } else if (input.event === 'subscribe' && input.scene) {
     fields.EventKey = `qrscene_${input.scene}`;
-    // The ticket identifies the QR code; any opaque string will do here.
-    fields.Ticket = randomToken(48);
+    fields.Ticket = ticket;
   } else {
     fields.EventKey = '';
   }

@@ -4,7 +4,7 @@ import { SandboxError } from './errors';
 import { buildXml } from './event-xml';
 import type { XmlFields } from './event-xml';
 import { newNonce } from './ids';
-import { encryptMessage, msgSignature, pushSignature } from './wechat-crypto';
+import { sandboxEncryptMessage, sandboxMsgSignature, sandboxPushSignature } from './wechat-crypto';
 
 /**
  * Delivers official-account pushes the way WeChat's servers do.
@@ -14,12 +14,15 @@ import { encryptMessage, msgSignature, pushSignature } from './wechat-crypto';
  * (plain), `<xml><ToUserName/><Encrypt/></xml>` (safe), or the plain fields
  * plus `<Encrypt>` (compat), `Content-Type: text/xml`.
  *
- * Retries: the docs say "微信服务器在五秒内收不到响应会断掉连接，并且重新发起请求，
- * 总共重试三次" and, in the English version, "A maximum of three retries are
- * made". We read that as one delivery plus up to three retries, i.e. at most
- * four attempts, each with a 5 s timeout. Delivery counts as acknowledged on
- * a 2xx whose body is empty, `success`, or a passive-reply XML; anything
- * else (non-2xx, a timeout, a connection error) is retried.
+ * Retries, per the event-push page: "微信服务器在五秒内收不到响应会断掉连接，并且重新发起
+ * 请求，总共重试三次" and "假如服务器无法保证在五秒内处理并回复，可以直接回复空串，微信服务器
+ * 不会对此作任何处理，并且不会发起重试". So WeChat makes 3 attempts in all
+ * ("总共…三次"), each given 5 s; the next attempt starts when the previous
+ * one's 5 s have run out without an answer (a refused connection is no
+ * answer either, so the sandbox waits out the window before trying again).
+ * Any answer ends delivery: `success`, an empty body or a passive-reply XML
+ * acknowledge it; anything else (a 5xx, JSON…) makes WeChat show the user
+ * "该公众号暂时无法提供服务，请稍后再试" but is not retried.
  */
 
 export type PushMode = 'plain' | 'compat' | 'safe';
@@ -36,20 +39,26 @@ export interface PushAttempt {
   ms: number;
 }
 
+/**
+ * How a push ended: acknowledged; answered with something WeChat does not
+ * accept (not retried); or never answered within any attempt's window.
+ */
+export type PushOutcome = 'acknowledged' | 'rejected' | 'unanswered';
+
 export interface PushResult {
+  /** The receiver acknowledged the push (`outcome === 'acknowledged'`). */
   delivered: boolean;
+  outcome: PushOutcome;
   attempts: PushAttempt[];
 }
 
 export interface PushOptions {
   mode?: PushMode;
   url?: string;
-  /** Per-attempt timeout. Default 5000 (WeChat's). */
+  /** Per-attempt window. Default 5000 (WeChat's). */
   timeoutMs?: number;
-  /** Retries after the first attempt. Default 3 (see above). */
-  retries?: number;
-  /** Pause between attempts. Default 0. */
-  retryDelayMs?: number;
+  /** Attempts in all. Default 3 (WeChat's, see above). */
+  attempts?: number;
 }
 
 export interface PushCredentials {
@@ -60,8 +69,10 @@ export interface PushCredentials {
   nowSeconds: () => number;
 }
 
+/** WeChat's per-attempt window: "五秒内收不到响应会断掉连接". */
 export const DEFAULT_PUSH_TIMEOUT_MS = 5000;
-export const DEFAULT_PUSH_RETRIES = 3;
+/** WeChat's attempts in all: "总共重试三次". */
+export const DEFAULT_PUSH_ATTEMPTS = 3;
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
 export interface PreparedPush {
@@ -78,16 +89,19 @@ export function preparePush(
   const timestamp = String(creds.nowSeconds());
   const nonce = newNonce();
   const url = new URL(target.url);
-  url.searchParams.set('signature', pushSignature(creds.token, timestamp, nonce));
+  url.searchParams.set('signature', sandboxPushSignature(creds.token, timestamp, nonce));
   url.searchParams.set('timestamp', timestamp);
   url.searchParams.set('nonce', nonce);
   if (typeof fields.FromUserName === 'string') url.searchParams.set('openid', fields.FromUserName);
   const xml = buildXml(fields);
   if (target.mode === 'plain') return { url: url.toString(), body: xml };
 
-  const encrypt = encryptMessage(xml, creds.encodingAesKey, creds.appid);
+  const encrypt = sandboxEncryptMessage(xml, creds.encodingAesKey, creds.appid);
   url.searchParams.set('encrypt_type', 'aes');
-  url.searchParams.set('msg_signature', msgSignature(creds.token, timestamp, nonce, encrypt));
+  url.searchParams.set(
+    'msg_signature',
+    sandboxMsgSignature(creds.token, timestamp, nonce, encrypt),
+  );
   const envelope: XmlFields =
     target.mode === 'safe'
       ? { ToUserName: String(fields.ToUserName ?? ''), Encrypt: encrypt }
@@ -148,30 +162,42 @@ export function postOnce(url: string, body: string, timeoutMs: number): Promise<
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  // unref: a push waiting out its window never keeps a process alive.
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-/** Sends a prepared push with WeChat's timeout/retry policy. */
+/** The receiver answered (a full HTTP response), whatever it said. */
+function answered(attempt: PushAttempt): boolean {
+  return attempt.status !== undefined && attempt.error === undefined;
+}
+
+function checkPolicy(timeoutMs: number, attempts: number): void {
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > 60_000) {
+    throw new SandboxError('INVALID_OPTION', 'timeoutMs must be between 1 and 60000');
+  }
+  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 10) {
+    throw new SandboxError('INVALID_OPTION', 'attempts must be an integer between 1 and 10');
+  }
+}
+
+/** Sends a prepared push with WeChat's window/attempt policy (see the top of this file). */
 export async function deliver(
   prepared: PreparedPush,
-  opts: Pick<PushOptions, 'timeoutMs' | 'retries' | 'retryDelayMs'> = {},
+  opts: Pick<PushOptions, 'timeoutMs' | 'attempts'> = {},
 ): Promise<PushResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS;
-  const retries = opts.retries ?? DEFAULT_PUSH_RETRIES;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new SandboxError('INVALID_OPTION', 'timeoutMs must be a positive number');
-  }
-  if (!Number.isInteger(retries) || retries < 0 || retries > 10) {
-    throw new SandboxError('INVALID_OPTION', 'retries must be an integer between 0 and 10');
-  }
+  const maxAttempts = opts.attempts ?? DEFAULT_PUSH_ATTEMPTS;
+  checkPolicy(timeoutMs, maxAttempts);
   const attempts: PushAttempt[] = [];
-  for (let i = 0; i <= retries; i += 1) {
-    if (i > 0 && opts.retryDelayMs) await sleep(opts.retryDelayMs);
+  for (let i = 0; i < maxAttempts; i += 1) {
     const attempt = await postOnce(prepared.url, prepared.body, timeoutMs);
     attempts.push(attempt);
-    if (attempt.status !== undefined && isAcknowledged(attempt.status, attempt.body ?? '')) {
-      return { delivered: true, attempts };
+    if (answered(attempt)) {
+      const ok = isAcknowledged(attempt.status ?? 0, attempt.body ?? '');
+      return { delivered: ok, outcome: ok ? 'acknowledged' : 'rejected', attempts };
     }
+    // No answer: the next attempt starts when this one's window has run out.
+    if (i + 1 < maxAttempts && attempt.ms < timeoutMs) await sleep(timeoutMs - attempt.ms);
   }
-  return { delivered: false, attempts };
+  return { delivered: false, outcome: 'unanswered', attempts };
 }

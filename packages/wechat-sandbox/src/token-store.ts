@@ -10,10 +10,51 @@ import { wechatError } from './errors';
  *   it returns the current token until less than 5 minutes remain, then mints
  *   a fresh one; `force_refresh: true` revokes the current one at once.
  * - Tokens last 7200 s. Expired → 42001; revoked/unknown → 40001.
+ * - Force refresh: "建议开发者仅在access_token泄漏时使用强制刷新模式，该模式限制每天20次。
+ *   考虑到数据安全，连续使用该模式时，请保证调用时间隔至少为30s，否则不会刷新"
+ *   (getStableAccessToken). A force refresh within 30 s of the previous one
+ *   therefore hands back the current token unchanged ("不会刷新"), and the 21st
+ *   of a day answers 45009 (the errcode WeChat answers stable_token callers
+ *   over a daily quota, "reach max api daily quota limit").
+ * - `cgi-bin/token`: the API call limits page ("接口调用频次限制说明") lists
+ *   "获取access_token | 2000" per day; over it WeChat answers 45009.
+ * - Days are Beijing calendar days: WeChat's quotas reset at 00:00 UTC+8.
  */
 
 export const TOKEN_TTL_SECONDS = 7200;
 const OVERLAP_MS = 5 * 60 * 1000;
+/** Minimum spacing of two effective force refreshes. */
+export const FORCE_REFRESH_SPACING_MS = 30_000;
+/** Force refreshes allowed per app and day. */
+export const FORCE_REFRESH_PER_DAY = 20;
+/** `cgi-bin/token` calls allowed per app and day. */
+export const TOKEN_CALLS_PER_DAY = 2000;
+
+const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
+
+function beijingDay(ms: number): number {
+  return Math.floor((ms + BEIJING_OFFSET_MS) / 86_400_000);
+}
+
+/** A per-app counter that resets every Beijing day. */
+class DailyCounter {
+  private readonly counts = new Map<string, { day: number; n: number }>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly limit: number,
+  ) {}
+
+  /** Counts one use of `appid`; false (and not counted) once the day's limit is reached. */
+  take(appid: string): boolean {
+    const day = beijingDay(this.now());
+    const entry = this.counts.get(appid);
+    const n = entry && entry.day === day ? entry.n : 0;
+    if (n >= this.limit) return false;
+    this.counts.set(appid, { day, n: n + 1 });
+    return true;
+  }
+}
 
 type Family = 'token' | 'stable';
 
@@ -33,8 +74,14 @@ export class TokenStore {
   private readonly tokens = new Map<string, TokenRecord>();
   private readonly currentStable = new Map<string, string>();
   private readonly issued = new Map<string, number>();
+  private readonly lastForce = new Map<string, number>();
+  private readonly forceRefreshes: DailyCounter;
+  private readonly tokenCalls: DailyCounter;
 
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly now: () => number) {
+    this.forceRefreshes = new DailyCounter(now, FORCE_REFRESH_PER_DAY);
+    this.tokenCalls = new DailyCounter(now, TOKEN_CALLS_PER_DAY);
+  }
 
   private mint(appid: string, family: Family): IssuedToken {
     const token = randomToken(96);
@@ -50,6 +97,7 @@ export class TokenStore {
 
   /** `cgi-bin/token`: always a new token; older ones of the family fade out. */
   issueToken(appid: string): IssuedToken {
+    if (!this.tokenCalls.take(appid)) throw wechatError('DAILY_QUOTA');
     const cutoff = this.now() + OVERLAP_MS;
     for (const rec of this.tokens.values()) {
       if (rec.appid === appid && rec.family === 'token' && rec.expiresAt > cutoff) {
@@ -63,9 +111,12 @@ export class TokenStore {
   stableToken(appid: string, forceRefresh: boolean): { issued: IssuedToken; minted: boolean } {
     const current = this.currentStable.get(appid);
     const rec = current === undefined ? undefined : this.tokens.get(current);
-    if (current !== undefined && rec && !rec.revoked) {
+    const live = current !== undefined && rec && !rec.revoked && rec.expiresAt > this.now();
+    // "否则不会刷新": a force refresh too soon is answered as a normal call.
+    const force = forceRefresh && this.forceAllowed(appid, live === true);
+    if (live && current !== undefined && rec) {
       const remaining = rec.expiresAt - this.now();
-      if (forceRefresh) {
+      if (force) {
         rec.revoked = true;
       } else if (remaining > OVERLAP_MS) {
         return {
@@ -80,15 +131,37 @@ export class TokenStore {
   }
 
   /**
-   * Validates `token` for a route belonging to `appid`; throws the WeChat
-   * error a real call would get.
+   * Whether a force refresh may take effect now: 30 s after the previous
+   * effective one, and within the day's 20 (the 21st throws 45009).
    */
-  check(token: string | undefined, appid: string): void {
+  private forceAllowed(appid: string, hasLiveToken: boolean): boolean {
+    const last = this.lastForce.get(appid);
+    if (hasLiveToken && last !== undefined && this.now() - last < FORCE_REFRESH_SPACING_MS) {
+      return false;
+    }
+    if (!this.forceRefreshes.take(appid)) throw wechatError('DAILY_QUOTA');
+    this.lastForce.set(appid, this.now());
+    return true;
+  }
+
+  /**
+   * The app a valid `token` was issued to; throws the WeChat error a real
+   * call with it would get.
+   */
+  appOf(token: string | undefined): string {
     if (!token) throw wechatError('ACCESS_TOKEN_MISSING');
     const rec = this.tokens.get(token);
     if (!rec || rec.revoked) throw wechatError('INVALID_CREDENTIAL');
     if (this.now() >= rec.expiresAt) throw wechatError('ACCESS_TOKEN_EXPIRED');
-    if (rec.appid !== appid) throw wechatError('API_UNAUTHORIZED');
+    return rec.appid;
+  }
+
+  /**
+   * Validates `token` for a route belonging to `appid`; throws the WeChat
+   * error a real call would get.
+   */
+  check(token: string | undefined, appid: string): void {
+    if (this.appOf(token) !== appid) throw wechatError('API_UNAUTHORIZED');
   }
 
   /** Revokes every token of `appid` (all apps when omitted): calls answer 40001. */

@@ -13,7 +13,10 @@ import { newSessionKey } from './ids';
 export interface SandboxUser {
   id: string;
   miniOpenid: string;
+  /** The openid under the primary official account. */
   oaOpenid: string;
+  /** The openid under each hosted official account, by appid. */
+  oaOpenids: Record<string, string>;
   unionid: string | null;
 }
 
@@ -28,9 +31,12 @@ export interface CreateUserOptions {
   phone?: string;
   /** Default `86`. */
   countryCode?: string;
-  /** Already follows the official account. Default false. */
-  following?: boolean;
-  /** subscribe_time (unix seconds) when `following`; default now. */
+  /**
+   * Already follows: `true` the primary official account, or the appids of
+   * the accounts followed. Default: none.
+   */
+  following?: boolean | string[];
+  /** subscribe_time (unix seconds) of each followed account; default now. */
   subscribeTime?: number;
   /** QR scene the user followed through, if any. */
   scene?: string;
@@ -38,17 +44,25 @@ export interface CreateUserOptions {
   blocked?: boolean;
 }
 
+/** A user's relation with one official account. */
+export interface FollowRecord {
+  openid: string;
+  following: boolean;
+  subscribeTime: number | null;
+  unsubscribeTime: number | null;
+  scene: string | null;
+}
+
 export interface UserRecord extends SandboxUser {
-  seq: number;
+  /** Position in creation order (the follower-list order of every account). */
+  index: number;
   nickName: string;
   avatarUrl: string;
   gender: 0 | 1 | 2;
   phone: string;
   countryCode: string;
-  following: boolean;
-  subscribeTime: number | null;
-  unsubscribeTime: number | null;
-  scene: string | null;
+  /** Relation with each official account, by appid. */
+  follows: Map<string, FollowRecord>;
   blocked: boolean;
   sessionKey: string | null;
   /** jscode2session call times (ms) within the last minute, for 45011. */
@@ -56,15 +70,18 @@ export interface UserRecord extends SandboxUser {
 }
 
 /** A user as the control API lists it (no session key). */
-export interface UserView extends SandboxUser {
+export interface SandboxUserView extends SandboxUser {
   nickName: string;
   avatarUrl: string;
   gender: number;
   phone: string;
+  /** The primary official account's relation (flattened for convenience). */
   following: boolean;
   subscribeTime: number | null;
   unsubscribeTime: number | null;
   scene: string | null;
+  /** Every official account's relation, by appid. */
+  officialAccounts: Record<string, FollowRecord>;
   blocked: boolean;
   hasSession: boolean;
 }
@@ -114,57 +131,105 @@ function checkOptions(opts: CreateUserOptions): void {
     bad('subscribeTime must be a non-negative integer (unix seconds)');
   }
   if (opts.scene !== undefined) checkScene(String(opts.scene));
+  if (
+    opts.following !== undefined &&
+    typeof opts.following !== 'boolean' &&
+    !(Array.isArray(opts.following) && opts.following.every((a) => typeof a === 'string'))
+  ) {
+    bad('following must be a boolean or a list of official-account appids');
+  }
 }
 
+/** One official account as the store sees it: its appid and openid prefix. */
+export interface AccountSlot {
+  appid: string;
+  /** 3-char openid prefix, distinct per account. */
+  prefix: string;
+}
+
+function followedAppids(opts: CreateUserOptions, primary: string): string[] {
+  if (opts.following === true) return [primary];
+  if (Array.isArray(opts.following)) return opts.following;
+  return [];
+}
+
+/** The sandbox's people, indexed by id, every openid and unionid. */
 export class UserStore {
   private readonly byId = new Map<string, UserRecord>();
   private readonly byOpenid = new Map<string, UserRecord>();
-  /** Official-account openids in follow-list order (creation order). */
-  private readonly oaOrder: string[] = [];
-  private readonly oaIndex = new Map<string, number>();
-  private followers = 0;
+  /** Users in creation order: every account's follower-list order. */
+  private readonly order: UserRecord[] = [];
+  private readonly followers = new Map<string, number>();
 
   constructor(
     private readonly ids: IdFactory,
     private readonly nowSeconds: () => number,
-  ) {}
+    private readonly accounts: readonly AccountSlot[],
+  ) {
+    for (const a of accounts) this.followers.set(a.appid, 0);
+  }
+
+  private get primary(): string {
+    return this.accounts[0]?.appid ?? '';
+  }
 
   create(opts: CreateUserOptions = {}): UserRecord {
     checkOptions(opts);
+    const followed = followedAppids(opts, this.primary);
+    for (const appid of followed) {
+      if (!this.followers.has(appid)) {
+        throw new SandboxError('UNKNOWN_ACCOUNT', `no official account ${appid} in the sandbox`);
+      }
+    }
     const seq = this.ids.nextSeq();
-    const following = opts.following === true;
     const unionid =
       opts.unionid === null ? null : (opts.unionid ?? this.ids.openidLike('oUN', seq));
     if (unionid !== null && this.byOpenid.has(unionid)) {
       throw new SandboxError('INVALID_OPTION', `unionid ${unionid} is already taken`);
     }
+    const follows = new Map<string, FollowRecord>();
+    const oaOpenids: Record<string, string> = {};
+    const subscribeTime = opts.subscribeTime ?? this.nowSeconds();
+    for (const a of this.accounts) {
+      const following = followed.includes(a.appid);
+      const openid = this.ids.openidLike(a.prefix, seq);
+      oaOpenids[a.appid] = openid;
+      follows.set(a.appid, {
+        openid,
+        following,
+        subscribeTime: following ? subscribeTime : null,
+        unsubscribeTime: null,
+        scene: following ? (opts.scene ?? null) : null,
+      });
+      if (following) this.followers.set(a.appid, (this.followers.get(a.appid) ?? 0) + 1);
+    }
     const rec: UserRecord = {
       id: `u${seq}`,
-      seq,
+      index: this.order.length,
       miniOpenid: this.ids.openidLike('oMP', seq),
-      oaOpenid: this.ids.openidLike('oOA', seq),
+      oaOpenid: oaOpenids[this.primary] ?? '',
+      oaOpenids,
       unionid,
       nickName: opts.nickName ?? `沙盒用户${seq}`,
       avatarUrl: opts.avatarUrl ?? DEFAULT_AVATAR,
       gender: opts.gender ?? 0,
       phone: opts.phone ?? `138${String(seq % 100_000_000).padStart(8, '0')}`,
       countryCode: opts.countryCode ?? '86',
-      following,
-      subscribeTime: following ? (opts.subscribeTime ?? this.nowSeconds()) : null,
-      unsubscribeTime: null,
-      scene: following ? (opts.scene ?? null) : null,
+      follows,
       blocked: opts.blocked === true,
       sessionKey: null,
       recentLogins: [],
     };
+    this.index(rec);
+    return rec;
+  }
+
+  private index(rec: UserRecord): void {
     this.byId.set(rec.id, rec);
     this.byOpenid.set(rec.miniOpenid, rec);
-    this.byOpenid.set(rec.oaOpenid, rec);
-    if (unionid !== null) this.byOpenid.set(unionid, rec);
-    this.oaIndex.set(rec.oaOpenid, this.oaOrder.length);
-    this.oaOrder.push(rec.oaOpenid);
-    if (following) this.followers += 1;
-    return rec;
+    for (const f of rec.follows.values()) this.byOpenid.set(f.openid, rec);
+    if (rec.unionid !== null) this.byOpenid.set(rec.unionid, rec);
+    this.order.push(rec);
   }
 
   get(ref: UserRef): UserRecord {
@@ -179,31 +244,33 @@ export class UserStore {
     return rec && rec.miniOpenid === openid ? rec : undefined;
   }
 
-  findByOaOpenid(openid: string): UserRecord | undefined {
+  /** The user behind `openid` under official account `appid`, if any. */
+  findByOaOpenid(appid: string, openid: string): UserRecord | undefined {
     const rec = this.byOpenid.get(openid);
-    return rec && rec.oaOpenid === openid ? rec : undefined;
+    return rec && rec.follows.get(appid)?.openid === openid ? rec : undefined;
+  }
+
+  /** The user's relation with `appid` (throws for an account the sandbox does not host). */
+  followOf(rec: UserRecord, appid: string): FollowRecord {
+    const f = rec.follows.get(appid);
+    if (!f)
+      throw new SandboxError('UNKNOWN_ACCOUNT', `no official account ${appid} in the sandbox`);
+    return f;
   }
 
   count(): number {
     return this.byId.size;
   }
 
-  followerCount(): number {
-    return this.followers;
+  followerCount(appid: string = this.primary): number {
+    return this.followers.get(appid) ?? 0;
   }
 
   list(offset: number, limit: number): UserRecord[] {
-    const out: UserRecord[] = [];
-    let i = 0;
-    for (const rec of this.byId.values()) {
-      if (i >= offset + limit) break;
-      if (i >= offset) out.push(rec);
-      i += 1;
-    }
-    return out;
+    return this.order.slice(offset, offset + limit);
   }
 
-  /** WeChat replaces the session_key whenever a login code is produced. */
+  /** A fresh session_key; WeChat replaces it whenever a login code is produced. */
   rotateSessionKey(rec: UserRecord): string {
     rec.sessionKey = newSessionKey();
     return rec.sessionKey;
@@ -214,52 +281,71 @@ export class UserStore {
     return rec.sessionKey ?? this.rotateSessionKey(rec);
   }
 
-  setFollowing(rec: UserRecord, following: boolean, at: number, scene: string | null): void {
-    if (following && !rec.following) this.followers += 1;
-    if (!following && rec.following) this.followers -= 1;
-    rec.following = following;
+  /** Records a follow (with its time and scene) or an unfollow of `appid`. */
+  setFollowing(
+    rec: UserRecord,
+    appid: string,
+    following: boolean,
+    at: number,
+    scene: string | null,
+  ): void {
+    const f = this.followOf(rec, appid);
+    const delta = following === f.following ? 0 : following ? 1 : -1;
+    this.followers.set(appid, (this.followers.get(appid) ?? 0) + delta);
+    f.following = following;
     if (following) {
-      rec.subscribeTime = at;
-      rec.scene = scene;
+      f.subscribeTime = at;
+      f.scene = scene;
     } else {
-      rec.unsubscribeTime = at;
+      f.unsubscribeTime = at;
     }
   }
 
   /**
-   * One page of `cgi-bin/user/get`: followers after `nextOpenid` in list
-   * order. Returns null when `nextOpenid` names no user of the account.
+   * One page of `cgi-bin/user/get` for `appid`: followers after `nextOpenid`
+   * in list order. Returns null when `nextOpenid` names no user of the account.
    */
-  followerPage(nextOpenid: string, pageSize: number): string[] | null {
+  followerPage(appid: string, nextOpenid: string, pageSize: number): string[] | null {
     let start = 0;
     if (nextOpenid !== '') {
-      const idx = this.oaIndex.get(nextOpenid);
-      if (idx === undefined) return null;
-      start = idx + 1;
+      const rec = this.findByOaOpenid(appid, nextOpenid);
+      if (!rec) return null;
+      start = rec.index + 1;
     }
     const page: string[] = [];
-    for (let i = start; i < this.oaOrder.length && page.length < pageSize; i += 1) {
-      const openid = this.oaOrder[i];
-      if (openid !== undefined && this.byOpenid.get(openid)?.following) page.push(openid);
+    for (let i = start; i < this.order.length && page.length < pageSize; i += 1) {
+      const f = this.order[i]?.follows.get(appid);
+      if (f?.following) page.push(f.openid);
     }
     return page;
   }
 
+  /** The immutable identity of a user. */
   static snapshot(rec: UserRecord): SandboxUser {
-    return { id: rec.id, miniOpenid: rec.miniOpenid, oaOpenid: rec.oaOpenid, unionid: rec.unionid };
+    return {
+      id: rec.id,
+      miniOpenid: rec.miniOpenid,
+      oaOpenid: rec.oaOpenid,
+      oaOpenids: { ...rec.oaOpenids },
+      unionid: rec.unionid,
+    };
   }
 
-  static view(rec: UserRecord): UserView {
+  /** A user as the control API shows it; `primary` picks the flattened relation. */
+  static view(rec: UserRecord, primary: string): SandboxUserView {
+    const accounts = Object.fromEntries([...rec.follows].map(([appid, f]) => [appid, { ...f }]));
+    const main = accounts[primary];
     return {
       ...UserStore.snapshot(rec),
       nickName: rec.nickName,
       avatarUrl: rec.avatarUrl,
       gender: rec.gender,
       phone: rec.phone,
-      following: rec.following,
-      subscribeTime: rec.subscribeTime,
-      unsubscribeTime: rec.unsubscribeTime,
-      scene: rec.scene,
+      following: main?.following ?? false,
+      subscribeTime: main?.subscribeTime ?? null,
+      unsubscribeTime: main?.unsubscribeTime ?? null,
+      scene: main?.scene ?? null,
+      officialAccounts: accounts,
       blocked: rec.blocked,
       hasSession: rec.sessionKey !== null,
     };

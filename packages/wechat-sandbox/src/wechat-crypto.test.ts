@@ -2,10 +2,10 @@ import { createDecipheriv, createHash } from 'node:crypto';
 import { buildXml } from './event-xml';
 import {
   aesKeyBytes,
-  encryptMessage,
-  encryptUserData,
-  msgSignature,
-  pushSignature,
+  sandboxEncryptMessage,
+  sandboxEncryptUserData,
+  sandboxMsgSignature,
+  sandboxPushSignature,
   sessionSignature,
   signRawData,
 } from './wechat-crypto';
@@ -20,15 +20,15 @@ describe('signatures (official examples)', () => {
 
   it('push signature matches the docs example', () => {
     // "消息加解密说明": Token=AAAAA, timestamp=1714037059, nonce=486452656
-    expect(pushSignature('AAAAA', '1714037059', '486452656')).toBe(
+    expect(sandboxPushSignature('AAAAA', '1714037059', '486452656')).toBe(
       '899cf89e464efb63f54ddac96b0a0a235f53aa78',
     );
   });
 
   it('msg_signature sorts all four parts', () => {
     const expected = createHash('sha1').update(['1', '2', 'b', 'a'].sort().join('')).digest('hex');
-    expect(msgSignature('b', '1', '2', 'a')).toBe(expected);
-    expect(msgSignature('a', '2', '1', 'b')).toBe(expected);
+    expect(sandboxMsgSignature('b', '1', '2', 'a')).toBe(expected);
+    expect(sandboxMsgSignature('a', '2', '1', 'b')).toBe(expected);
   });
 
   it('rawData signature is sha1(rawData + session_key)', () => {
@@ -41,7 +41,7 @@ describe('signatures (official examples)', () => {
 describe('user data encryption', () => {
   it('is AES-128-CBC under the base64 session key with a 16-byte iv', () => {
     const key = Buffer.alloc(16, 7).toString('base64');
-    const { encryptedData, iv } = encryptUserData({ openId: 'o1', nickName: '测试' }, key);
+    const { encryptedData, iv } = sandboxEncryptUserData({ openId: 'o1', nickName: '测试' }, key);
     expect(Buffer.from(iv, 'base64')).toHaveLength(16);
     const d = createDecipheriv(
       'aes-128-cbc',
@@ -79,7 +79,7 @@ describe('message encryption (safe mode)', () => {
 
   it('lays out random(16) + length + xml + appid, PKCS#7-padded to 32-byte blocks', () => {
     const random16 = Buffer.alloc(16, 0xab);
-    const out = open(encryptMessage('<xml>你好</xml>', encodingAesKey, 'wxappid', random16));
+    const out = open(sandboxEncryptMessage('<xml>你好</xml>', encodingAesKey, 'wxappid', random16));
     expect(out.xml).toBe('<xml>你好</xml>');
     expect(out.appid).toBe('wxappid');
     expect(out.random.equals(random16)).toBe(true);
@@ -89,7 +89,7 @@ describe('message encryption (safe mode)', () => {
 
   it('adds a whole 32-byte block when the message is already aligned', () => {
     // 16 + 4 + 6 ("<xml/>") + 6 ("wx1234") = 32 bytes → a full block of padding.
-    const out = open(encryptMessage('<xml/>', encodingAesKey, 'wx1234'));
+    const out = open(sandboxEncryptMessage('<xml/>', encodingAesKey, 'wx1234'));
     expect(out.total).toBe(64);
     expect(out.pad).toBe(32);
   });

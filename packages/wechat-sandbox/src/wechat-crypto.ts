@@ -20,7 +20,7 @@ export function signRawData(rawData: string, sessionKey: string): string {
  * encryptedData of the getUserInfo payload: AES-128-CBC with the base64-decoded
  * session_key as key, a random 16-byte iv, PKCS#7 padding (16-byte blocks).
  */
-export function encryptUserData(
+export function sandboxEncryptUserData(
   payload: unknown,
   sessionKey: string,
   iv: Buffer = randomBytes(16),
@@ -41,12 +41,12 @@ export function sessionSignature(sessionKey: string, data = ''): string {
 }
 
 /** Push URL `signature`: sha1 of the sorted, concatenated token/timestamp/nonce. */
-export function pushSignature(token: string, timestamp: string, nonce: string): string {
+export function sandboxPushSignature(token: string, timestamp: string, nonce: string): string {
   return sha1Hex([token, timestamp, nonce].sort().join(''));
 }
 
 /** Safe-mode `msg_signature`: sha1 of the sorted token/timestamp/nonce/Encrypt. */
-export function msgSignature(
+export function sandboxMsgSignature(
   token: string,
   timestamp: string,
   nonce: string,
@@ -78,7 +78,7 @@ function pkcs7Pad32(data: Buffer): Buffer {
  * iv = first 16 key bytes, plaintext = random(16) + uint32BE(len(xml)) + xml +
  * appid, PKCS#7-padded to 32-byte blocks, no cipher-level padding.
  */
-export function encryptMessage(
+export function sandboxEncryptMessage(
   xml: string,
   encodingAesKey: string,
   appid: string,

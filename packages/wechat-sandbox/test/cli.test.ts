@@ -89,11 +89,14 @@ describe('wechat-sandbox CLI', () => {
     expect(code.stdout.trim()).toMatch(/^[A-Za-z0-9_-]{20,}$/);
 
     const follow = await run(['follow', id!, '--url', url]);
-    expect(follow.stdout).toContain(`${id} now follows the official account`);
+    expect(follow.stdout).toContain(`${id} follows the official account`);
     expect(follow.stdout).toContain('no push sent');
+    const unfollow = await run(['unfollow', id!, '--no-push', '--url', url]);
+    expect(unfollow.stdout).toContain(`${id} does not follow the official account`);
 
     const log = await run(['log', '--url', url]);
-    expect(log.stdout).toMatch(new RegExp(`follow\\s+${id} followed`));
+    expect(log.stdout).toMatch(new RegExp(`follow\\s+${id} subscribe on`));
+    expect(log.stdout).toMatch(new RegExp(`unfollow\\s+${id} unsubscribe on`));
   }, 30_000);
 
   it('explains when the sandbox is not running', async () => {

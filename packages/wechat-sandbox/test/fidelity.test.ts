@@ -11,7 +11,7 @@ import {
   verifyMsgSignature,
   verifyPushSignature,
 } from '@wxlink/contracts/node';
-import { encryptMessage } from '../src/wechat-crypto';
+import { sandboxEncryptMessage } from '../src/wechat-crypto';
 import { startTestSandbox } from './helpers';
 import type { TestSandbox } from './helpers';
 
@@ -233,7 +233,7 @@ describe('pushes verify and parse with @wxlink/contracts/node', () => {
     const { encodingAesKey, appid } = t.sandbox.config.officialAccount;
     const random16 = Buffer.alloc(16, 0x5a);
     const xml = '<xml><A><![CDATA[中文]]></A></xml>';
-    expect(encryptMessage(xml, encodingAesKey, appid, random16)).toBe(
+    expect(sandboxEncryptMessage(xml, encodingAesKey, appid, random16)).toBe(
       contractsEncryptMessage(xml, { aesKey: encodingAesKey, appid, random16 }),
     );
   });

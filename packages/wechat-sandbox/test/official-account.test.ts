@@ -41,24 +41,18 @@ describe('cgi-bin/user/info and batchget', () => {
     expect(b.subscribe_scene).toBe('ADD_SCENE_SEARCH');
   });
 
-  it('answers subscribe 0 for non-followers, without unionid when unbound', async () => {
+  it('answers only {subscribe: 0, openid, tagid_list} for non-followers: no unionid', async () => {
+    // "值为0时，代表此用户没有关注该公众号，拉取不到其余信息"
     const token = await t.oaToken();
     const never = t.sandbox.createUser();
-    const unbound = t.sandbox.createUser({ unionid: null, following: true });
-    await t.sandbox.unfollow(unbound);
-    expect(
-      await t.get('/cgi-bin/user/info', { access_token: token, openid: never.oaOpenid }),
-    ).toEqual({
-      subscribe: 0,
-      openid: never.oaOpenid,
-      unionid: never.unionid,
-    });
-    expect(
-      await t.get('/cgi-bin/user/info', { access_token: token, openid: unbound.oaOpenid }),
-    ).toEqual({
-      subscribe: 0,
-      openid: unbound.oaOpenid,
-    });
+    const left = t.sandbox.createUser({ following: true });
+    await t.sandbox.unfollow(left);
+    for (const user of [never, left]) {
+      expect(user.unionid).not.toBeNull();
+      expect(
+        await t.get('/cgi-bin/user/info', { access_token: token, openid: user.oaOpenid }),
+      ).toEqual({ subscribe: 0, openid: user.oaOpenid, tagid_list: [] });
+    }
   });
 
   it('answers 40003 for an unknown openid, including a mini-program openid', async () => {
@@ -84,9 +78,10 @@ describe('cgi-bin/user/info and batchget', () => {
       { access_token: await t.oaToken() },
     );
     const list = r.user_info_list as Array<Record<string, unknown>>;
+    expect(list[1]).toEqual({ subscribe: 0, openid: users[1]!.oaOpenid, tagid_list: [] });
     expect(list.map((u) => [u.openid, u.subscribe, u.unionid])).toEqual([
       [users[0]!.oaOpenid, 1, users[0]!.unionid],
-      [users[1]!.oaOpenid, 0, users[1]!.unionid],
+      [users[1]!.oaOpenid, 0, undefined],
       [users[2]!.oaOpenid, 1, undefined],
     ]);
   });

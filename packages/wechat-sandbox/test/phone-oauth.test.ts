@@ -55,14 +55,28 @@ describe('wxa/business/getuserphonenumber', () => {
     expect((await phone(t.sandbox.mintLoginCode(user))).errcode).toBe(40029);
   });
 
-  it('runs out of quota with 1400001 without burning the code', async () => {
+  it('spends quota when the code is minted (the button succeeding), not at the exchange', async () => {
     const user = t.sandbox.createUser();
-    t.sandbox.setPhoneQuota(1);
-    expect((await phone(t.sandbox.mintPhoneCode(user))).errcode).toBe(0);
-    const code = t.sandbox.mintPhoneCode(user);
-    expect((await phone(code)).errcode).toBe(1400001);
+    t.sandbox.setPhoneQuota(2);
+    const a = t.sandbox.mintPhoneCode(user);
+    const b = t.sandbox.mintPhoneCode(user);
+    // The quota is gone although no code was exchanged yet: the button fails.
+    expect(() => t.sandbox.mintPhoneCode(user)).toThrow(
+      expect.objectContaining({ code: 'PHONE_QUOTA_EXHAUSTED', errno: 1400001 }),
+    );
+    // Codes minted while quota remained still exchange.
+    expect((await phone(a)).errcode).toBe(0);
+    expect((await phone(b)).errcode).toBe(0);
     t.sandbox.setPhoneQuota(Infinity);
-    expect((await phone(code)).errcode).toBe(0);
+    expect((await phone(t.sandbox.mintPhoneCode(user))).errcode).toBe(0);
+  });
+
+  it('refuses a code minted for another user than the openid in the body (40029)', async () => {
+    const alice = t.sandbox.createUser();
+    const bob = t.sandbox.createUser();
+    const code = t.sandbox.mintPhoneCode(alice);
+    expect((await phone(code, { openid: bob.miniOpenid })).errcode).toBe(40029);
+    expect((await phone(code, { openid: alice.miniOpenid })).phone_info).toBeDefined();
   });
 });
 
@@ -97,12 +111,20 @@ describe('sns/oauth2/access_token', () => {
     expect(b).not.toHaveProperty('unionid');
   });
 
-  it('snapshot-page users get is_snapshotuser: 1 and a virtual openid', async () => {
+  it('snapshot pages give a virtual account (is_snapshotuser: 1), only under snsapi_userinfo', async () => {
     const user = t.sandbox.createUser();
     const r = await exchange(t.sandbox.mintOAuthCode(user, { snapshot: true }));
+    expect(r.scope).toBe('snsapi_userinfo');
     expect(r.is_snapshotuser).toBe(1);
     expect(r.openid).not.toBe(user.oaOpenid);
-    expect(r).not.toHaveProperty('unionid');
+    // "openId、unionId 均为虚拟账号数据"
+    expect(typeof r.unionid).toBe('string');
+    expect(r.unionid).not.toBe(user.unionid);
+    expect(() => t.sandbox.mintOAuthCode(user, { snapshot: true, scope: 'snsapi_base' })).toThrow(
+      /snsapi_userinfo/,
+    );
+    const base = await exchange(t.sandbox.mintOAuthCode(user, { scope: 'snsapi_base' }));
+    expect(base).not.toHaveProperty('is_snapshotuser');
   });
 
   it('answers 40029 / 40163 / 40013 / 40125 as documented', async () => {

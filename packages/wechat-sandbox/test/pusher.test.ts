@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_PUSH_ATTEMPTS, DEFAULT_PUSH_TIMEOUT_MS } from '../src/pusher';
 import { startTestSandbox } from './helpers';
 import type { TestSandbox } from './helpers';
 
@@ -99,60 +100,66 @@ describe('push delivery', () => {
     expect(rx.received[0]!.body).toContain('<CreateTime>1700000999</CreateTime>');
   });
 
-  it('retries after failures and stops at the first acknowledged answer', async () => {
-    rx = await receiver([
-      { status: 500, body: 'oops' },
-      { status: 200, body: 'not the ack' },
-      { status: 200, body: 'success' },
-    ]);
-    const r = await t.sandbox.push(
-      {
-        ToUserName: 'gh_x',
-        FromUserName: 'o1',
-        CreateTime: 1,
-        MsgType: 'event',
-        Event: 'subscribe',
-      },
-      { url: rx.url },
-    );
-    expect(r.delivered).toBe(true);
-    expect(r.attempts.map((a) => a.status)).toEqual([500, 200, 200]);
-    expect(rx.received).toHaveLength(3);
-  });
-
-  it('gives up after 1 try + 3 retries by default', async () => {
-    rx = await receiver([{ status: 503, body: '' }]);
+  it('does not retry an answer, even a 5xx or an unexpected body (WeChat retries only silence)', async () => {
+    rx = await receiver([{ status: 500, body: 'oops' }]);
     const r = await t.sandbox.push({ FromUserName: 'o1', MsgType: 'event' }, { url: rx.url });
-    expect(r.delivered).toBe(false);
-    expect(r.attempts).toHaveLength(4);
-    expect(t.sandbox.stats().pushAttempts).toBe(4);
+    expect(r).toMatchObject({ delivered: false, outcome: 'rejected' });
+    expect(r.attempts.map((a) => a.status)).toEqual([500]);
+    await rx.close();
+    rx = await receiver([{ status: 200, body: '{"ok":true}' }]);
+    const json = await t.sandbox.push({ FromUserName: 'o1' }, { url: rx.url });
+    expect(json).toMatchObject({ delivered: false, outcome: 'rejected' });
+    expect(rx.received).toHaveLength(1);
   });
 
-  it('times out a hanging receiver and retries (short timeout)', async () => {
-    rx = await receiver(['hang', 'hang', { status: 200, body: 'success' }]);
-    const started = Date.now();
-    const r = await t.sandbox.push(
-      { FromUserName: 'o1' },
-      { url: rx.url, timeoutMs: 150, retries: 2 },
-    );
+  it('acknowledged by success, an empty body or a passive-reply XML', async () => {
+    for (const body of ['success', '', '<xml><MsgType>text</MsgType></xml>']) {
+      rx = await receiver([{ status: 200, body }]);
+      const r = await t.sandbox.push({ FromUserName: 'o1' }, { url: rx.url });
+      expect(r).toMatchObject({ delivered: true, outcome: 'acknowledged' });
+      await rx.close();
+      rx = null;
+    }
+  });
+
+  it('makes 3 attempts in all by default, each after a silent window', async () => {
+    const fast = await startTestSandbox({ pushTimeoutMs: 100 });
+    try {
+      rx = await receiver(['hang']);
+      const started = Date.now();
+      const r = await fast.sandbox.push({ FromUserName: 'o1' }, { url: rx.url });
+      expect(r).toMatchObject({ delivered: false, outcome: 'unanswered' });
+      expect(r.attempts.map((a) => a.error)).toEqual(Array(3).fill('timeout after 100 ms'));
+      expect(rx.received).toHaveLength(3);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      expect(fast.sandbox.stats().pushAttempts).toBe(3);
+    } finally {
+      await fast.sandbox.close();
+    }
+  });
+
+  it("uses WeChat's window (5000 ms) and attempts (3) unless configured", async () => {
+    rx = await receiver(['hang', { status: 200, body: 'success' }]);
+    const r = await t.sandbox.push({ FromUserName: 'o1' }, { url: rx.url, timeoutMs: 150 });
     expect(r.delivered).toBe(true);
-    expect(r.attempts.slice(0, 2).map((a) => a.error)).toEqual([
-      'timeout after 150 ms',
-      'timeout after 150 ms',
-    ]);
-    expect(r.attempts[0]!.ms).toBeGreaterThanOrEqual(140);
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(r.attempts[0]!.error).toBe('timeout after 150 ms');
+    expect([DEFAULT_PUSH_ATTEMPTS, DEFAULT_PUSH_TIMEOUT_MS]).toEqual([3, 5000]);
   });
 
-  it('reports connection errors and honours retries: 0', async () => {
+  it('waits out the window after a refused connection before the next attempt', async () => {
     rx = await receiver([{ status: 200, body: 'success' }]);
     const deadUrl = rx.url;
     await rx.close();
     rx = null;
-    const r = await t.sandbox.push({ FromUserName: 'o1' }, { url: deadUrl, retries: 0 });
-    expect(r.delivered).toBe(false);
-    expect(r.attempts).toHaveLength(1);
+    const started = Date.now();
+    const r = await t.sandbox.push({ FromUserName: 'o1' }, { url: deadUrl, timeoutMs: 150 });
+    expect(r).toMatchObject({ delivered: false, outcome: 'unanswered' });
+    expect(r.attempts).toHaveLength(3);
     expect(r.attempts[0]!.error).toMatch(/ECONNREFUSED/);
+    // Two full windows pass before the third attempt: not back to back.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    const once = await t.sandbox.push({ FromUserName: 'o1' }, { url: deadUrl, attempts: 1 });
+    expect(once.attempts).toHaveLength(1);
   });
 
   it('needs a target or a url', async () => {

@@ -93,7 +93,8 @@ describe('cgi-bin/stable_token', () => {
       (await t.get('/cgi-bin/stable_token', { grant_type: 'client_credential', appid, secret }))
         .errcode,
     ).toBe(43002);
-    expect((await t.post('/cgi-bin/stable_token', '{not json')).errcode).toBe(47001);
+    // A body WeChat cannot read as JSON carries no appid: 41002, not 47001.
+    expect((await t.post('/cgi-bin/stable_token', '{not json')).errcode).toBe(41002);
     expect((await t.post('/cgi-bin/stable_token', '')).errcode).toBe(44002);
     expect(
       (
@@ -106,6 +107,76 @@ describe('cgi-bin/stable_token', () => {
       ).errcode,
     ).toBe(40097);
   });
+});
+
+describe('stable_token force_refresh limits and form posts', () => {
+  const force = () =>
+    t.post('/cgi-bin/stable_token', {
+      grant_type: 'client_credential',
+      ...t.sandbox.config.officialAccount,
+      force_refresh: true,
+    });
+
+  it('a second force refresh within 30 s does not refresh ("否则不会刷新")', async () => {
+    const first = (await force()).access_token as string;
+    const second = await force();
+    const fresh = (await force()).access_token;
+    expect(second.access_token).toBe(first);
+    expect(fresh).toBe(first);
+    expect((await userInfo(first)).subscribe).toBe(1);
+    t.clock.advance(30_000);
+    const third = (await force()).access_token as string;
+    expect(third).not.toBe(first);
+    expect((await userInfo(first)).errcode).toBe(40001);
+  });
+
+  it('the 21st force refresh of a (Beijing) day answers 45009; the next day works again', async () => {
+    // Start just after Beijing midnight so 21 x 30 s stay within the day.
+    t.clock.ms = Date.UTC(2025, 0, 15, 16, 0, 0); // 00:00 UTC+8 on the 16th
+    const seen = new Set<string>();
+    for (let i = 0; i < 20; i += 1) {
+      seen.add((await force()).access_token as string);
+      t.clock.advance(30_000);
+    }
+    expect(seen.size).toBe(20);
+    const over = await force();
+    expect(over.errcode).toBe(45009);
+    expect(over.errmsg).toMatch(/^reach max api daily quota limit/);
+    // Normal mode still answers.
+    expect(typeof (await t.oaToken())).toBe('string');
+    t.clock.ms = Date.UTC(2025, 0, 16, 16, 0, 0);
+    expect(typeof (await force()).access_token).toBe('string');
+  });
+
+  it('a form-encoded request answers 41002 (appid missing), as WeChat does', async () => {
+    const { appid, secret } = t.sandbox.config.officialAccount;
+    const res = await fetch(`${t.sandbox.url}/cgi-bin/stable_token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credential', appid, secret }).toString(),
+    });
+    expect(((await res.json()) as { errcode: number }).errcode).toBe(41002);
+  });
+
+  it('cgi-bin/token allows 2000 calls a day per app, then 45009', async () => {
+    const { appid, secret } = t.sandbox.config.officialAccount;
+    const q = { grant_type: 'client_credential', appid, secret };
+    let issued = 0;
+    for (let batch = 0; batch < 40; batch += 1) {
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, () => t.get('/cgi-bin/token', q)),
+      );
+      issued += answers.filter((a) => typeof a.access_token === 'string').length;
+    }
+    expect(issued).toBe(2000);
+    expect((await t.get('/cgi-bin/token', q)).errcode).toBe(45009);
+    // Another app has its own quota.
+    const mp = t.sandbox.config.miniProgram;
+    expect(
+      typeof (await t.get('/cgi-bin/token', { ...q, appid: mp.appid, secret: mp.secret }))
+        .access_token,
+    ).toBe('string');
+  }, 30_000);
 });
 
 describe('token checks on protected routes', () => {

@@ -1,7 +1,10 @@
 import express from 'express';
 import type { Request, Response, Router } from 'express';
+import { stableToken, token } from '../apis/credentials';
+import { checkSession, code2Session, phoneNumber } from '../apis/mini-program';
+import { batchUserInfo, oauthAccessToken, userGet, userInfo } from '../apis/official-account';
 import type { SandboxCore, WechatRoute } from '../core';
-import { WechatApiError, errmsgFor, wechatError } from '../errors';
+import { SandboxWechatApiError, errmsgFor, wechatError } from '../errors';
 import { newRid } from '../ids';
 
 /**
@@ -12,7 +15,11 @@ import { newRid } from '../ids';
 
 type Method = 'GET' | 'POST';
 type Params = Record<string, unknown>;
-type Handler = (req: Request, body: Params) => unknown;
+/** `body` is null only under 'json-or-nothing', for a body that is not a JSON object. */
+type Handler = (req: Request, body: Params | null) => unknown;
+
+/** How a POST route reads its body. */
+type BodyRule = 'required' | 'optional' | 'json-or-nothing';
 
 export type Sleep = (ms: number) => Promise<void>;
 
@@ -20,24 +27,32 @@ function fail(res: Response, errcode: number, errmsg: string): void {
   res.status(200).json({ errcode, errmsg: `${errmsg}, rid: ${newRid()}` });
 }
 
-/** JSON bodies are parsed here (not by express.json) so bad JSON gets WeChat's 47001. */
-function parseJsonBody(req: Request, optional: boolean): Params {
+function parseObject(text: string): Params | null {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Params)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * JSON bodies are parsed here (not by express.json) so bad JSON gets WeChat's
+ * 47001; under 'json-or-nothing' a body that is not a JSON object reads as no
+ * parameters at all (stable_token: see apis/credentials).
+ */
+function parseJsonBody(req: Request, rule: BodyRule): Params | null {
   const raw: unknown = req.body;
   const text = typeof raw === 'string' ? raw : '';
   if (text.trim() === '') {
-    if (optional) return {};
+    if (rule === 'optional') return {};
     throw wechatError('EMPTY_POST_DATA');
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw wechatError('DATA_FORMAT_ERROR');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw wechatError('DATA_FORMAT_ERROR');
-  }
-  return parsed as Params;
+  const parsed = parseObject(text);
+  if (parsed === null && rule !== 'json-or-nothing') throw wechatError('DATA_FORMAT_ERROR');
+  return parsed;
 }
 
 function queryToken(req: Request): string | undefined {
@@ -54,7 +69,7 @@ export function wechatRouter(core: SandboxCore, sleep: Sleep): Router {
     name: WechatRoute,
     methods: Method[],
     handler: Handler,
-    bodyOptional = false,
+    bodyRule: BodyRule = 'required',
   ): void => {
     router.all(`/${name}`, text, async (req, res) => {
       core.countCall(name);
@@ -77,10 +92,10 @@ export function wechatRouter(core: SandboxCore, sleep: Sleep): Router {
         return;
       }
       try {
-        const body = method === 'POST' ? parseJsonBody(req, bodyOptional) : {};
+        const body = method === 'POST' ? parseJsonBody(req, bodyRule) : {};
         res.status(200).json(handler(req, body));
       } catch (err) {
-        if (err instanceof WechatApiError) {
+        if (err instanceof SandboxWechatApiError) {
           fail(res, err.errcode, err.errmsg);
           return;
         }
@@ -90,25 +105,30 @@ export function wechatRouter(core: SandboxCore, sleep: Sleep): Router {
     });
   };
 
-  route('sns/jscode2session', ['GET'], (req) => core.code2Session(req.query));
-  route('cgi-bin/token', ['GET'], (req) => core.token(req.query));
-  route('cgi-bin/stable_token', ['POST'], (_req, body) => core.stableToken(body));
+  route('sns/jscode2session', ['GET'], (req) => code2Session(core, req.query));
+  route('cgi-bin/token', ['GET'], (req) => token(core, req.query));
+  route(
+    'cgi-bin/stable_token',
+    ['POST'],
+    (_req, body) => stableToken(core, body),
+    'json-or-nothing',
+  );
   // The docs show GET with query parameters; the newer page lists openid,
   // signature and sig_method as a payload, so a POSTed JSON body works too.
   route(
     'wxa/checksession',
     ['GET', 'POST'],
-    (req, body) => core.checkSession({ ...body, ...req.query }),
-    true,
+    (req, body) => checkSession(core, { ...(body ?? {}), ...req.query }),
+    'optional',
   );
   route('wxa/business/getuserphonenumber', ['POST'], (req, body) =>
-    core.phoneNumber(queryToken(req), body),
+    phoneNumber(core, queryToken(req), body ?? {}),
   );
-  route('cgi-bin/user/info', ['GET'], (req) => core.userInfo(req.query));
+  route('cgi-bin/user/info', ['GET'], (req) => userInfo(core, req.query));
   route('cgi-bin/user/info/batchget', ['POST'], (req, body) =>
-    core.batchUserInfo(queryToken(req), body),
+    batchUserInfo(core, queryToken(req), body ?? {}),
   );
-  route('cgi-bin/user/get', ['GET'], (req) => core.userGet(req.query));
-  route('sns/oauth2/access_token', ['GET'], (req) => core.oauthAccessToken(req.query));
+  route('cgi-bin/user/get', ['GET'], (req) => userGet(core, req.query));
+  route('sns/oauth2/access_token', ['GET'], (req) => oauthAccessToken(core, req.query));
   return router;
 }
