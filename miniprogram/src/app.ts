@@ -1,5 +1,4 @@
 import { detectLanguage, useLanguage } from './i18n/index';
-import type { LanguageSource } from './i18n/index';
 import { getClient } from './services/index';
 import { installPrivacyListener } from './services/privacy';
 
@@ -11,7 +10,7 @@ import { installPrivacyListener } from './services/privacy';
 App({
   onLaunch() {
     // Before any page renders: its texts come from the catalogue of WeChat's language.
-    useLanguage(detectLanguage(wx as unknown as LanguageSource));
+    useLanguage(detectLanguage(wx));
     // Once per launch, before any privacy API or component can be used
     // (api/open-api/privacy/wx.onNeedPrivacyAuthorization).
     installPrivacyListener();

@@ -22,7 +22,9 @@ export function describeError(err: unknown, m: Catalogue = messages()): string {
   }
   if (err instanceof LoginError) {
     if (isAccountBlocked(err)) return describeError(err.cause, m);
-    return err.stage === 'wx.login' ? m.error.wxLogin : m.error.loginFailed(describeError(err.cause, m));
+    return err.stage === 'wx.login'
+      ? m.error.wxLogin
+      : m.error.loginFailed(describeError(err.cause, m));
   }
   if (err instanceof ApiError) {
     const text = m.error.api[err.code] ?? m.error.server(err.code);
@@ -34,6 +36,9 @@ export function describeError(err: unknown, m: Catalogue = messages()): string {
 }
 
 /** errno 104 / 112 (or any other privacy failure) in the user's words. */
-export function describePrivacy(failure: PrivacyFailure | 'other', m: Catalogue = messages()): string {
+export function describePrivacy(
+  failure: PrivacyFailure | 'other',
+  m: Catalogue = messages(),
+): string {
   return failure === 'undeclared' ? m.privacy.undeclared : m.privacy.refused;
 }

@@ -6,7 +6,8 @@ export const en: Catalogue = {
     loading: 'Logging in…',
     signedOut: 'You are not logged in.',
     refreshing: 'Refreshing…',
-    blocked: 'This account has been suspended and cannot use the service. Contact support if you think this is a mistake.',
+    blocked:
+      'This account has been suspended and cannot use the service. Contact support if you think this is a mistake.',
   },
   action: {
     login: 'Log in',

@@ -50,6 +50,6 @@ export function useLanguage(language: Language | null): void {
 
 /** The catalogue to read from; detected from the global `wx` on first use. */
 export function messages(): Catalogue {
-  active ??= detectLanguage(typeof wx === 'undefined' ? undefined : (wx as LanguageSource));
+  active ??= detectLanguage(typeof wx === 'undefined' ? undefined : wx);
   return CATALOGUES[active];
 }

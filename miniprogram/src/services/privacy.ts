@@ -112,7 +112,8 @@ export function requirePrivacyAuthorization(): Promise<void> {
   return new Promise((resolve, reject) => {
     port.requirePrivacyAuthorize!({
       success: () => resolve(),
-      fail: (err: WxErrnoFailure) => reject(new PrivacyError(privacyFailure(err) ?? 'other', err.errno)),
+      fail: (err: WxErrnoFailure) =>
+        reject(new PrivacyError(privacyFailure(err) ?? 'other', err.errno)),
     });
   });
 }

@@ -11,9 +11,7 @@ export interface WxErrnoFailure {
 
 /** What `resolve` of wx.onNeedPrivacyAuthorization takes. */
 export type PrivacyResolution =
-  | { event: 'exposureAuthorization' }
-  | { event: 'agree'; buttonId: string }
-  | { event: 'disagree' };
+  { event: 'exposureAuthorization' } | { event: 'agree'; buttonId: string } | { event: 'disagree' };
 
 export interface PrivacySetting {
   needAuthorization: boolean;
@@ -32,10 +30,7 @@ export interface UiPort {
     success: (res: PrivacySetting) => void;
     fail: (err: WxErrnoFailure) => void;
   }): void;
-  openPrivacyContract?(options: {
-    success: () => void;
-    fail: (err: WxErrnoFailure) => void;
-  }): void;
+  openPrivacyContract?(options: { success: () => void; fail: (err: WxErrnoFailure) => void }): void;
   showModal(options: {
     title: string;
     content: string;

@@ -5,12 +5,7 @@
  * waits for `resolve`; agree → success, disagree → fail errno 104; an item
  * missing from the guideline → fail errno 112.
  */
-import type {
-  PrivacyResolution,
-  PrivacySetting,
-  UiPort,
-  WxErrnoFailure,
-} from '../services/ui';
+import type { PrivacyResolution, PrivacySetting, UiPort, WxErrnoFailure } from '../services/ui';
 
 export class FakeUi implements UiPort {
   agreed = false;
@@ -23,8 +18,8 @@ export class FakeUi implements UiPort {
   readonly resolutions: PrivacyResolution[] = [];
   openContractCalls = 0;
   listenerCount = 0;
-  private listener: ((resolve: (r: PrivacyResolution) => void, info: { referrer?: string }) => void) | null =
-    null;
+  private listener:
+    ((resolve: (r: PrivacyResolution) => void, info: { referrer?: string }) => void) | null = null;
 
   onNeedPrivacyAuthorization(
     listener: (resolve: (r: PrivacyResolution) => void, info: { referrer?: string }) => void,
@@ -40,7 +35,10 @@ export class FakeUi implements UiPort {
   /** What a privacy component (phone button, nickname input) does on use. */
   ask(referrer: string, success: () => void, fail: (err: WxErrnoFailure) => void): void {
     if (!this.declared) {
-      fail({ errMsg: `${referrer}:fail api scope is not declared in the privacy agreement`, errno: 112 });
+      fail({
+        errMsg: `${referrer}:fail api scope is not declared in the privacy agreement`,
+        errno: 112,
+      });
       return;
     }
     if (this.agreed) {
@@ -58,16 +56,27 @@ export class FakeUi implements UiPort {
           this.agreed = true;
           setTimeout(success, 0);
         } else if (r.event === 'disagree') {
-          setTimeout(() => fail({ errMsg: `${referrer}:fail privacy permission is not authorized`, errno: 104 }), 0);
+          setTimeout(
+            () =>
+              fail({ errMsg: `${referrer}:fail privacy permission is not authorized`, errno: 104 }),
+            0,
+          );
         }
       },
       { referrer },
     );
   }
 
-  getPrivacySetting(options: { success: (res: PrivacySetting) => void; fail: (err: WxErrnoFailure) => void }) {
+  getPrivacySetting(options: {
+    success: (res: PrivacySetting) => void;
+    fail: (err: WxErrnoFailure) => void;
+  }) {
     setTimeout(
-      () => options.success({ needAuthorization: !this.agreed, privacyContractName: this.contractName }),
+      () =>
+        options.success({
+          needAuthorization: !this.agreed,
+          privacyContractName: this.contractName,
+        }),
       0,
     );
   }

@@ -42,7 +42,9 @@ export function followDisplay(accounts: FollowAccount[], m: Catalogue = messages
   return {
     items,
     offerFollow: primary !== undefined && primary.status !== 'subscribed',
-    fallbackText: m.subscription.followByName(primary?.accountName ?? m.subscription.unnamedAccount),
+    fallbackText: m.subscription.followByName(
+      primary?.accountName ?? m.subscription.unnamedAccount,
+    ),
     qrText: m.subscription.followByQr,
     qrCodeUrl,
     hasQr: qrCodeUrl !== '',

@@ -70,7 +70,11 @@ Component({
     async onSubmit(e: WechatMiniprogram.CustomEvent) {
       if (this.data.saveBusy) return;
       const m = messages();
-      const plan = submission(submittedNickname(e.detail), this.data.draftAvatarPath, this.data.review);
+      const plan = submission(
+        submittedNickname(e.detail),
+        this.data.draftAvatarPath,
+        this.data.review,
+      );
       if (plan.kind === 'rejected') return this.notify('error', m.notice.nicknameRejected);
       if (plan.kind === 'nothing') return this.notify('info', m.notice.nothingToSave);
       this.setData({ saveBusy: true });

@@ -4,9 +4,7 @@ import type { ProfileChanges } from '../../services/index';
 export type NicknameReview = 'none' | 'pass' | 'fail';
 
 export type Submission =
-  | { kind: 'save'; changes: ProfileChanges }
-  | { kind: 'rejected' }
-  | { kind: 'nothing' };
+  { kind: 'save'; changes: ProfileChanges } | { kind: 'rejected' } | { kind: 'nothing' };
 
 /** The form's submitted `nickname` field (e.detail.value), '' when absent. */
 export function submittedNickname(detail: unknown): string {
@@ -23,7 +21,11 @@ export function submittedNickname(detail: unknown): string {
  * asynchronously; the submit can race that). No review event at all
  * (older base library, DevTools) lets the server's own checks decide.
  */
-export function submission(nickname: string, avatarPath: string, review: NicknameReview): Submission {
+export function submission(
+  nickname: string,
+  avatarPath: string,
+  review: NicknameReview,
+): Submission {
   if (nickname !== '' && review === 'fail') return { kind: 'rejected' };
   if (nickname === '' && avatarPath === '') return { kind: 'nothing' };
   return {
