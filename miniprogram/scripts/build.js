@@ -7,6 +7,8 @@
  *    dist/vendor/contracts.js, and every import of it rewritten to a relative
  *    path, so the tree needs no node_modules and no DevTools "build npm".
  * Any other bare import fails the build: nothing unresolved can reach DevTools.
+ * After building, WeChat's own template compilers (wcc/wcsc, see
+ * check-templates.js) must accept every WXML and WXSS, or the build fails.
  *
  * Usage: node scripts/build.js [--out-dir <dir>]   (default: dist/)
  * Env: WXLINK_API_BASE overrides the `develop` API base (see src/config).
@@ -16,6 +18,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
+const { checkTemplates } = require('./check-templates');
 
 const ROOT = path.resolve(__dirname, '..');
 const SRC = path.join(ROOT, 'src');
@@ -150,9 +153,31 @@ function englishOnlyZodLocales() {
   };
 }
 
+/**
+ * The vendor bundle's entry. zod 4 compiles object parsers with
+ * `new Function` unless told not to, and WeChat forbids dynamic code:
+ * "基于安全考虑，小程序中不支持动态执行 JS 代码，即：不支持使用 eval 执行 JS 代码；
+ * 不支持使用 new Function 创建函数" (framework/runtime/js-support). WeChat does not
+ * even throw there (`Function(...)` hands back a non-function), so zod's own
+ * probe believes eval works. zod reads `jitless` when a schema is DEFINED,
+ * so the config call must run inside the bundle before @wxlink/contracts
+ * defines its first schema: it comes first, and both requires resolve to the
+ * one zod copy esbuild bundles.
+ */
+function vendorEntry({ zodJitless }) {
+  const contracts = "module.exports = require('@wxlink/contracts');";
+  return zodJitless ? `require('zod').config({ jitless: true });\n${contracts}` : contracts;
+}
+
+/**
+ * `zodJitless: false` exists only so the runtime test can build the broken
+ * bundle and prove its check catches it; never ship it.
+ */
 async function build({
   outDir = path.join(ROOT, 'dist'),
   apiBase = process.env.WXLINK_API_BASE,
+  zodJitless = true,
+  checkWithWechatCompilers = true,
 } = {}) {
   fs.rmSync(outDir, { recursive: true, force: true });
   const files = walk(SRC).filter((rel) => !isExcluded(rel));
@@ -167,7 +192,7 @@ async function build({
   // sneaking into the isomorphic entry fails here instead of on a phone.
   await esbuild.build({
     stdin: {
-      contents: "module.exports = require('@wxlink/contracts');",
+      contents: vendorEntry({ zodJitless }),
       resolveDir: ROOT,
       sourcefile: 'vendor-contracts.js',
     },
@@ -199,6 +224,7 @@ async function build({
     logLevel: 'silent',
   });
 
+  if (checkWithWechatCompilers) checkTemplates(outDir);
   return { outDir, modules: entryPoints.length, assets: files.length - entryPoints.length };
 }
 

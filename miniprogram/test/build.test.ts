@@ -101,7 +101,7 @@ describe('built DevTools tree', () => {
       }
     };
     for (const page of app.pages) check(page);
-    expect(seen.size).toBe(3);
+    expect(seen.size).toBe(6);
   });
 
   it('bakes the WXLINK_API_BASE override into the develop config', () => {
@@ -122,7 +122,7 @@ describe('built DevTools tree', () => {
     (comp.instance as unknown as { onShow(): void }).onShow();
     await flush();
     expect(comp.data.isReady).toBe(true);
-    expect(textOf(comp, '#subscription >>> .badge__label')).toBe('Official account status unknown');
+    expect(textOf(comp, '#follow >>> #badge-0 >>> .badge__label')).toBe('公众号关注状态未知'); // zh_CN by default
 
     comp
       .querySelector('#btn-authorize')!

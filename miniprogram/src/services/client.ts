@@ -5,6 +5,7 @@ import type {
   ApiRouteName,
   CreateSessionResponse,
   ProfileAuthorizationRequest,
+  SubscriptionView,
   UserView,
 } from '@wxlink/contracts';
 import {
@@ -236,6 +237,29 @@ export class WxlinkClient {
       return { revokedOnServer: isSessionInvalid(err) };
     } finally {
       this.store.clear();
+    }
+  }
+
+  /**
+   * 注销: `DELETE /api/v1/me` erases the account on the server, then the
+   * token is forgotten. On failure nothing is forgotten (the account still
+   * exists, the user may retry).
+   */
+  async deleteAccount(): Promise<void> {
+    await this.request('deleteAccount');
+    this.store.clear();
+  }
+
+  /**
+   * The user's official accounts, primary first (`GET /api/v1/me/subscriptions`).
+   * A server without that route (404) has one account: the user's own.
+   */
+  async subscriptions(user: UserView): Promise<SubscriptionView[]> {
+    try {
+      return (await this.request('listSubscriptions')).subscriptions;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return [user.subscription];
+      throw err;
     }
   }
 

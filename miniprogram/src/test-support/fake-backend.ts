@@ -3,12 +3,19 @@
  * on a FakeWx. Enough state for page tests (tokens, one user); failure cases
  * override single routes with `wx.on(...)` afterwards.
  */
-import type { UserView } from '@wxlink/contracts';
+import type { SubscriptionView, UserView } from '@wxlink/contracts';
 import type { FakeHandler, FakeRequest, FakeReply, FakeWx } from './fake-wx';
 import { errorBody, futureIso, makeUser } from './fixtures';
 
 export class FakeBackend {
   user: UserView;
+  /**
+   * What `GET /api/v1/me/subscriptions` answers, first = primary; null
+   * answers the user's one subscription (a single configured account).
+   */
+  subscriptions: SubscriptionView[] | null = null;
+  /** Set once `DELETE /api/v1/me` erased the user. */
+  deleted = false;
   readonly validTokens = new Set<string>();
   private issued = 0;
 
@@ -65,6 +72,19 @@ export class FakeBackend {
     wx.on('GET', '/api/v1/me', (req) => this.authed(req, () => ({ status: 200, body: this.user })));
     wx.on('GET', '/api/v1/me/subscription', (req) =>
       this.authed(req, () => ({ status: 200, body: this.user.subscription })),
+    );
+    wx.on('GET', '/api/v1/me/subscriptions', (req) =>
+      this.authed(req, () => ({
+        status: 200,
+        body: { subscriptions: this.subscriptions ?? [this.user.subscription] },
+      })),
+    );
+    wx.on('DELETE', '/api/v1/me', (req) =>
+      this.authed(req, () => {
+        this.deleted = true;
+        this.validTokens.clear();
+        return { status: 204 };
+      }),
     );
     wx.on('POST', '/api/v1/me/profile', this.profileHandler());
     wx.on('PUT', '/api/v1/me/profile', (req) =>

@@ -4,11 +4,15 @@
  * nickname saved → phone bound → user follows the official account in the
  * sandbox → home shows `subscribed` → logout.
  */
-import { exists, loadOnce, renderAttached, textOf } from '../../src/test-support/simulate';
+import { useLanguage } from '../../src/i18n/index';
+import { exists, find, loadOnce, renderAttached, textOf } from '../../src/test-support/simulate';
 import type { Rendered } from '../../src/test-support/simulate';
 import { apiBase, newPhone, tempAvatar, waitFor } from './support';
 
+// Simplified Chinese, as most users read it.
+useLanguage('zh_CN');
 const pageId = loadOnce('pages/home/index');
+const BADGE = '#follow >>> #badge-0 >>> .badge__label';
 
 interface HomePage {
   onShow(): void;
@@ -16,7 +20,7 @@ interface HomePage {
 }
 
 function fire(comp: Rendered, selector: string, event: string, detail: Record<string, unknown>) {
-  comp.querySelector(selector)!.dispatchEvent(event, { detail });
+  find(comp, selector)!.dispatchEvent(event, { detail });
 }
 
 it('first open → authorized → phone → subscribed → logout', async () => {
@@ -28,30 +32,26 @@ it('first open → authorized → phone → subscribed → logout', async () => 
   page.onShow();
   expect(exists(comp, '#state-loading')).toBe(true);
   await waitFor(() => comp.data.isReady === true);
-  expect(textOf(comp, '#subscription >>> .badge__label')).toBe(
-    'Not following the official account',
-  );
-  expect(textOf(comp, '#profile >>> .card__name')).toBe('No nickname yet');
+  expect(textOf(comp, BADGE)).toBe('未关注公众号');
+  expect(textOf(comp, '#profile >>> .card__name')).toBe('用户昵称');
 
   // getUserInfo button.
   fire(comp, '#btn-authorize', 'getuserinfo', await wx.getUserInfoDetail());
-  await waitFor(() => comp.data.noticeText === 'Profile authorized.');
+  await waitFor(() => comp.data.noticeText === '微信资料已授权。');
   const authorizedName = textOf(comp, '#profile >>> .card__name');
-  expect(authorizedName).not.toBe('No nickname yet');
+  expect(authorizedName).not.toBe('用户昵称');
 
-  // chooseAvatar + nickname input → upload, then PUT.
-  fire(comp, '#btn-avatar', 'chooseavatar', { avatarUrl: tempAvatar() });
-  fire(comp, '#input-nickname', 'input', { value: 'Journey' });
-  await waitFor(() => comp.data.saveDisabled === false);
-  comp.querySelector('#btn-save')!.dispatchEvent('tap', { detail: {} });
-  await waitFor(() => comp.data.noticeText === 'Profile saved.');
+  // chooseAvatar + nickname read on form submit → upload, then PUT.
+  fire(comp, '#editor >>> #btn-avatar', 'chooseavatar', { avatarUrl: tempAvatar() });
+  fire(comp, '#editor >>> #profile-form', 'submit', { value: { nickname: 'Journey' } });
+  await waitFor(() => comp.data.noticeText === '资料已保存。');
   expect(textOf(comp, '#profile >>> .card__name')).toBe('Journey');
   expect(comp.data.avatarUrl.startsWith(`${apiBase()}/api/v1/avatars/`)).toBe(true);
 
   // getPhoneNumber button.
   fire(comp, '#btn-phone', 'getphonenumber', await wx.getPhoneNumberDetail());
-  await waitFor(() => comp.data.noticeText === 'Phone number linked.');
-  expect(textOf(comp, '#profile >>> .card__phone')).toMatch(/^Phone \d{3}\*{4}\d{4}$/);
+  await waitFor(() => comp.data.noticeText === '手机号已绑定。');
+  expect(textOf(comp, '#profile >>> .card__phone')).toMatch(/^手机号 \d{3}\*{4}\d{4}$/);
 
   // The user follows the official account; WeChat (the sandbox) pushes the event.
   const followed = await wx.sandbox.follow(userId);
@@ -59,15 +59,15 @@ it('first open → authorized → phone → subscribed → logout', async () => 
   await waitFor(async () => {
     page.onPullDownRefresh();
     await new Promise((r) => setTimeout(r, 100));
-    return comp.data.subscriptionStatus === 'subscribed';
+    return (comp.data.accounts as Array<{ status: string }>)[0]?.status === 'subscribed';
   });
-  expect(textOf(comp, '#subscription >>> .badge__label')).toBe('Following the official account');
+  expect(textOf(comp, BADGE)).toBe('已关注公众号');
 
   // Logout revokes the token on the server.
   const token = client.store.read()!.token;
   comp.querySelector('#btn-logout')!.dispatchEvent('tap', { detail: {} });
   await waitFor(() => comp.data.isSignedOut === true);
-  expect(textOf(comp, '#notice')).toBe('You are logged out.');
+  expect(textOf(comp, '#notice')).toBe('你已退出登录。');
   const res = await fetch(`${apiBase()}/api/v1/me`, {
     headers: { authorization: `Bearer ${token}` },
   });

@@ -1,37 +1,46 @@
 import type { SubscriptionStatus } from '@wxlink/contracts';
+import { messages } from '../../i18n/index';
+import type { Catalogue } from '../../i18n/index';
 
 export type BadgeTone = 'positive' | 'neutral' | 'warning';
 
 export interface SubscriptionDisplay {
+  /** The account's name, shown when the user can follow several accounts ('' otherwise). */
+  accountText: string;
+  hasAccount: boolean;
   label: string;
   hint: string;
   hasHint: boolean;
   tone: BadgeTone;
 }
 
-const DISPLAY: Readonly<Record<SubscriptionStatus, Omit<SubscriptionDisplay, 'hasHint'>>> = {
-  subscribed: { label: 'Following the official account', hint: '', tone: 'positive' },
-  unsubscribed: {
-    label: 'Unfollowed the official account',
-    hint: 'Follow it again to get our messages.',
-    tone: 'neutral',
-  },
-  never: {
-    label: 'Not following the official account',
-    hint: 'Follow the official account to get our messages.',
-    tone: 'neutral',
-  },
-  unknown: {
-    label: 'Official account status unknown',
-    hint: 'Tap “Authorize profile” so we can link your WeChat account.',
-    tone: 'warning',
-  },
+const TONE: Readonly<Record<SubscriptionStatus, BadgeTone>> = {
+  subscribed: 'positive',
+  unsubscribed: 'neutral',
+  never: 'neutral',
+  unknown: 'warning',
 };
 
+function statusOf(status: unknown): SubscriptionStatus {
+  return status === 'subscribed' || status === 'unsubscribed' || status === 'never'
+    ? status
+    : 'unknown';
+}
+
 /** What the badge shows for a status; anything unexpected is shown as `unknown`. */
-export function subscriptionDisplay(status: unknown): SubscriptionDisplay {
-  const key: SubscriptionStatus =
-    status === 'subscribed' || status === 'unsubscribed' || status === 'never' ? status : 'unknown';
-  const d = DISPLAY[key];
-  return { ...d, hasHint: d.hint !== '' };
+export function subscriptionDisplay(
+  status: unknown,
+  accountName = '',
+  m: Catalogue = messages(),
+): SubscriptionDisplay {
+  const key = statusOf(status);
+  const hint = m.subscription.hint[key];
+  return {
+    accountText: accountName,
+    hasAccount: accountName !== '',
+    label: m.subscription.label[key],
+    hint,
+    hasHint: hint !== '',
+    tone: TONE[key],
+  };
 }

@@ -1,5 +1,9 @@
 import { loadOnce, renderAttached, textOf } from '../../test-support/simulate';
+import { useLanguage } from '../../i18n/index';
+import { zh_CN } from '../../i18n/zh_CN';
 import { subscriptionDisplay } from './display';
+
+useLanguage('en');
 
 const id = loadOnce('components/subscription-badge/index');
 
@@ -30,5 +34,14 @@ describe('subscription-badge', () => {
   it('shows anything unexpected as unknown', () => {
     expect(subscriptionDisplay('banned').label).toBe('Official account status unknown');
     expect(subscriptionDisplay(undefined).tone).toBe('warning');
+  });
+
+  it('names its account when given one, and speaks Chinese by default', () => {
+    const comp = renderAttached(id, { status: 'never', accountName: '链客服务号' });
+    expect(textOf(comp, '.badge__account')).toBe('链客服务号');
+    expect(subscriptionDisplay('subscribed', '', zh_CN)).toMatchObject({
+      label: '已关注公众号',
+      hasAccount: false,
+    });
   });
 });

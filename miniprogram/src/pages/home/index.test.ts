@@ -1,12 +1,21 @@
+import { en } from '../../i18n/en';
+import { useLanguage } from '../../i18n/index';
 import { configureClient } from '../../services/index';
+import { resetPrivacyForTests } from '../../services/privacy';
+import { configureUi } from '../../services/ui';
 import { FakeBackend } from '../../test-support/fake-backend';
+import { FakeUi } from '../../test-support/fake-ui';
 import { FakeWx, flush } from '../../test-support/fake-wx';
 import { API_BASE, errorBody, makeUser, userInfoDetail } from '../../test-support/fixtures';
 import { exists, loadOnce, renderAttached, textOf } from '../../test-support/simulate';
-import { RETAP_NOTICE } from './messages';
 import type { Rendered } from '../../test-support/simulate';
 
+const RETAP_NOTICE = en.notice.retap;
+// These tests read English; zh_CN (the default) has its own suite in zh.test.ts.
+useLanguage('en');
+
 const pageId = loadOnce('pages/home/index');
+const BADGE = '#follow >>> #badge-0 >>> .badge__label';
 
 interface HomePage {
   onShow(): void;
@@ -15,11 +24,15 @@ interface HomePage {
 
 let wx: FakeWx;
 let backend: FakeBackend;
+let fakeUi: FakeUi;
 
 beforeEach(() => {
   wx = new FakeWx();
   backend = new FakeBackend(wx);
   configureClient({ wx, apiBase: API_BASE });
+  fakeUi = new FakeUi();
+  configureUi(fakeUi);
+  resetPrivacyForTests();
 });
 
 /** The global wx miniprogram-simulate installs (the page calls its stopPullDownRefresh). */
@@ -62,7 +75,7 @@ describe('home: loading, ready, error', () => {
     expect(exists(comp, '#state-loading')).toBe(false);
     expect(exists(comp, '#state-ready')).toBe(true);
     expect(textOf(comp, '#profile >>> .card__name')).toBe('Mia');
-    expect(textOf(comp, '#subscription >>> .badge__label')).toBe('Following the official account');
+    expect(textOf(comp, BADGE)).toBe('Following the official account');
     expect(wx.loginCalls).toBe(1);
   });
 
@@ -73,14 +86,14 @@ describe('home: loading, ready, error', () => {
   ] as const)('shows the %s status', async (status, label) => {
     backend.user = makeUser({ subscription: { officialAccountAppid: 'wxoa123', status } });
     const comp = await openHome();
-    expect(textOf(comp, '#subscription >>> .badge__label')).toBe(label);
+    expect(textOf(comp, BADGE)).toBe(label);
   });
 
   it('shows the empty profile state for a new user', async () => {
     const comp = await openHome();
-    expect(textOf(comp, '#profile >>> .card__name')).toBe('No nickname yet');
+    expect(textOf(comp, '#profile >>> .card__name')).toBe('WeChat user');
     expect(exists(comp, '#profile >>> .card__empty')).toBe(true);
-    expect(textOf(comp, '#subscription >>> .badge__hint')).toContain('Authorize profile');
+    expect(textOf(comp, '#follow >>> #badge-0 >>> .badge__hint')).toContain('Authorize profile');
   });
 
   it('shows an error state with retry when the server is down, and recovers', async () => {
@@ -114,8 +127,9 @@ describe('home: loading, ready, error', () => {
     });
     page(comp).onShow();
     await flush();
-    expect(textOf(comp, '#subscription >>> .badge__label')).toBe('Following the official account');
+    expect(textOf(comp, BADGE)).toBe('Following the official account');
     expect(wx.calls('GET', '/api/v1/me')).toHaveLength(1);
+    expect(wx.calls('GET', '/api/v1/me/subscriptions')).toHaveLength(2);
   });
 
   it('refreshes on pull-down, showing progress and stopping the pull-down animation', async () => {
@@ -162,9 +176,7 @@ describe('home: getUserInfo button', () => {
       iv: userInfoDetail().iv,
     });
     expect(textOf(comp, '#profile >>> .card__name')).toBe('Band');
-    expect(textOf(comp, '#subscription >>> .badge__label')).toBe(
-      'Not following the official account',
-    );
+    expect(textOf(comp, BADGE)).toBe('Not following the official account');
     expect(textOf(comp, '#notice')).toBe('Profile authorized.');
   });
 
@@ -232,74 +244,6 @@ describe('home: getUserInfo button', () => {
     expect(textOf(comp, '#notice')).toBe(
       'WeChat data could not be verified. Tap the button again. [ref req-42]',
     );
-  });
-});
-
-describe('home: chooseAvatar + nickname input', () => {
-  it('starts with save disabled and enables it once something is drafted', async () => {
-    const comp = await openHome();
-    expect(comp.data.saveDisabled).toBe(true);
-    fire(comp, '#btn-avatar', 'chooseavatar', { avatarUrl: 'wxfile://tmp/a.png' });
-    await flush(1);
-    expect(exists(comp, '#draft-avatar')).toBe(true);
-    expect(comp.data.saveDisabled).toBe(false);
-  });
-
-  it('uploads the chosen avatar, then saves it with the nickname', async () => {
-    const comp = await openHome();
-    fire(comp, '#btn-avatar', 'chooseavatar', { avatarUrl: 'wxfile://tmp/a.png' });
-    fire(comp, '#input-nickname', 'input', { value: 'Mia' });
-    await flush(1);
-    tap(comp, '#btn-save');
-    await flush(1);
-    expect(comp.data.saveBusy).toBe(true);
-    await flush();
-    expect(wx.requests.map((r) => `${r.method} ${r.path}`).slice(-2)).toEqual([
-      'POST /api/v1/me/avatar',
-      'PUT /api/v1/me/profile',
-    ]);
-    expect(wx.calls('POST', '/api/v1/me/avatar')[0]?.upload).toEqual({
-      filePath: 'wxfile://tmp/a.png',
-      name: 'file',
-    });
-    expect(textOf(comp, '#profile >>> .card__name')).toBe('Mia');
-    expect(comp.data.avatarUrl).toBe(`${API_BASE}/api/v1/avatars/av_1.png`);
-    expect(textOf(comp, '#notice')).toBe('Profile saved.');
-    expect(exists(comp, '#draft-avatar')).toBe(false);
-    expect(comp.data.saveDisabled).toBe(true);
-  });
-
-  it('saves a nickname alone from the blur event', async () => {
-    const comp = await openHome();
-    fire(comp, '#input-nickname', 'blur', { value: 'Kai' });
-    await flush(1);
-    tap(comp, '#btn-save');
-    await flush();
-    expect(wx.calls('POST', '/api/v1/me/avatar')).toHaveLength(0);
-    expect(wx.calls('PUT', '/api/v1/me/profile')[0]?.data).toEqual({ nickname: 'Kai' });
-  });
-
-  it('keeps the draft and shows the error when saving fails', async () => {
-    const comp = await openHome();
-    wx.on('POST', '/api/v1/me/avatar', () => ({
-      status: 413,
-      body: errorBody('PAYLOAD_TOO_LARGE'),
-    }));
-    fire(comp, '#btn-avatar', 'chooseavatar', { avatarUrl: 'wxfile://tmp/big.png' });
-    await flush(1);
-    tap(comp, '#btn-save');
-    await flush();
-    expect(textOf(comp, '#notice')).toBe('That image is too large. Choose a smaller one.');
-    expect(exists(comp, '#draft-avatar')).toBe(true);
-    expect(comp.data.saveDisabled).toBe(false);
-    expect(wx.calls('PUT', '/api/v1/me/profile')).toHaveLength(0);
-  });
-
-  it('ignores a tap on save with nothing drafted', async () => {
-    const comp = await openHome();
-    tap(comp, '#btn-save');
-    await flush();
-    expect(wx.calls('PUT', '/api/v1/me/profile')).toHaveLength(0);
   });
 });
 

@@ -1,27 +1,12 @@
-import {
-  ApiError,
-  LoginError,
-  NetworkError,
-  RequestInvalidError,
-  ResponseInvalidError,
-} from '../../services/errors';
 import { makeUser } from '../../test-support/fixtures';
-import { describeError } from './messages';
-import {
-  canSave,
-  chosenAvatar,
-  inputValue,
-  phaseFields,
-  phoneCode,
-  userFields,
-  userInfoDetail,
-} from './view-model';
+import { phaseFields, phoneOutcome, userFields, userInfoDetail } from './view-model';
 
 describe('view-model', () => {
   it('derives exactly one phase flag', () => {
-    for (const phase of ['loading', 'ready', 'error', 'signedOut'] as const) {
+    for (const phase of ['loading', 'ready', 'error', 'signedOut', 'blocked'] as const) {
       const f = phaseFields(phase);
-      expect([f.isLoading, f.isReady, f.isError, f.isSignedOut].filter(Boolean)).toHaveLength(1);
+      const flags = [f.isLoading, f.isReady, f.isError, f.isSignedOut, f.isBlocked];
+      expect(flags.filter(Boolean)).toHaveLength(1);
     }
   });
 
@@ -36,13 +21,33 @@ describe('view-model', () => {
       avatarUrl: 'http://h/api/v1/avatars/a.png',
       phone: '138****8000',
       loginCount: 1,
-      subscriptionStatus: 'unknown',
+      accounts: [{ officialAccountAppid: 'wxoa123', status: 'unknown' }],
     });
     expect(userFields(makeUser(), (p) => p)).toMatchObject({
       nickname: '',
       avatarUrl: '',
       phone: '',
     });
+  });
+
+  it('keeps the display fields of every account, primary first', () => {
+    const accounts = [
+      {
+        officialAccountAppid: 'wxoa123',
+        status: 'never' as const,
+        accountName: 'A',
+        qrCodeUrl: 'https://q/a.png',
+      },
+      {
+        officialAccountAppid: 'wxoa456',
+        status: 'subscribed' as const,
+        subscribedAt: '2024-05-01T08:00:00.000Z',
+      },
+    ];
+    expect(userFields(makeUser(), (p) => p, accounts).accounts).toEqual([
+      accounts[0],
+      { officialAccountAppid: 'wxoa456', status: 'subscribed' },
+    ]);
   });
 
   it('extracts button details and rejects partial ones', () => {
@@ -53,48 +58,35 @@ describe('view-model', () => {
     expect(userInfoDetail(null)).toBeNull();
     expect(
       userInfoDetail({ rawData: '{}', signature: 's', encryptedData: 'e', iv: 'i', x: 1 }),
-    ).toEqual({
-      rawData: '{}',
-      signature: 's',
-      encryptedData: 'e',
-      iv: 'i',
+    ).toEqual({ rawData: '{}', signature: 's', encryptedData: 'e', iv: 'i' });
+  });
+
+  it('tells the getPhoneNumber outcomes apart', () => {
+    expect(phoneOutcome({ errMsg: 'getPhoneNumber:ok', code: 'c' })).toEqual({
+      kind: 'code',
+      code: 'c',
     });
-    expect(phoneCode({ code: 'c' })).toBe('c');
-    expect(phoneCode({ errMsg: 'getPhoneNumber:fail user deny' })).toBeNull();
-    expect(chosenAvatar({ avatarUrl: 'wxfile://a' })).toBe('wxfile://a');
-    expect(chosenAvatar({})).toBeNull();
-    expect(inputValue({ value: 'x' })).toBe('x');
-    expect(inputValue(undefined)).toBe('');
-  });
-
-  it('allows saving only with a draft and no save running', () => {
-    expect(canSave({ draftNickname: ' ', draftAvatarPath: '', saveBusy: false })).toBe(false);
-    expect(canSave({ draftNickname: 'a', draftAvatarPath: '', saveBusy: false })).toBe(true);
-    expect(canSave({ draftNickname: '', draftAvatarPath: 'p', saveBusy: true })).toBe(false);
-  });
-});
-
-describe('describeError', () => {
-  it('words each failure kind for the user', () => {
-    expect(describeError(new NetworkError('TIMEOUT', 'request:fail timeout'))).toMatch(
-      /did not answer in time/,
-    );
-    expect(describeError(new NetworkError('NETWORK_ERROR', 'x'))).toMatch(
-      /Cannot reach the server/,
-    );
-    expect(describeError(new ApiError('RATE_LIMITED', 429, 'slow down'))).toBe(
-      'Too many attempts. Wait a moment and try again.',
-    );
-    expect(describeError(new ApiError('INTERNAL', 500, 'boom', 'r-1'))).toBe(
-      'Server error (INTERNAL). [ref r-1]',
-    );
+    expect(phoneOutcome({ errMsg: 'getPhoneNumber:fail', errno: 1400001 })).toEqual({
+      kind: 'quota',
+    });
+    expect(phoneOutcome({ errMsg: 'getPhoneNumber:fail user deny' })).toEqual({ kind: 'declined' });
+    expect(phoneOutcome({ errMsg: 'getPhoneNumber:fail:user deny' })).toEqual({ kind: 'declined' });
+    expect(phoneOutcome({ errMsg: 'x', errno: 104 })).toEqual({
+      kind: 'privacy',
+      failure: 'refused',
+    });
+    expect(phoneOutcome({ errMsg: 'x', errno: 112 })).toEqual({
+      kind: 'privacy',
+      failure: 'undeclared',
+    });
     expect(
-      describeError(new LoginError('createSession', new ApiError('WECHAT_USER_BLOCKED', 403, ''))),
-    ).toBe('Login failed: This WeChat account cannot log in.');
-    expect(describeError(new RequestInvalidError('updateProfile', 'x'))).toMatch(
-      /check what you entered/,
-    );
-    expect(describeError(new ResponseInvalidError('getMe', 200, 'x'))).toMatch(/unexpected answer/);
-    expect(describeError(new TypeError('x'))).toBe('Something went wrong. Try again.');
+      phoneOutcome({ errMsg: 'getPhoneNumber:fail privacy permission is not authorized' }),
+    ).toEqual({
+      kind: 'privacy',
+      failure: 'refused',
+    });
+    expect(phoneOutcome({ errMsg: 'getPhoneNumber:fail', errno: 1 })).toEqual({ kind: 'failed' });
+    expect(phoneOutcome({ code: '' })).toEqual({ kind: 'failed' });
+    expect(phoneOutcome(null)).toEqual({ kind: 'failed' });
   });
 });

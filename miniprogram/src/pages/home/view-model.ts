@@ -1,10 +1,14 @@
-import type { ProfileAuthorizationRequest, SubscriptionStatus, UserView } from '@wxlink/contracts';
+import type { ProfileAuthorizationRequest, UserView } from '@wxlink/contracts';
+import type { Catalogue } from '../../i18n/index';
+import { privacyFailure } from '../../services/privacy';
+import type { PrivacyFailure } from '../../services/privacy';
+import type { FollowAccount } from '../../components/follow-panel/display';
 
 /**
  * Everything the home template shows, computed here so the WXML holds no
  * logic (only `wx:if` on booleans and `{{field}}`).
  */
-export type Phase = 'loading' | 'ready' | 'error' | 'signedOut';
+export type Phase = 'loading' | 'ready' | 'error' | 'signedOut' | 'blocked';
 export type NoticeTone = 'info' | 'success' | 'error';
 
 export interface UserFields {
@@ -12,31 +16,29 @@ export interface UserFields {
   avatarUrl: string;
   phone: string;
   loginCount: number;
-  subscriptionStatus: SubscriptionStatus;
-}
-
-export interface DraftFields {
-  draftNickname: string;
-  draftAvatarPath: string;
-  hasDraftAvatar: boolean;
-}
-
-export interface HomeData
-  extends UserFields, DraftFields, ReturnType<typeof phaseFields>, NoticeFields {
-  errorText: string;
-  refreshing: boolean;
-  authorizeBusy: boolean;
-  saveBusy: boolean;
-  phoneBusy: boolean;
-  logoutBusy: boolean;
-  /** True while nothing is drafted or a save is running. */
-  saveDisabled: boolean;
+  /** One entry per official account, primary first (for `<follow-panel>`). */
+  accounts: FollowAccount[];
 }
 
 export interface NoticeFields {
   hasNotice: boolean;
   noticeText: string;
   noticeTone: NoticeTone;
+}
+
+/** The page's fixed labels, from the active catalogue. */
+export function pageText(m: Catalogue) {
+  return { ...m.state, ...m.action, ...m.section };
+}
+
+export interface HomeData extends UserFields, ReturnType<typeof phaseFields>, NoticeFields {
+  text: ReturnType<typeof pageText>;
+  errorText: string;
+  refreshing: boolean;
+  authorizeBusy: boolean;
+  phoneBusy: boolean;
+  logoutBusy: boolean;
+  deleteBusy: boolean;
 }
 
 export function phaseFields(phase: Phase) {
@@ -46,6 +48,7 @@ export function phaseFields(phase: Phase) {
     isReady: phase === 'ready',
     isError: phase === 'error',
     isSignedOut: phase === 'signedOut',
+    isBlocked: phase === 'blocked',
   };
 }
 
@@ -54,26 +57,31 @@ export const NO_USER: UserFields = {
   avatarUrl: '',
   phone: '',
   loginCount: 0,
-  subscriptionStatus: 'unknown',
+  accounts: [],
 };
 
+function accountOf(s: FollowAccount): FollowAccount {
+  return {
+    officialAccountAppid: s.officialAccountAppid,
+    status: s.status,
+    ...(s.accountName ? { accountName: s.accountName } : {}),
+    ...(s.qrCodeUrl ? { qrCodeUrl: s.qrCodeUrl } : {}),
+  };
+}
+
 /** `absolute` turns the server's `/api/v1/avatars/…` paths into URLs `<image>` can load. */
-export function userFields(user: UserView, absolute: (pathOrUrl: string) => string): UserFields {
+export function userFields(
+  user: UserView,
+  absolute: (pathOrUrl: string) => string,
+  subscriptions: FollowAccount[] = [user.subscription],
+): UserFields {
   return {
     nickname: user.nickname ?? '',
     avatarUrl: user.avatarUrl ? absolute(user.avatarUrl) : '',
     phone: user.phone ?? '',
     loginCount: user.loginCount,
-    subscriptionStatus: user.subscription.status,
+    accounts: subscriptions.map(accountOf),
   };
-}
-
-export function draftFields(draftNickname: string, draftAvatarPath: string): DraftFields {
-  return { draftNickname, draftAvatarPath, hasDraftAvatar: draftAvatarPath !== '' };
-}
-
-export function canSave(d: { draftNickname: string; draftAvatarPath: string; saveBusy: boolean }) {
-  return !d.saveBusy && (d.draftNickname.trim() !== '' || d.draftAvatarPath !== '');
 }
 
 export function notice(tone: NoticeTone, text: string): NoticeFields {
@@ -82,19 +90,18 @@ export function notice(tone: NoticeTone, text: string): NoticeFields {
 
 export const NO_NOTICE: NoticeFields = { hasNotice: false, noticeText: '', noticeTone: 'info' };
 
-export function initialHomeData(): HomeData {
+export function initialHomeData(m: Catalogue): HomeData {
   return {
     ...phaseFields('loading'),
     ...NO_USER,
-    ...draftFields('', ''),
     ...NO_NOTICE,
+    text: pageText(m),
     errorText: '',
     refreshing: false,
     authorizeBusy: false,
-    saveBusy: false,
     phoneBusy: false,
     logoutBusy: false,
-    saveDisabled: true,
+    deleteBusy: false,
   };
 }
 
@@ -111,23 +118,30 @@ export function userInfoDetail(detail: unknown): ProfileAuthorizationRequest | n
   return { rawData, signature, encryptedData, iv };
 }
 
-/** The getPhoneNumber button's one-time `code`, absent when the user declined. */
-export function phoneCode(detail: unknown): string | null {
-  if (typeof detail !== 'object' || detail === null) return null;
-  const code = (detail as Record<string, unknown>).code;
-  return typeof code === 'string' && code !== '' ? code : null;
-}
+/** What one tap on the getPhoneNumber button came to. */
+export type PhoneOutcome =
+  | { kind: 'code'; code: string }
+  | { kind: 'quota' }
+  | { kind: 'declined' }
+  | { kind: 'privacy'; failure: PrivacyFailure }
+  | { kind: 'failed' };
 
-/** chooseAvatar's temp file path. */
-export function chosenAvatar(detail: unknown): string | null {
-  if (typeof detail !== 'object' || detail === null) return null;
-  const url = (detail as Record<string, unknown>).avatarUrl;
-  return typeof url === 'string' && url !== '' ? url : null;
-}
-
-/** The nickname input's value (input, blur and change events all carry `value`). */
-export function inputValue(detail: unknown): string {
-  if (typeof detail !== 'object' || detail === null) return '';
-  const value = (detail as Record<string, unknown>).value;
-  return typeof value === 'string' ? value : '';
+/**
+ * The button's detail. Only a one-time `code` ever reaches the server.
+ * errno 1400001: "若查询额度不足，开发者将收到错误码 e.detail.errno===1400001"
+ * (framework/open-ability/getPhoneNumber, 手机号快速验证组件); WeChat charges
+ * "每次组件调用成功", so the quota is spent by successes only and a refusal
+ * costs nothing. Privacy errnos 104/112 come from services/privacy.
+ */
+export function phoneOutcome(detail: unknown): PhoneOutcome {
+  if (typeof detail !== 'object' || detail === null) return { kind: 'failed' };
+  const d = detail as { code?: unknown; errno?: unknown; errMsg?: unknown };
+  if (typeof d.code === 'string' && d.code !== '') return { kind: 'code', code: d.code };
+  if (d.errno === 1400001) return { kind: 'quota' };
+  const privacy = privacyFailure(d);
+  if (privacy) return { kind: 'privacy', failure: privacy };
+  const msg = typeof d.errMsg === 'string' ? d.errMsg : '';
+  // "getPhoneNumber:fail user deny" (older clients: "fail:user deny"), or a cancelled sheet.
+  if (/deny|cancel/i.test(msg)) return { kind: 'declined' };
+  return { kind: 'failed' };
 }

@@ -1,0 +1,51 @@
+import { messages } from '../../i18n/index';
+import {
+  agreePrivacy,
+  disagreePrivacy,
+  onPrivacyRequest,
+  openPrivacyContract,
+  privacyPopupShown,
+  privacySetting,
+} from '../../services/privacy';
+import { privacyPopupText } from './display';
+
+/**
+ * `<privacy-popup />`: WeChat's privacy consent, shown whenever a privacy
+ * API or component asks (services/privacy.ts relays
+ * wx.onNeedPrivacyAuthorization). Agreeing must go through
+ * `<button open-type="agreePrivacyAuthorization">`: "基础库会检查对应的同意按钮是否
+ * 被点击过" (api/open-api/privacy/wx.onNeedPrivacyAuthorization).
+ */
+const AGREE_BUTTON_ID = 'agree-btn';
+
+Component({
+  data: { visible: false, ...privacyPopupText(messages(), '') },
+
+  lifetimes: {
+    attached() {
+      const self = this as unknown as { unsubscribe?: () => void };
+      self.unsubscribe = onPrivacyRequest((request) => {
+        this.setData({ visible: request !== null });
+        if (request) privacyPopupShown();
+      });
+      void privacySetting().then((s) => {
+        this.setData(privacyPopupText(messages(), s.privacyContractName));
+      });
+    },
+    detached() {
+      (this as unknown as { unsubscribe?: () => void }).unsubscribe?.();
+    },
+  },
+
+  methods: {
+    onAgree() {
+      agreePrivacy(AGREE_BUTTON_ID);
+    },
+    onDisagree() {
+      disagreePrivacy();
+    },
+    onRead() {
+      openPrivacyContract();
+    },
+  },
+});

@@ -1,0 +1,98 @@
+/**
+ * A scripted stand-in for the privacy APIs and wx.showModal, behaving as
+ * WeChat documents them: requirePrivacyAuthorize succeeds at once once the
+ * user agreed, otherwise fires the onNeedPrivacyAuthorization listener and
+ * waits for `resolve`; agree → success, disagree → fail errno 104; an item
+ * missing from the guideline → fail errno 112.
+ */
+import type { PrivacyResolution, PrivacySetting, UiPort, WxErrnoFailure } from '../services/ui';
+
+export class FakeUi implements UiPort {
+  agreed = false;
+  /** False: the operator did not declare the item in 用户隐私保护指引. */
+  declared = true;
+  contractName = '《wxlink 隐私保护指引》';
+  /** What the next wx.showModal answers (true = confirm). */
+  modalAnswer = true;
+  readonly modals: Array<{ title: string; content: string }> = [];
+  readonly resolutions: PrivacyResolution[] = [];
+  openContractCalls = 0;
+  listenerCount = 0;
+  private listener:
+    ((resolve: (r: PrivacyResolution) => void, info: { referrer?: string }) => void) | null = null;
+
+  onNeedPrivacyAuthorization(
+    listener: (resolve: (r: PrivacyResolution) => void, info: { referrer?: string }) => void,
+  ): void {
+    this.listenerCount++;
+    this.listener = listener;
+  }
+
+  requirePrivacyAuthorize(options: { success: () => void; fail: (err: WxErrnoFailure) => void }) {
+    this.ask('requirePrivacyAuthorize', options.success, options.fail);
+  }
+
+  /** What a privacy component (phone button, nickname input) does on use. */
+  ask(referrer: string, success: () => void, fail: (err: WxErrnoFailure) => void): void {
+    if (!this.declared) {
+      fail({
+        errMsg: `${referrer}:fail api scope is not declared in the privacy agreement`,
+        errno: 112,
+      });
+      return;
+    }
+    if (this.agreed) {
+      setTimeout(success, 0);
+      return;
+    }
+    if (!this.listener) {
+      fail({ errMsg: `${referrer}:fail privacy permission is not authorized`, errno: 104 });
+      return;
+    }
+    this.listener(
+      (r) => {
+        this.resolutions.push(r);
+        if (r.event === 'agree') {
+          this.agreed = true;
+          setTimeout(success, 0);
+        } else if (r.event === 'disagree') {
+          setTimeout(
+            () =>
+              fail({ errMsg: `${referrer}:fail privacy permission is not authorized`, errno: 104 }),
+            0,
+          );
+        }
+      },
+      { referrer },
+    );
+  }
+
+  getPrivacySetting(options: {
+    success: (res: PrivacySetting) => void;
+    fail: (err: WxErrnoFailure) => void;
+  }) {
+    setTimeout(
+      () =>
+        options.success({
+          needAuthorization: !this.agreed,
+          privacyContractName: this.contractName,
+        }),
+      0,
+    );
+  }
+
+  openPrivacyContract(options: { success: () => void; fail: (err: WxErrnoFailure) => void }) {
+    this.openContractCalls++;
+    setTimeout(options.success, 0);
+  }
+
+  showModal(options: {
+    title: string;
+    content: string;
+    success: (res: { confirm: boolean; cancel: boolean }) => void;
+  }): void {
+    this.modals.push({ title: options.title, content: options.content });
+    const confirm = this.modalAnswer;
+    setTimeout(() => options.success({ confirm, cancel: !confirm }), 0);
+  }
+}
