@@ -1,28 +1,32 @@
 /**
- * Official-account push XML: hardened parsing into a typed union, the
- * safe-mode envelope, and reply building.
+ * Official-account push XML: hardened parsing into a typed union and the
+ * safe-mode envelope (replies: reply-xml.ts; verify-before-parse extraction
+ * of <Encrypt>: encrypt-field.ts).
  *
  * Parsing order, each step with its own typed error:
  * 1. size cap on the UTF-8 bytes (XML_TOO_LARGE), before any scanning;
- * 2. a linear pre-scan of the markup that rejects any declaration
- *    (<!DOCTYPE, <!ENTITY, …: XML_ENTITY_FORBIDDEN), bounds element nesting
- *    (XML_TOO_DEEP) and allows only the five predefined and numeric
- *    character references in text (XML_MALFORMED), so nothing can expand;
- * 3. well-formedness (fast-xml-parser's validator) and parsing with every
- *    value kept as a string, so a 19-digit MsgId is never rounded;
+ * 2. one strict linear pass over the markup (xml-scan.ts): no declaration
+ *    (<!DOCTYPE, <!ENTITY, …: XML_ENTITY_FORBIDDEN), bounded nesting
+ *    (XML_TOO_DEEP), well-formed, and only the five predefined and numeric
+ *    character references (XML_MALFORMED), so nothing can expand;
+ * 3. fast-xml-parser builds the values, every one kept as a string (a 19-digit
+ *    MsgId is never rounded), its entity decoder limited to those references;
  * 4. the typed view, with CreateTime as an integer (XML_MISSING_FIELD /
  *    XML_MALFORMED when a field is absent or has the wrong shape).
  *
  * Formats: 接收事件推送 (subscribe / unsubscribe / SCAN, EventKey "qrscene_…"),
- * 接收普通消息 (MsgId), 消息加解密 (<Encrypt> envelope and encrypted reply).
+ * 接收普通消息 (MsgId), 消息加解密 (<Encrypt> envelope).
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLParser } from 'fast-xml-parser';
 import { WechatXmlError } from './errors';
+import { scanXmlMarkup } from './xml-scan';
 
+/** Default cap on a push body, in UTF-8 bytes. */
 export const DEFAULT_MAX_XML_BYTES = 64 * 1024;
 /** WeChat's deepest push (xml > SendPicsInfo > PicList > item > PicMd5Sum) is 5 levels. */
 export const DEFAULT_MAX_XML_DEPTH = 8;
 
+/** Limits of one parse; both default to the constants above. */
 export interface ParseXmlOptions {
   /** Largest accepted input in UTF-8 bytes; default 64 KiB. */
   maxBytes?: number;
@@ -30,6 +34,7 @@ export interface ParseXmlOptions {
   maxDepth?: number;
 }
 
+/** A parsed element: its text, its children, or the repetitions of a repeated tag. */
 export type XmlValue = string | XmlRecord | readonly XmlValue[];
 /** Element children by tag name; a repeated tag becomes an array. Null-prototype. */
 export interface XmlRecord {
@@ -49,6 +54,7 @@ interface PushBase {
   raw: XmlRecord;
 }
 
+/** A user followed the account (Event "subscribe"), possibly through a parameterised QR code. */
 export interface SubscribePush extends PushBase {
   type: 'subscribe';
   event: string;
@@ -58,6 +64,7 @@ export interface SubscribePush extends PushBase {
   scene?: string;
 }
 
+/** A user unfollowed the account (Event "unsubscribe"). */
 export interface UnsubscribePush extends PushBase {
   type: 'unsubscribe';
   event: string;
@@ -85,8 +92,10 @@ export interface UnknownPush extends PushBase {
   type: 'unknown';
 }
 
+/** The typed result of parsePushXml, told apart by `type`. */
 export type PushMessage = SubscribePush | UnsubscribePush | ScanPush | MessagePush | UnknownPush;
 
+/** The fields of a safe-mode POST body that parseEncryptedEnvelope reads. */
 export interface EncryptedEnvelope {
   toUserName?: string;
   encrypt: string;
@@ -94,69 +103,8 @@ export interface EncryptedEnvelope {
 
 // ---------------------------------------------------------------- parsing
 
-const DECLARATION_MESSAGE = 'XML declarations (DOCTYPE/ENTITY) are not accepted';
-// In text, '&' must start one of the predefined or a numeric character reference.
-const BAD_REFERENCE = /&(?!(?:lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});)/;
-
 function malformed(message: string): WechatXmlError {
   return new WechatXmlError('XML_MALFORMED', message);
-}
-
-function indexAfter(xml: string, from: number, terminator: string, what: string): number {
-  const at = xml.indexOf(terminator, from);
-  if (at === -1) throw malformed(`unterminated ${what}`);
-  return at + terminator.length;
-}
-
-/** Index just past the '>' closing a start tag, skipping quoted attribute values. */
-function startTagEnd(xml: string, from: number): number {
-  let quote: string | null = null;
-  for (let i = from; i < xml.length; i++) {
-    const ch = xml[i];
-    if (quote !== null) {
-      if (ch === quote) quote = null;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-    } else if (ch === '>') {
-      return i + 1;
-    }
-  }
-  throw malformed('unterminated start tag');
-}
-
-/**
- * One linear pass over the markup (comments, CDATA and processing
- * instructions skipped as opaque), before the parser sees the input.
- */
-function prescan(xml: string, maxDepth: number): void {
-  let depth = 0;
-  let i = 0;
-  while (i < xml.length) {
-    const lt = xml.indexOf('<', i);
-    const text = xml.slice(i, lt === -1 ? xml.length : lt);
-    if (BAD_REFERENCE.test(text)) throw malformed('undefined entity or stray "&" in text');
-    if (lt === -1) return;
-    if (xml.startsWith('<!--', lt)) {
-      i = indexAfter(xml, lt + 4, '-->', 'comment');
-    } else if (xml.startsWith('<![CDATA[', lt)) {
-      i = indexAfter(xml, lt + 9, ']]>', 'CDATA section');
-    } else if (xml.startsWith('<!', lt)) {
-      throw new WechatXmlError('XML_ENTITY_FORBIDDEN', DECLARATION_MESSAGE);
-    } else if (xml.startsWith('<?', lt)) {
-      i = indexAfter(xml, lt + 2, '?>', 'processing instruction');
-    } else if (xml.startsWith('</', lt)) {
-      depth -= 1;
-      i = indexAfter(xml, lt + 2, '>', 'end tag');
-    } else {
-      i = startTagEnd(xml, lt + 1);
-      if (xml[i - 2] !== '/') {
-        depth += 1;
-        if (depth > maxDepth) {
-          throw new WechatXmlError('XML_TOO_DEEP', `XML nests deeper than ${maxDepth} levels`);
-        }
-      }
-    }
-  }
 }
 
 function limits(options: ParseXmlOptions | undefined): { maxBytes: number; maxDepth: number } {
@@ -188,25 +136,30 @@ function isXmlChar(cp: number): boolean {
   );
 }
 
+function decodeReference(
+  _match: string,
+  name: string | undefined,
+  decimal: string | undefined,
+  hex: string | undefined,
+): string {
+  if (name !== undefined) return PREDEFINED[name] as string;
+  const cp =
+    decimal !== undefined ? Number.parseInt(decimal, 10) : Number.parseInt(hex as string, 16);
+  // A reference to a character XML cannot carry (e.g. &#0;) becomes U+FFFD.
+  return isXmlChar(cp) ? String.fromCodePoint(cp) : '\uFFFD';
+}
+
 function decodeReferences(text: string): string {
-  return text.replace(
-    REFERENCE,
-    (_match, name: string | undefined, decimal: string | undefined, hex: string | undefined) => {
-      if (name !== undefined) return PREDEFINED[name] as string;
-      const cp =
-        decimal !== undefined ? Number.parseInt(decimal, 10) : Number.parseInt(hex as string, 16);
-      // A reference to a character XML cannot carry (e.g. &#0;) becomes U+FFFD.
-      return isXmlChar(cp) ? String.fromCodePoint(cp) : '\uFFFD';
-    },
-  );
+  // Most values carry no reference at all: skip the regex machinery for them.
+  return text.includes('&') ? text.replace(REFERENCE, decodeReference) : text;
 }
 
 const ignore = (): void => undefined;
 
 /**
  * The parser's entity decoder, replaced so that only the five predefined
- * entities and numeric references are ever decoded: entities declared in a
- * DTD are dropped on the floor even if one slipped past prescan.
+ * entities and numeric references are ever decoded (the scan has already
+ * refused declarations and every other reference).
  */
 const REFERENCE_DECODER = {
   setExternalEntities: ignore,
@@ -227,17 +180,56 @@ function makeParser(maxDepth: number): XMLParser {
     // Trims whitespace-only text between elements; CDATA content is kept verbatim.
     trimValues: true,
     entityDecoder: REFERENCE_DECODER,
-    // Defence in depth behind prescan's depth bound.
+    // Document order, converted below: skips the parser's own object building
+    // and its per-tag path strings (jPath), which cost more than the parse.
+    preserveOrder: true,
+    jPath: false,
+    // Defence in depth behind the scan's depth bound.
     maxNestedTags: maxDepth,
   });
 }
 
-function toXmlValue(value: unknown): XmlValue {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map(toXmlValue);
-  // The parser yields only strings, arrays and plain objects.
-  const record: Record<string, XmlValue> = Object.create(null) as Record<string, XmlValue>;
-  for (const [key, child] of Object.entries(value as object)) record[key] = toXmlValue(child);
+// The parser is stateless between documents, so one per depth limit is kept.
+const parsers = new Map<number, XMLParser>();
+
+function parserFor(maxDepth: number): XMLParser {
+  let parser = parsers.get(maxDepth);
+  if (parser === undefined) {
+    parser = makeParser(maxDepth);
+    if (parsers.size < 8) parsers.set(maxDepth, parser);
+  }
+  return parser;
+}
+
+/** One node of fast-xml-parser's ordered output: `{ tag: children }` or `{ '#text': text }`. */
+type OrderedNode = Readonly<Record<string, unknown>>;
+
+const TEXT = '#text';
+
+/**
+ * An element's children in ordered form → its value, as fast-xml-parser's
+ * default output shapes it: text only → the text (concatenated), nothing →
+ * '', elements → a null-prototype record (a repeated tag becomes an array,
+ * text next to elements stays under '#text').
+ */
+function toXmlValue(nodes: readonly OrderedNode[]): XmlValue {
+  let text: string | undefined;
+  let record: Record<string, XmlValue> | undefined;
+  for (const node of nodes) {
+    const tag = Object.keys(node)[0] as string;
+    if (tag === TEXT) {
+      text = text === undefined ? (node[TEXT] as string) : text + (node[TEXT] as string);
+      continue;
+    }
+    record ??= Object.create(null) as Record<string, XmlValue>;
+    const value = toXmlValue(node[tag] as OrderedNode[]);
+    const prior = record[tag];
+    if (prior === undefined) record[tag] = value;
+    else if (Array.isArray(prior)) (prior as XmlValue[]).push(value);
+    else record[tag] = [prior, value];
+  }
+  if (record === undefined) return text ?? '';
+  if (text !== undefined && text !== '') record[TEXT] = text;
   return record;
 }
 
@@ -249,28 +241,14 @@ function parseDocument(xml: string, options: ParseXmlOptions | undefined): XmlRe
   if (xml.length > maxBytes || Buffer.byteLength(xml, 'utf8') > maxBytes) {
     throw new WechatXmlError('XML_TOO_LARGE', `XML exceeds ${maxBytes} bytes`);
   }
-  prescan(xml, maxDepth);
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true) {
-    // The validator's own message can quote arbitrary input; keep only its code and line.
-    throw malformed(`XML is not well-formed (${valid.err.code} at line ${valid.err.line})`);
-  }
-  let document: unknown;
-  try {
-    document = makeParser(maxDepth).parse(xml);
-  } catch {
-    // e.g. a tag named __proto__ or constructor, refused by the parser.
-    throw malformed('XML could not be parsed');
-  }
-  const top = toXmlValue(document) as XmlRecord;
-  const names = Object.keys(top);
-  const root = top['xml'];
-  if (names.length !== 1 || root === undefined) {
-    throw malformed('the document element must be <xml>');
-  }
-  // A text-only root has no fields; repeated roots never get here (the validator refuses them).
-  if (typeof root === 'string') return Object.create(null) as XmlRecord;
-  return root as XmlRecord;
+  scanXmlMarkup(xml, maxDepth);
+  // The scan proved one well-formed <xml> root with nothing but comments and
+  // processing instructions (dropped by the parser) around it.
+  const document = parserFor(maxDepth).parse(xml) as OrderedNode[];
+  const root = document.find((node) => Object.keys(node)[0] === 'xml') as OrderedNode;
+  const fields = toXmlValue(root['xml'] as OrderedNode[]);
+  // A text-only or empty root has no fields.
+  return typeof fields === 'string' ? (Object.create(null) as XmlRecord) : (fields as XmlRecord);
 }
 
 function optionalText(fields: XmlRecord, name: string): string | undefined {
@@ -295,44 +273,41 @@ function nonEmpty(value: string | undefined): string | undefined {
 const UNIX_SECONDS = /^[0-9]{1,12}$/;
 const QR_SCENE_PREFIX = 'qrscene_';
 
+/** The typed view of an event push (MsgType "event"), from its fields. */
+function eventPush(base: PushBase, raw: XmlRecord): PushMessage {
+  const event = requiredText(raw, 'Event');
+  const kind = event.toLowerCase();
+  if (kind === 'unsubscribe') return { ...base, type: 'unsubscribe', event };
+  if (kind !== 'subscribe' && kind !== 'scan') return { ...base, type: 'unknown', event };
+  // The QR fields subscribe and SCAN share, each only when present.
+  const message: SubscribePush | ScanPush = {
+    ...base,
+    type: kind === 'scan' ? 'scan' : 'subscribe',
+    event,
+  };
+  const eventKey = nonEmpty(optionalText(raw, 'EventKey'));
+  const ticket = nonEmpty(optionalText(raw, 'Ticket'));
+  if (eventKey !== undefined) message.eventKey = eventKey;
+  if (ticket !== undefined) message.ticket = ticket;
+  if (message.type === 'subscribe' && eventKey?.startsWith(QR_SCENE_PREFIX)) {
+    message.scene = eventKey.slice(QR_SCENE_PREFIX.length);
+  }
+  return message;
+}
+
 /** Parses a plaintext push (or the decrypted XML of a safe-mode push) into a typed message. */
 export function parsePushXml(xml: string, options?: ParseXmlOptions): PushMessage {
   const raw = parseDocument(xml, options);
   const createTimeText = requiredText(raw, 'CreateTime');
   if (!UNIX_SECONDS.test(createTimeText)) throw malformed('CreateTime must be an integer');
-  const base = {
+  const base: PushBase = {
     toUserName: requiredText(raw, 'ToUserName'),
     fromUserName: requiredText(raw, 'FromUserName'),
     createTime: Number(createTimeText),
     msgType: requiredText(raw, 'MsgType'),
     raw,
   };
-
-  if (base.msgType.toLowerCase() === 'event') {
-    const event = requiredText(raw, 'Event');
-    const eventKey = nonEmpty(optionalText(raw, 'EventKey'));
-    const ticket = nonEmpty(optionalText(raw, 'Ticket'));
-    // The QR fields subscribe and SCAN share, each only when present.
-    const qr: Pick<ScanPush, 'eventKey' | 'ticket'> = {};
-    if (eventKey !== undefined) qr.eventKey = eventKey;
-    if (ticket !== undefined) qr.ticket = ticket;
-    switch (event.toLowerCase()) {
-      case 'subscribe': {
-        const message: SubscribePush = { ...base, type: 'subscribe', event, ...qr };
-        if (eventKey?.startsWith(QR_SCENE_PREFIX)) {
-          message.scene = eventKey.slice(QR_SCENE_PREFIX.length);
-        }
-        return message;
-      }
-      case 'unsubscribe':
-        return { ...base, type: 'unsubscribe', event };
-      case 'scan':
-        return { ...base, type: 'scan', event, ...qr };
-      default:
-        return { ...base, type: 'unknown', event };
-    }
-  }
-
+  if (base.msgType.toLowerCase() === 'event') return eventPush(base, raw);
   const msgId = nonEmpty(optionalText(raw, 'MsgId'));
   if (msgId === undefined) return { ...base, type: 'unknown' };
   const message: MessagePush = { ...base, type: 'message', msgId };
@@ -348,79 +323,4 @@ export function parseEncryptedEnvelope(xml: string, options?: ParseXmlOptions): 
   const toUserName = nonEmpty(optionalText(fields, 'ToUserName'));
   if (toUserName !== undefined) envelope.toUserName = toUserName;
   return envelope;
-}
-
-// ---------------------------------------------------------------- building
-
-export type ReplyScalar = string | number;
-export type ReplyValue = ReplyScalar | ReplyFields | readonly (ReplyScalar | ReplyFields)[];
-/** Reply fields by tag name. Strings become CDATA, numbers plain text; an array repeats the tag. */
-export interface ReplyFields {
-  readonly [tag: string]: ReplyValue;
-}
-
-const TAG_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-// Characters XML 1.0 cannot carry at all, not even in CDATA (controls, lone surrogates, U+FFFE/F).
-const NON_XML_CHARS = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-
-function cdata(text: string): string {
-  // "]]>" would close the section early: end the section between "]]" and ">".
-  const safe = text.replace(NON_XML_CHARS, '\uFFFD').split(']]>').join(']]]]><![CDATA[>');
-  return `<![CDATA[${safe}]]>`;
-}
-
-function scalar(value: ReplyScalar): string {
-  if (typeof value === 'string') return cdata(value);
-  if (!Number.isFinite(value)) throw new RangeError('reply numbers must be finite');
-  return String(value);
-}
-
-function element(tag: string, value: ReplyScalar | ReplyFields): string {
-  const body = typeof value === 'object' ? children(value) : scalar(value);
-  return `<${tag}>${body}</${tag}>`;
-}
-
-function children(fields: ReplyFields): string {
-  let out = '';
-  for (const [tag, value] of Object.entries(fields)) {
-    if (!TAG_NAME.test(tag)) throw new RangeError(`invalid XML tag name: ${JSON.stringify(tag)}`);
-    const items = Array.isArray(value)
-      ? (value as readonly (ReplyScalar | ReplyFields)[])
-      : [value];
-    for (const item of items) out += element(tag, item as ReplyScalar | ReplyFields);
-  }
-  return out;
-}
-
-/**
- * Builds a passive reply (or a push, for the sandbox):
- * buildReplyXml({ ToUserName: openid, FromUserName: gh, CreateTime: 1700000000, MsgType: 'text', Content: 'hi' }).
- */
-export function buildReplyXml(fields: ReplyFields): string {
-  return `<xml>${children(fields)}</xml>`;
-}
-
-export interface EncryptedReplyInput {
-  encrypt: string;
-  msgSignature: string;
-  timestamp: string | number;
-  nonce: string;
-}
-
-/** The safe-mode reply envelope: Encrypt, MsgSignature, TimeStamp, Nonce. */
-export function buildEncryptedReplyXml(input: EncryptedReplyInput): string {
-  const timestamp = typeof input.timestamp === 'number' ? input.timestamp : Number(input.timestamp);
-  if (
-    !Number.isSafeInteger(timestamp) ||
-    timestamp < 0 ||
-    String(timestamp) !== String(input.timestamp)
-  ) {
-    throw new RangeError('timestamp must be a non-negative integer');
-  }
-  return buildReplyXml({
-    Encrypt: input.encrypt,
-    MsgSignature: input.msgSignature,
-    TimeStamp: timestamp,
-    Nonce: input.nonce,
-  });
 }

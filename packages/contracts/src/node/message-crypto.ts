@@ -33,6 +33,7 @@ export function parseEncodingAesKey(key43: string): Buffer {
   return Buffer.from(`${key43}=`, 'base64');
 }
 
+/** Keys and expected appid for decryptMessage. */
 export interface DecryptMessageOptions {
   /** EncodingAESKeys to try: the current one first, then the previous one during a rotation. */
   aesKeys: readonly string[];
@@ -40,6 +41,7 @@ export interface DecryptMessageOptions {
   appid: string;
 }
 
+/** The inner XML of a safe-mode push, with the appid it named and the key that opened it. */
 export interface DecryptedMessage {
   xml: string;
   appid: string;
@@ -115,6 +117,7 @@ export function decryptMessage(
   throw failure as WechatCryptoError;
 }
 
+/** Key, appid and (for tests) the random prefix for encryptMessage. */
 export interface EncryptMessageOptions {
   /** The 43-character EncodingAESKey. */
   aesKey: string;

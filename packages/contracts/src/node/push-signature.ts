@@ -26,10 +26,12 @@ function verifySorted(parts: readonly unknown[], signature: unknown): boolean {
   return hexDigestEquals(sha1OfSorted(parts), signature);
 }
 
+/** The plaintext-mode `signature`: sha1 of the sorted token, timestamp and nonce (lowercase hex). */
 export function pushSignature(token: string, timestamp: string, nonce: string): string {
   return sha1OfSorted([token, timestamp, nonce]);
 }
 
+/** The token and the query parameters verifyPushSignature checks. */
 export interface PushSignatureInput {
   token: string;
   timestamp: string;
@@ -38,11 +40,13 @@ export interface PushSignatureInput {
   signature: string;
 }
 
+/** True when `signature` matches token, timestamp and nonce (constant time; false for any non-string). */
 export function verifyPushSignature(input: PushSignatureInput): boolean {
   const { token, timestamp, nonce, signature } = input;
   return verifySorted([token, timestamp, nonce], signature);
 }
 
+/** The safe-mode `msg_signature`: sha1 of the sorted token, timestamp, nonce and Encrypt value. */
 export function msgSignature(
   token: string,
   timestamp: string,
@@ -52,6 +56,7 @@ export function msgSignature(
   return sha1OfSorted([token, timestamp, nonce, encrypt]);
 }
 
+/** The token, query parameters and <Encrypt> value verifyMsgSignature checks. */
 export interface MsgSignatureInput {
   token: string;
   timestamp: string;
@@ -62,6 +67,10 @@ export interface MsgSignatureInput {
   signature: string;
 }
 
+/**
+ * True when `signature` matches token, timestamp, nonce and the Encrypt value
+ * (constant time; false for any non-string). Check it before decrypting.
+ */
 export function verifyMsgSignature(input: MsgSignatureInput): boolean {
   const { token, timestamp, nonce, encrypt, signature } = input;
   return verifySorted([token, timestamp, nonce, encrypt], signature);
