@@ -25,7 +25,7 @@
  * tags or sections after a few dozen of them.
  */
 import { WechatXmlError } from './errors';
-import { DEFAULT_MAX_XML_BYTES, DEFAULT_MAX_XML_DEPTH } from './event-xml';
+import { DEFAULT_MAX_XML_BYTES, DEFAULT_MAX_XML_DEPTH } from './xml-document';
 
 /** Largest number of elements (the root included) an envelope may hold. */
 export const MAX_ENVELOPE_ELEMENTS = 64;

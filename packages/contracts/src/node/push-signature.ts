@@ -8,8 +8,17 @@
 import { createHash } from 'node:crypto';
 import { hexDigestEquals } from './compare';
 
+// UTF-16 order (JavaScript's sort) equals UTF-8 byte order except between
+// a surrogate and U+E000..U+FFFF; strings without either sort alike both ways.
+const HIGH_UTF16 = /[\uD800-\uFFFF]/;
+
 function sha1OfSorted(parts: readonly string[]): string {
   // Byte-wise order of the UTF-8 encodings, as the official samples sort.
+  if (!parts.some((part) => HIGH_UTF16.test(part))) {
+    return createHash('sha1')
+      .update([...parts].sort().join(''), 'utf8')
+      .digest('hex');
+  }
   const sorted = parts
     .map((part) => Buffer.from(part, 'utf8'))
     .sort((a, b) => Buffer.compare(a, b));
