@@ -63,14 +63,17 @@ const eventShape: fc.Arbitrary<Shape> = fc.oneof(
       ['Ticket', ticket],
     ] as [string, string][],
   })),
-  fc.tuple(idText, idText, fc.constantFrom('SCAN', 'scan')).map(([key, ticket, name]) => ({
-    msgType: 'event',
-    fields: [
-      ['Event', name],
-      ['EventKey', key],
-      ['Ticket', ticket],
-    ] as [string, string][],
-  })),
+  // A SCAN key is the bare scene, but a "qrscene_" prefix must not make it a subscribe scene.
+  fc
+    .tuple(idText, idText, fc.constantFrom('SCAN', 'scan'), fc.constantFrom('', 'qrscene_'))
+    .map(([key, ticket, name, prefix]) => ({
+      msgType: 'event',
+      fields: [
+        ['Event', name],
+        ['EventKey', prefix + key],
+        ['Ticket', ticket],
+      ] as [string, string][],
+    })),
   fc.constantFrom('unsubscribe', 'UNSUBSCRIBE').map((name) => ({
     msgType: 'event',
     fields: [
