@@ -25,6 +25,10 @@ const TITLES: Record<CaseSpec['group'], [string, string]> = {
     'Crypto: plaintext push (verify + parse)',
     'One op = signature check + XML parse of a plaintext subscribe push.',
   ],
+  hostile: [
+    'Crypto: hostile safe-mode envelopes (verify before parse)',
+    'One op = what an unauthenticated 64 KiB body costs before it is refused, against one genuine safe-mode push (first row): the hostile rows must cost at most about twice the genuine one (ratio column ≥ 0.5).',
+  ],
 };
 
 async function runCase(spec: CaseSpec, options: CryptoOptions): Promise<ResultRow> {
@@ -55,7 +59,7 @@ export async function runCryptoBench(
   log: (line: string) => void,
 ): Promise<BenchTable[]> {
   const tables: BenchTable[] = [];
-  for (const group of ['userdata', 'safe', 'plain'] as const) {
+  for (const group of ['userdata', 'safe', 'plain', 'hostile'] as const) {
     const [title, description] = TITLES[group];
     const rows: ResultRow[] = [];
     for (const spec of CASES.filter((c) => c.group === group)) {

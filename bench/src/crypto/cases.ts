@@ -6,6 +6,7 @@
 import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
 import {
   decryptMessage,
+  extractEncryptField,
   openUserData,
   parseEncryptedEnvelope,
   parsePushXml,
@@ -51,36 +52,48 @@ function userDataOurs(): Operation {
   return op;
 }
 
-/** The least correct work: sha1 + constant-time compare, AES-128-CBC, JSON.parse, watermark and openId checks. */
+// Canonical padded base64: the alphabet, '=' padding, and zero unused bits
+// in the last character (checked by its value, not by re-encoding).
+const BASE64 = /^[A-Za-z0-9+/]*(?:[AQgw]==|[AEIMQUYcgkosw048]=)?$/;
+const isBase64 = (s: string): boolean => s.length % 4 === 0 && BASE64.test(s);
+const HEX40 = /^[0-9a-f]{40}$/i;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The least work doing the same checks as ours: canonical base64 of
+ * session_key, iv and encryptedData (16-byte key and iv), sha1(rawData +
+ * session_key) compared in constant time, AES-128-CBC with its padding
+ * checked, strict UTF-8, JSON.parse, watermark appid/timestamp/age, the
+ * profile's openId, nickName and avatarUrl strings, and the session's openId.
+ */
 function userDataFloor(): Operation {
   const now = new Date();
   const f = makeUserData(OPENID, now);
   const op = () => {
-    const expected = Buffer.from(
-      createHash('sha1')
-        .update(f.rawData + f.sessionKey)
-        .digest('hex'),
-    );
-    const given = Buffer.from(f.signature);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    if (!isBase64(f.sessionKey) || !isBase64(f.iv) || !isBase64(f.encryptedData))
+      throw new Error('base64');
+    const key = Buffer.from(f.sessionKey, 'base64');
+    const iv = Buffer.from(f.iv, 'base64');
+    if (key.length !== 16 || iv.length !== 16) throw new Error('lengths');
+    const expected = createHash('sha1')
+      .update(f.rawData + f.sessionKey)
+      .digest();
+    if (!HEX40.test(f.signature) || !timingSafeEqual(expected, Buffer.from(f.signature, 'hex')))
       throw new Error('signature');
-    const decipher = createDecipheriv(
-      'aes-128-cbc',
-      Buffer.from(f.sessionKey, 'base64'),
-      Buffer.from(f.iv, 'base64'),
-    );
-    const text = Buffer.concat([
-      decipher.update(f.encryptedData, 'base64'),
-      decipher.final(),
-    ]).toString('utf8');
-    const data = JSON.parse(text) as {
+    const decipher = createDecipheriv('aes-128-cbc', key, iv);
+    const plain = Buffer.concat([decipher.update(f.encryptedData, 'base64'), decipher.final()]);
+    const data = JSON.parse(UTF8.decode(plain)) as {
       openId?: unknown;
       nickName?: unknown;
+      avatarUrl?: unknown;
       watermark?: { appid?: unknown; timestamp?: unknown };
     };
     const ts = data.watermark?.timestamp;
-    if (data.watermark?.appid !== MP_APPID || typeof ts !== 'number') throw new Error('watermark');
+    if (data.watermark?.appid !== MP_APPID || typeof ts !== 'number' || !Number.isFinite(ts))
+      throw new Error('watermark');
     if (Math.abs(now.getTime() / 1000 - ts) > WATERMARK_MAX_AGE) throw new Error('expired');
+    if (typeof data.nickName !== 'string' || typeof data.avatarUrl !== 'string')
+      throw new Error('profile');
     if (data.openId !== OPENID) throw new Error('openid');
     return data;
   };
@@ -114,16 +127,17 @@ function pushOurs(mode: PushMode): Operation {
   const op =
     mode === 'safe'
       ? () => {
-          const envelope = parseEncryptedEnvelope(p.body);
+          // Verify before parse: only <Encrypt> is read before the signature check.
+          const encrypt = extractEncryptField(p.body);
           const ok = verifyMsgSignature({
             token: OA_TOKEN,
             timestamp: q.timestamp ?? '',
             nonce: q.nonce ?? '',
-            encrypt: envelope.encrypt,
+            encrypt,
             signature: q.msg_signature ?? '',
           });
           if (!ok) throw new Error('msg_signature');
-          return parsePushXml(decryptMessage(envelope.encrypt, { aesKeys, appid: OA_APPID }).xml);
+          return parsePushXml(decryptMessage(encrypt, { aesKeys, appid: OA_APPID }).xml);
         }
       : () => {
           const ok = verifyPushSignature({
@@ -255,11 +269,52 @@ async function pushEasyWechat(mode: PushMode): Promise<Operation> {
   return timed;
 }
 
+// ---------------------------------------------------------------- hostile envelopes
+
+const HOSTILE_BYTES = 64 * 1024;
+
+/** 64 KiB bodies an unauthenticated client can send to the safe-mode route. */
+function hostileBody(shape: 'repeated' | 'nested'): string {
+  const unit = shape === 'repeated' ? '<a/>' : '<a>';
+  const inner = unit.repeat(Math.floor((HOSTILE_BYTES - 11) / unit.length));
+  return shape === 'repeated' ? `<xml>${inner}</xml>` : `<xml>${inner}`;
+}
+
+/** What the route does with an unauthenticated safe-mode body before it can refuse it. */
+function hostileOurs(shape: 'repeated' | 'nested'): Operation {
+  const body = hostileBody(shape);
+  const op = () => {
+    try {
+      extractEncryptField(body);
+    } catch (error) {
+      return error;
+    }
+    throw new Error('hostile body accepted');
+  };
+  expect(op() instanceof Error, 'the hostile body is refused');
+  return op;
+}
+
+/** The same bodies through the former route order: the whole envelope parsed first. */
+function hostileParseFirst(shape: 'repeated' | 'nested'): Operation {
+  const body = hostileBody(shape);
+  const op = () => {
+    try {
+      parseEncryptedEnvelope(body);
+    } catch (error) {
+      return error;
+    }
+    throw new Error('hostile body accepted');
+  };
+  expect(op() instanceof Error, 'the hostile body is refused');
+  return op;
+}
+
 // ---------------------------------------------------------------- registry
 
 export interface CaseSpec {
   id: string;
-  group: 'userdata' | 'safe' | 'plain';
+  group: 'userdata' | 'safe' | 'plain' | 'hostile';
   role: 'ours' | 'floor' | 'peer';
   name: string;
   note?: string;
@@ -302,7 +357,7 @@ export const CASES: readonly CaseSpec[] = [
     id: 'safe.ours',
     group: 'safe',
     role: 'ours',
-    name: '@wxlink/contracts envelope + verifyMsgSignature + decryptMessage + parsePushXml',
+    name: '@wxlink/contracts extractEncryptField + verifyMsgSignature + decryptMessage + parsePushXml',
     make: () => pushOurs('safe'),
   },
   {
@@ -357,6 +412,35 @@ export const CASES: readonly CaseSpec[] = [
     name: 'node-easywechat 3.6.2 OfficialAccount Server.serve',
     note: 'does not verify the plaintext `signature` at all (as shipped)',
     make: () => pushEasyWechat('plain'),
+  },
+  {
+    id: 'hostile.normal',
+    group: 'hostile',
+    role: 'ours',
+    name: 'a genuine safe-mode push: extract + verify + decrypt + parse',
+    make: () => pushOurs('safe'),
+  },
+  {
+    id: 'hostile.repeated',
+    group: 'hostile',
+    role: 'floor',
+    name: '64 KiB of <a/> refused by extractEncryptField',
+    make: () => hostileOurs('repeated'),
+  },
+  {
+    id: 'hostile.nested',
+    group: 'hostile',
+    role: 'floor',
+    name: '64 KiB of nested <a> refused by extractEncryptField',
+    make: () => hostileOurs('nested'),
+  },
+  {
+    id: 'hostile.parse-first',
+    group: 'hostile',
+    role: 'peer',
+    name: 'former order: 64 KiB of <a/> through parseEncryptedEnvelope',
+    note: 'what the route did before verify-before-parse (the whole envelope parsed first)',
+    make: () => hostileParseFirst('repeated'),
   },
 ];
 

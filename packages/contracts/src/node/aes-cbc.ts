@@ -47,7 +47,11 @@ export function aesCbcDecrypt(
   }
   const decipher = createDecipheriv(algorithm, key, iv);
   decipher.setAutoPadding(false);
-  return Buffer.concat([decipher.update(data), decipher.final()]);
+  const plain = decipher.update(data);
+  // Without padding and with whole blocks, final() has nothing left to add;
+  // it is still called so OpenSSL's own checks run.
+  decipher.final();
+  return plain;
 }
 
 /** Raw AES-CBC encryption of already padded data. */

@@ -18,3 +18,19 @@ export function hexDigestEquals(expectedHex: string, candidate: unknown): boolea
   // Same length and hex on both sides, so the buffers have equal lengths.
   return timingSafeEqual(Buffer.from(expectedHex, 'hex'), Buffer.from(candidate, 'hex'));
 }
+
+/**
+ * Constant-time comparison of a computed binary digest with a hex signature
+ * from the outside world (either case). Anything that is not hex of twice
+ * the digest's length is a mismatch. Saves hex-encoding the digest.
+ */
+export function digestEqualsHex(expected: Buffer, candidate: unknown): boolean {
+  if (
+    typeof candidate !== 'string' ||
+    candidate.length !== expected.length * 2 ||
+    !HEX_SHA.test(candidate)
+  ) {
+    return false;
+  }
+  return timingSafeEqual(expected, Buffer.from(candidate, 'hex'));
+}

@@ -21,8 +21,10 @@ export const CRYPTO_ERROR_CODES = [
   'INVALID_MESSAGE_LENGTH',
 ] as const;
 
+/** One of CRYPTO_ERROR_CODES. */
 export type CryptoErrorCode = (typeof CRYPTO_ERROR_CODES)[number];
 
+/** A failure of user-data or message crypto; `code` says which check failed. */
 export class WechatCryptoError extends Error {
   readonly code: CryptoErrorCode;
 
@@ -33,6 +35,7 @@ export class WechatCryptoError extends Error {
   }
 }
 
+/** Every code a WechatXmlError can carry. */
 export const XML_ERROR_CODES = [
   'XML_TOO_LARGE',
   'XML_MALFORMED',
@@ -41,8 +44,10 @@ export const XML_ERROR_CODES = [
   'XML_MISSING_FIELD',
 ] as const;
 
+/** One of XML_ERROR_CODES. */
 export type XmlErrorCode = (typeof XML_ERROR_CODES)[number];
 
+/** A push body that was refused; `code` says why (size, markup, declaration, depth, field). */
 export class WechatXmlError extends Error {
   readonly code: XmlErrorCode;
 

@@ -8,3 +8,5 @@ export * from './check-session';
 export * from './push-signature';
 export * from './message-crypto';
 export * from './event-xml';
+export * from './reply-xml';
+export * from './encrypt-field';

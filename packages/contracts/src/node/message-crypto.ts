@@ -33,6 +33,19 @@ export function parseEncodingAesKey(key43: string): Buffer {
   return Buffer.from(`${key43}=`, 'base64');
 }
 
+// The configured keys (current and previous, per account) are few and fixed:
+// decoded once, not per push. Bounded in case a caller passes many.
+const decodedKeys = new Map<string, Buffer>();
+
+function aesKeyOf(key43: string): Buffer {
+  const cached = decodedKeys.get(key43);
+  if (cached !== undefined) return cached;
+  const key = parseEncodingAesKey(key43);
+  if (decodedKeys.size < 64) decodedKeys.set(key43, key);
+  return key;
+}
+
+/** Keys and expected appid for decryptMessage. */
 export interface DecryptMessageOptions {
   /** EncodingAESKeys to try: the current one first, then the previous one during a rotation. */
   aesKeys: readonly string[];
@@ -40,6 +53,7 @@ export interface DecryptMessageOptions {
   appid: string;
 }
 
+/** The inner XML of a safe-mode push, with the appid it named and the key that opened it. */
 export interface DecryptedMessage {
   xml: string;
   appid: string;
@@ -93,7 +107,7 @@ export function decryptMessage(
   encryptB64: string,
   options: DecryptMessageOptions,
 ): DecryptedMessage {
-  const keys = options.aesKeys.map(parseEncodingAesKey);
+  const keys = options.aesKeys.map(aesKeyOf);
   if (keys.length === 0) {
     throw new WechatCryptoError('INVALID_AES_KEY', 'no EncodingAESKey configured');
   }
@@ -115,6 +129,7 @@ export function decryptMessage(
   throw failure as WechatCryptoError;
 }
 
+/** Key, appid and (for tests) the random prefix for encryptMessage. */
 export interface EncryptMessageOptions {
   /** The 43-character EncodingAESKey. */
   aesKey: string;

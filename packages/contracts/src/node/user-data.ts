@@ -14,12 +14,13 @@
 import { createHash } from 'node:crypto';
 import { aesCbcDecrypt, aesCbcEncrypt, decodeUtf8, pkcs7Pad, pkcs7Unpad } from './aes-cbc';
 import { decodeBase64Bytes, decodeBase64Strict, decodeSessionKey } from './base64';
-import { hexDigestEquals } from './compare';
+import { digestEqualsHex } from './compare';
 import { WechatCryptoError } from './errors';
 
 const IV_BYTES = 16;
 const BLOCK = 16;
 
+/** The watermark WeChat puts in decrypted open data. */
 export interface Watermark {
   appid: string;
   /** Unix seconds at which WeChat produced the data. */
@@ -40,6 +41,7 @@ export interface DecryptedUserInfo {
   watermark: Watermark;
 }
 
+/** What checkWatermark compares the watermark with. */
 export interface WatermarkCheck {
   /** The mini-program appid the data must be issued for. */
   appid: string;
@@ -48,6 +50,7 @@ export interface WatermarkCheck {
   maxAgeSeconds: number;
 }
 
+/** The getUserInfo button's detail plus the session's key and openid, for openUserData. */
 export interface OpenUserDataInput extends WatermarkCheck {
   rawData: string;
   signature: string;
@@ -79,8 +82,8 @@ export function verifyRawDataSignature(
   // WeChat signs the session_key string as sent (base64 text), not its bytes.
   const expected = createHash('sha1')
     .update(rawData + sessionKeyB64, 'utf8')
-    .digest('hex');
-  if (!hexDigestEquals(expected, signature)) {
+    .digest();
+  if (!digestEqualsHex(expected, signature)) {
     throw new WechatCryptoError('SIGNATURE_MISMATCH', 'rawData signature does not match');
   }
 }

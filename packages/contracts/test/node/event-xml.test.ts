@@ -8,13 +8,9 @@ import {
   WechatXmlError,
 } from '../../src/node';
 import { xmlCode } from './helpers';
+import { FORBIDDEN_CORPUS, head, MALFORMED_CORPUS, wrap } from './hostile-corpus';
 import { MSG_CRYPT_SAMPLE as M } from './vectors';
 
-const wrap = (body: string): string => `<xml>${body}</xml>`;
-const head = (msgType = 'event'): string =>
-  '<ToUserName><![CDATA[gh_123]]></ToUserName>' +
-  '<FromUserName><![CDATA[oOpenid_1]]></FromUserName>' +
-  `<CreateTime>1700000000</CreateTime><MsgType><![CDATA[${msgType}]]></MsgType>`;
 const event = (name: string, extra = ''): string =>
   wrap(`${head()}<Event><![CDATA[${name}]]></Event>${extra}`);
 
@@ -202,24 +198,7 @@ describe('parsePushXml: missing and malformed fields', () => {
 });
 
 describe('parsePushXml: hostile and broken XML', () => {
-  const billionLaughs = `<?xml version="1.0"?>
-<!DOCTYPE lolz [
- <!ENTITY lol "lol">
- <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
- <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
-]>
-<xml><ToUserName>&lol3;</ToUserName></xml>`;
-
-  it.each([
-    ['billion laughs', billionLaughs],
-    [
-      'an external entity (XXE)',
-      `<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>${wrap('<ToUserName>&xxe;</ToUserName>')}`,
-    ],
-    ['a lowercase doctype', `<!doctype xml>${wrap(head())}`],
-    ['a bare ENTITY declaration', wrap(`<!ENTITY a "b">${head()}`)],
-    ['an ELEMENT declaration', wrap(`<!ELEMENT xml ANY>${head()}`)],
-  ])('%s → XML_ENTITY_FORBIDDEN', (_name, xml) => {
+  it.each(FORBIDDEN_CORPUS)('%s → XML_ENTITY_FORBIDDEN', (_name, xml) => {
     expect(xmlCode(() => parsePushXml(xml))).toBe('XML_ENTITY_FORBIDDEN');
   });
 
@@ -256,26 +235,7 @@ describe('parsePushXml: hostile and broken XML', () => {
     expect(xmlCode(() => parsePushXml('x'.repeat(10_000_000)))).toBe('XML_TOO_LARGE');
   });
 
-  it.each([
-    ['an empty string', ''],
-    ['plain text', 'success'],
-    ['JSON', '{"ToUserName":"x"}'],
-    ['an unclosed root', `<xml>${head()}`],
-    ['mismatched tags', '<xml><a></b></xml>'],
-    ['two roots', '<xml></xml><xml></xml>'],
-    ['another root element', `<root>${head()}</root>`],
-    ['trailing text', `${wrap(head())}junk`],
-    ['an undefined entity', wrap(`${head()}<Event>&nbsp;</Event>`)],
-    ['a stray ampersand', wrap(`${head()}<Event>a & b</Event>`)],
-    ['an unterminated CDATA section', wrap(`${head()}<Event><![CDATA[subscribe</Event>`)],
-    ['an unterminated comment', wrap(`${head()}<!-- x`)],
-    ['an unterminated processing instruction', `<?xml version="1.0"${wrap(head())}`],
-    ['an unterminated start tag', '<xml><a b="x></xml>'],
-    ['an unterminated end tag', '<xml></xml'],
-    ['a prototype-polluting tag', wrap(`${head()}<__proto__><polluted>1</polluted></__proto__>`)],
-    ['a constructor tag', wrap(`${head()}<constructor>1</constructor>`)],
-    ['a non-string input', 42],
-  ])('%s → XML_MALFORMED', (_name, xml) => {
+  it.each(MALFORMED_CORPUS)('%s → XML_MALFORMED', (_name, xml) => {
     expect(xmlCode(() => parsePushXml(xml as string))).toBe('XML_MALFORMED');
   });
 
