@@ -6,6 +6,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/support/guard-setup.ts'],
   // Two cores on CI; database-backed suites contend on one embedded server.
   maxWorkers: 2,
   testTimeout: 30000,

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { attachMongoGuard, mongoGuardClientOptions, mongoGuardMode } from '@wxlink/testkit';
 import mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from './config';
@@ -35,11 +36,16 @@ export interface ComposeOptions {
 export async function composeDeps(options: ComposeOptions): Promise<AppDeps> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
+  // The MongoDB strictness guard (@wxlink/testkit): on under jest and, in log
+  // mode, under `npm run dev`; off in production unless WXLINK_DB_GUARD says so.
+  const guardMode = mongoGuardMode(process.env);
   const db = mongoose.createConnection(config.mongodbUri, {
     autoCreate: false,
     ...(options.dbName ? { dbName: options.dbName } : {}),
     serverSelectionTimeoutMS: 10_000,
+    ...mongoGuardClientOptions(guardMode),
   });
+  attachMongoGuard(db.getClient(), { mode: guardMode, log: (line) => logger.warn(line) });
   try {
     await db.asPromise();
     const models = createModels(db);

@@ -5,7 +5,7 @@
  * the user's id and a next step that makes a visible change in the
  * mini-program.
  */
-import type { Sandbox, UserView } from '@wxlink/wechat-sandbox';
+import type { Sandbox, SandboxUserView } from '@wxlink/wechat-sandbox';
 
 /**
  * The sandbox's demo user (created on first use), the one every unknown
@@ -15,7 +15,7 @@ import type { Sandbox, UserView } from '@wxlink/wechat-sandbox';
  * lacks a unionid: without one the server cannot link the mini-program user
  * to the official-account follower.
  */
-export function ensureDemoUser(sandbox: Sandbox): Promise<UserView> {
+export function ensureDemoUser(sandbox: Sandbox): Promise<SandboxUserView> {
   try {
     const user = sandbox.getUser(sandbox.demoUser());
     if (user.unionid === null) {

@@ -32,6 +32,8 @@ function portFrom(name: string, def: number): number {
 }
 
 async function main(): Promise<void> {
+  // The MongoDB strictness guard (@wxlink/testkit) reports writes MongoDB would refuse.
+  process.env.WXLINK_DB_GUARD ??= 'log';
   const port = portFrom('PORT', 3000);
   const sandboxPort = portFrom('SANDBOX_PORT', 4010);
 
@@ -42,6 +44,9 @@ async function main(): Promise<void> {
     // DevTools' wx.login codes come from the real WeChat; the sandbox logs
     // any code it does not know in as one demo user.
     acceptUnknownLoginCodes: true,
+    // DevTools' tourist mode (touristappid) answers every wx.login with the
+    // same fixed string: it logs in the demo user every time.
+    devToolsTouristMode: true,
     port: sandboxPort,
   });
   const config = loadConfig(

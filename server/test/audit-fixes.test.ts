@@ -191,7 +191,9 @@ describe('5. /readyz answers within probe timeouts', () => {
     const hung = {
       db: { admin: () => ({ ping: () => new Promise<never>(() => undefined) }) },
     } as unknown as AppDeps['db'];
-    const app = express().use(createHealthRouter({ db: hung, metrics: t.deps.metrics }));
+    const app = express().use(
+      createHealthRouter({ db: hung, metrics: t.deps.metrics, config: t.config }),
+    );
     const server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {

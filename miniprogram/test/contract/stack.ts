@@ -23,7 +23,8 @@ export interface Stack {
 
 export async function startStack(): Promise<Stack> {
   const mongo = await startEmbeddedMongo();
-  const sandbox = await startSandbox({});
+  // As `npm run dev`: DevTools' tourist-mode code logs in the demo user every time.
+  const sandbox = await startSandbox({ devToolsTouristMode: true });
   try {
     const { running: server } = await startServerForTests({
       env: { MONGODB_URI: mongo.uri, ...sandbox.serverEnv() },

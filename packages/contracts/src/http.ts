@@ -57,10 +57,22 @@ function hasControlChar(s: string): boolean {
 
 const isoDateTime = z.iso.datetime();
 
+/**
+ * What WeChat DevTools' tourist mode (touristappid) answers every wx.login
+ * with. It is not a real code (WeChat itself refuses it with 40029), but the
+ * development sandbox logs it in as the demo user, so the contract lets it
+ * through rather than make tourist mode unusable.
+ */
+export const DEVTOOLS_TOURIST_LOGIN_CODE = 'the code is a mock one';
+
 /** A one-time code from wx.login or the getPhoneNumber button. */
-const wechatCode = z.string().min(1).max(HTTP_LIMITS.codeMaxLength).regex(VISIBLE_ASCII, {
-  message: 'must be printable ASCII without spaces',
-});
+const wechatCode = z
+  .string()
+  .min(1)
+  .max(HTTP_LIMITS.codeMaxLength)
+  .refine((code) => VISIBLE_ASCII.test(code) || code === DEVTOOLS_TOURIST_LOGIN_CODE, {
+    message: 'must be printable ASCII without spaces',
+  });
 
 const httpUrl = z
   .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })

@@ -4,6 +4,7 @@ import {
   AvatarUploadResponseSchema,
   CreateSessionRequestSchema,
   CreateSessionResponseSchema,
+  DEVTOOLS_TOURIST_LOGIN_CODE,
   HTTP_LIMITS,
   LinkageEventSchema,
   SubscriptionListResponseSchema,
@@ -417,5 +418,13 @@ describe('LinkageEventSchema', () => {
   it('rejects other types and raw identifiers', () => {
     rejects(LinkageEventSchema, { ...event, type: 'user.subscribed' });
     rejects(LinkageEventSchema, { ...event, openid: 'o123' });
+  });
+});
+
+describe('DEVTOOLS_TOURIST_LOGIN_CODE', () => {
+  it("passes as a login code (DevTools' tourist mode), while other spaced codes do not", () => {
+    accepts(CreateSessionRequestSchema, { code: DEVTOOLS_TOURIST_LOGIN_CODE });
+    rejects(CreateSessionRequestSchema, { code: `${DEVTOOLS_TOURIST_LOGIN_CODE}!` });
+    rejects(CreateSessionRequestSchema, { code: 'the code is a mock two' });
   });
 });

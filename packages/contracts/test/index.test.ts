@@ -42,6 +42,7 @@ describe('isomorphic entry', () => {
       'LINKAGE_EVENT_TYPES',
       'LinkageEventSchema',
       'SubscriptionListResponseSchema',
+      'DEVTOOLS_TOURIST_LOGIN_CODE',
     ];
     expect(Object.keys(entry).sort()).toEqual(expected.sort());
   });

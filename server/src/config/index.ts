@@ -43,6 +43,12 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Requests per minute per IP on POST /api/v1/sessions. */
   readonly loginRateLimitPerMinute: number;
+  /**
+   * WeChat's answer deadline for a push (5 s). A push that cannot be stored
+   * gets no answer and its connection is closed at this deadline, so WeChat
+   * retries; tests shorten it.
+   */
+  readonly pushAnswerDeadlineMs: number;
 }
 
 /** Missing or malformed configuration: one line per problem, each naming the variable. */
@@ -114,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
     WATERMARK_MAX_AGE_SECONDS: intFrom('WATERMARK_MAX_AGE_SECONDS', 600, 0, 31_536_000),
     SESSION_KEY_GRACE_SECONDS: intFrom('SESSION_KEY_GRACE_SECONDS', 300, 0, 3600),
     LOGIN_RATE_LIMIT_PER_MINUTE: intFrom('LOGIN_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),
+    PUSH_ANSWER_DEADLINE_MS: intFrom('PUSH_ANSWER_DEADLINE_MS', 5000, 100, 30_000),
     WECHAT_API_BASE: url('WECHAT_API_BASE').default('https://api.weixin.qq.com'),
     WECHAT_OPEN_BASE: url('WECHAT_OPEN_BASE').default('https://open.weixin.qq.com'),
     PUBLIC_BASE_URL: url('PUBLIC_BASE_URL').optional(),
@@ -135,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
     WATERMARK_MAX_AGE_SECONDS: env.WATERMARK_MAX_AGE_SECONDS,
     SESSION_KEY_GRACE_SECONDS: env.SESSION_KEY_GRACE_SECONDS,
     LOGIN_RATE_LIMIT_PER_MINUTE: env.LOGIN_RATE_LIMIT_PER_MINUTE,
+    PUSH_ANSWER_DEADLINE_MS: env.PUSH_ANSWER_DEADLINE_MS,
     WECHAT_API_BASE: emptyToUndefined(env.WECHAT_API_BASE),
     WECHAT_OPEN_BASE: emptyToUndefined(env.WECHAT_OPEN_BASE),
     PUBLIC_BASE_URL: emptyToUndefined(env.PUBLIC_BASE_URL),
@@ -186,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
     trustProxy,
     logLevel: d.LOG_LEVEL,
     loginRateLimitPerMinute: d.LOGIN_RATE_LIMIT_PER_MINUTE,
+    pushAnswerDeadlineMs: d.PUSH_ANSWER_DEADLINE_MS,
   };
 }
 

@@ -1,3 +1,4 @@
+import { buildOpenApiDocument } from '@wxlink/contracts/openapi';
 import { Router } from 'express';
 import type { AppDeps } from '../deps';
 import { envelope } from './errors';
@@ -11,9 +12,16 @@ import { withTimeout } from '../platform/with-timeout';
  */
 export const READY_PING_TIMEOUT_MS = 1500;
 
-/** Liveness, readiness (database answers a ping) and Prometheus metrics. */
-export function createHealthRouter(deps: Pick<AppDeps, 'db' | 'metrics'>): Router {
-  const router = Router();
+/**
+ * Liveness, readiness (database answers a ping), Prometheus metrics and the
+ * OpenAPI description of the mini-program API (built once from the contracts).
+ */
+export function createHealthRouter(deps: Pick<AppDeps, 'db' | 'metrics' | 'config'>): Router {
+  const router = Router({ caseSensitive: true, strict: true });
+  const openApi = JSON.stringify(buildOpenApiDocument({ serverUrl: deps.config.publicBaseUrl }));
+  router.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(openApi);
+  });
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

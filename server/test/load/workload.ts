@@ -175,8 +175,8 @@ export interface PushRecord {
 export interface PushOptionsForLoad {
   /** Per-attempt timeout (WeChat: 5000). */
   timeoutMs?: number;
-  retries?: number;
-  retryDelayMs?: number;
+  /** Attempts in all (WeChat: 3). */
+  attempts?: number;
 }
 
 /** Pushes one follow event `deliveries` times at once, signed and encrypted (safe mode) like WeChat. */
@@ -205,8 +205,7 @@ export async function pushFollowEvent(
         url: url + EVENTS_PATH,
         mode: 'safe',
         timeoutMs: options.timeoutMs ?? 5000,
-        retries: options.retries ?? 3,
-        retryDelayMs: options.retryDelayMs ?? 200,
+        attempts: options.attempts ?? 3,
       });
       const last = result.attempts[result.attempts.length - 1];
       client.record(`push ${kind}`, performance.now() - started, last?.status ?? 0);

@@ -22,10 +22,11 @@ import net from 'node:net';
 import path from 'node:path';
 import { uniqueDbName } from '@wxlink/testkit';
 import { startSandbox, type Sandbox } from '@wxlink/wechat-sandbox';
-import mongoose from 'mongoose';
+import type mongoose from 'mongoose';
 import { createModels, type Models } from '../../src/models';
 import type { BackgroundWorkerOptions } from '../../src/workers';
 import type { FetchLike } from '../../src/wechat/transport';
+import { guardedConnection } from './guarded-connection';
 import { sandboxEnv, startTestServer, type TestServer } from './harness';
 
 // ---------------------------------------------------------------------------
@@ -365,6 +366,8 @@ export async function spawnChildInstance(options: ChildInstanceOptions): Promise
   }
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '',
+    // The child is not under jest: turn the MongoDB strictness guard on explicitly.
+    WXLINK_DB_GUARD: 'throw',
     ...options.env,
     WXLINK_CHILD_DB_NAME: options.dbName,
     ...(options.workers ? { WXLINK_CHILD_WORKERS: JSON.stringify(options.workers) } : {}),
@@ -527,7 +530,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       upstreams: () => instances.flatMap((i) => (i.url ? [i.url] : [])),
       ...(options.loseAnswer ? { loseAnswer: options.loseAnswer } : {}),
     });
-    db = mongoose.createConnection(env.MONGODB_URI!, { dbName, autoCreate: false });
+    db = guardedConnection(env.MONGODB_URI!, dbName);
     await db.asPromise();
   } catch (err) {
     await Promise.all(started.map((i) => i.shutdown()));

@@ -28,6 +28,7 @@ export interface XmlRecord {
   readonly [tag: string]: XmlValue;
 }
 
+/** A WechatXmlError with code XML_MALFORMED (messages never echo the input). */
 export function malformed(message: string): WechatXmlError {
   return new WechatXmlError('XML_MALFORMED', message);
 }

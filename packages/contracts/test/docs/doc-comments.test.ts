@@ -4,7 +4,7 @@ import { undocumentedExports } from './undocumented-exports';
 
 const SRC = join(__dirname, '..', '..', 'src');
 // src/node/* is checked by its own suite; these are the isomorphic and OpenAPI entries.
-const DIRS = ['.', 'openapi'];
+const DIRS = ['.', 'openapi', 'node'];
 
 const files = DIRS.flatMap((dir) =>
   readdirSync(join(SRC, dir))

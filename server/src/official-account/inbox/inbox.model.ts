@@ -58,7 +58,8 @@ const inboxSchema = new Schema<InboxItem>(
   },
   { collection: 'oa_inbox', autoCreate: false, versionKey: false, minimize: false },
 );
-inboxSchema.index({ dedupKey: 1 }, { unique: true });
+// Per account: two official accounts may see messages with the same MsgId.
+inboxSchema.index({ appid: 1, dedupKey: 1 }, { unique: true });
 // The claim query: due pending items, and processing items whose lease expired.
 inboxSchema.index({ status: 1, nextAttemptAt: 1 });
 inboxSchema.index({ status: 1, leaseUntil: 1 });

@@ -149,19 +149,26 @@ function inboxPayloadOf(message: PushMessage): Record<string, unknown> {
 
 export type StoreOutcome = 'stored' | 'duplicate';
 
-/** How long a push may wait for the database before WeChat is told to retry (it waits 5 s). */
-const INBOX_WRITE_TIMEOUT_MS = 3000;
+/**
+ * How long a push may wait for the database: well inside WeChat's answer
+ * deadline, so an answer (or the decision to give none) is made in time.
+ */
+export function inboxWriteTimeoutMs(answerDeadlineMs: number): number {
+  return Math.min(3000, Math.floor(answerDeadlineMs * 0.6));
+}
 
 /**
  * Persists the push in the inbox. A duplicate (WeChat's retry, or the same
  * push at another instance) is fine: it is already stored. Any other failure,
- * including a database that does not answer in time, is SERVICE_UNAVAILABLE,
- * so WeChat retries and nothing is lost.
+ * including a database that does not answer within `timeoutMs`, is
+ * SERVICE_UNAVAILABLE: the route then leaves the push unanswered, WeChat
+ * retries, and nothing is lost.
  */
 export async function storePush(
   deps: Pick<AppDeps, 'models' | 'clock' | 'metrics' | 'logger'>,
   appid: string,
   message: PushMessage,
+  timeoutMs: number,
 ): Promise<StoreOutcome> {
   const now = deps.clock.now();
   const write = deps.models.Inbox.create({
@@ -177,7 +184,7 @@ export async function storePush(
     receivedAt: now,
   });
   try {
-    await withTimeout(write, INBOX_WRITE_TIMEOUT_MS);
+    await withTimeout(write, timeoutMs);
   } catch (err) {
     if (isDuplicateKeyError(err)) {
       deps.metrics.eventsDeduplicated.inc();
@@ -185,7 +192,7 @@ export async function storePush(
     }
     deps.logger.error(
       { err: err instanceof Error ? err.message : String(err), type: message.type },
-      'inbox write failed; answering 503 so WeChat retries',
+      'inbox write failed; the push stays unanswered so WeChat retries',
     );
     throw new AppError('SERVICE_UNAVAILABLE', 'Event could not be stored; retry later');
   }

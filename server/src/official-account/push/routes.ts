@@ -1,7 +1,11 @@
-import express, { Router } from 'express';
+import { ERROR_STATUS } from '@wxlink/contracts';
+import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
 import type { OfficialAccountConfig } from '../../config';
 import type { AppDeps } from '../../deps';
-import { openPush, storePush, verifyUrl } from './intake';
+import { logRequestError, mapError } from '../../http/errors';
+import { hasErrorCode } from '../../platform/errors';
+import { inboxWriteTimeoutMs, openPush, storePush, verifyUrl } from './intake';
 
 /** Largest push accepted; WeChat's pushes are a few KiB. Matches the XML parser's cap. */
 const PUSH_BODY_LIMIT = '64kb';
@@ -10,6 +14,10 @@ const PUSH_BODY_LIMIT = '64kb';
  * One official account's push URL: `GET /events` (URL verification when the
  * URL is saved in the console) and `POST /events` (pushes). HTTP only; the
  * work is in intake.ts.
+ *
+ * Every answer here is plain text, never JSON: WeChat shows followers
+ * "该公众号暂时无法提供服务" for a malformed answer. A push that cannot be
+ * stored gets no answer at all (see holdUntilDeadline).
  */
 export function createPushRouter(deps: AppDeps, account: OfficialAccountConfig): Router {
   const router = Router();
@@ -24,6 +32,7 @@ export function createPushRouter(deps: AppDeps, account: OfficialAccountConfig):
     // The raw XML as text, whatever Content-Type WeChat sends; only on this route.
     express.text({ type: () => true, limit: PUSH_BODY_LIMIT }),
     async (req, res) => {
+      const receivedAt = Date.now();
       const body = typeof req.body === 'string' ? req.body : '';
       const opened = openPush(account, req.query, body);
       if (opened.keyIndex !== null && opened.keyIndex > 0) {
@@ -32,10 +41,53 @@ export function createPushRouter(deps: AppDeps, account: OfficialAccountConfig):
           'push opened with the previous EncodingAESKey (rotation in progress)',
         );
       }
-      // Stored (or already stored) before we answer: a 5xx makes WeChat retry.
-      await storePush(deps, account.appid, opened.message);
+      try {
+        const timeoutMs = inboxWriteTimeoutMs(deps.config.pushAnswerDeadlineMs);
+        await storePush(deps, account.appid, opened.message, timeoutMs);
+      } catch (err) {
+        if (!hasErrorCode(err, 'SERVICE_UNAVAILABLE')) throw err;
+        holdUntilDeadline(req, res, receivedAt + deps.config.pushAnswerDeadlineMs, deps.logger);
+        return;
+      }
       res.type('text/plain').send('success');
     },
   );
+  router.use(plainTextErrors(deps.logger));
   return router;
 }
+
+/**
+ * WeChat's documented retry: "微信服务器在五秒内收不到响应会断掉连接，并且重新发起
+ * 请求，总共重试三次". It promises nothing for a 5xx. So a push we could not
+ * store is not answered: the connection is closed once WeChat's deadline has
+ * passed, WeChat retries, and nothing is lost.
+ */
+function holdUntilDeadline(req: Request, res: Response, deadline: number, logger: Logger): void {
+  logger.warn('push could not be stored; no answer, so WeChat retries after its deadline');
+  const timer = setTimeout(() => req.socket.destroy(), Math.max(0, deadline - Date.now()));
+  res.on('close', () => clearTimeout(timer));
+}
+
+/**
+ * Refusals on the push route as short plain text. The sender is not
+ * authenticated yet (or is not WeChat), so the message says what kind of
+ * refusal it is and nothing about what the parser found.
+ */
+function plainTextErrors(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const mapped = mapError(err);
+    logRequestError(logger, err, req, mapped.code);
+    if (res.headersSent) return;
+    res
+      .status(ERROR_STATUS[mapped.code])
+      .type('text/plain')
+      .send(PLAIN_ANSWERS[mapped.code] ?? 'error');
+  };
+}
+
+const PLAIN_ANSWERS: Partial<Record<keyof typeof ERROR_STATUS, string>> = {
+  PUSH_SIGNATURE_INVALID: 'invalid signature',
+  PUSH_REJECTED: 'rejected',
+  PAYLOAD_TOO_LARGE: 'too large',
+  VALIDATION_FAILED: 'rejected',
+};

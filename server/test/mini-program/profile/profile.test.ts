@@ -353,24 +353,42 @@ describe('POST /api/v1/me/phone errors', () => {
     );
   });
 
-  it('402 WECHAT_QUOTA_EXHAUSTED when the quota is used up', async () => {
+  it('402 WECHAT_QUOTA_EXHAUSTED if WeChat answers 1400001 at the exchange', async () => {
+    // WeChat normally reports the quota on the button (e.detail.errno 1400001) and
+    // never mints a code; the server still maps the errcode should the exchange say it.
     const { token, sandboxUser } = await t.login();
+    const code = t.sandbox.mintPhoneCode(sandboxUser);
+    t.sandbox.injectFault('wxa/business/getuserphonenumber', { errcode: 1400001, times: 1 });
+    expectError(
+      await t.api('POST', '/api/v1/me/phone', { code }, token),
+      402,
+      'WECHAT_QUOTA_EXHAUSTED',
+    );
+    expect((await t.api('GET', '/api/v1/me', undefined, token)).body.phone).toBeNull();
+  });
+
+  it('with no quota left WeChat mints no code at all (errno 1400001 on the button)', () => {
+    const user = t.sandbox.createUser({ phone: '13700002222' });
     t.sandbox.setPhoneQuota(0);
     try {
-      expectError(
-        await t.api(
-          'POST',
-          '/api/v1/me/phone',
-          { code: t.sandbox.mintPhoneCode(sandboxUser) },
-          token,
-        ),
-        402,
-        'WECHAT_QUOTA_EXHAUSTED',
+      expect(() => t.sandbox.mintPhoneCode(user)).toThrow(
+        expect.objectContaining({ errno: 1400001 }) as Error,
       );
-      expect((await t.api('GET', '/api/v1/me', undefined, token)).body.phone).toBeNull();
     } finally {
       t.sandbox.setPhoneQuota(Infinity);
     }
+  });
+
+  it("401 WECHAT_CODE_INVALID when one user redeems another user's phone code", async () => {
+    const alice = t.sandbox.createUser({ phone: '13700003333' });
+    const bob = await t.login();
+    const alicesCode = t.sandbox.mintPhoneCode(alice);
+    expectError(
+      await t.api('POST', '/api/v1/me/phone', { code: alicesCode }, bob.token),
+      401,
+      'WECHAT_CODE_INVALID',
+    );
+    expect((await t.api('GET', '/api/v1/me', undefined, bob.token)).body.phone).toBeNull();
   });
 
   it('502 WECHAT_UNAVAILABLE when WeChat fails', async () => {

@@ -3,7 +3,7 @@
  * claims across instances, crash recovery through expired leases, graceful
  * release on stop, backoff, and types without a handler.
  */
-import mongoose from 'mongoose';
+import type mongoose from 'mongoose';
 import pino from 'pino';
 import { uniqueDbName } from '@wxlink/testkit';
 import { loadConfig } from '../../../src/config';
@@ -18,16 +18,14 @@ import {
 import { WechatApiError } from '../../../src/wechat/errors';
 import type { FollowerInfo, WechatApis } from '../../../src/wechat/types';
 import { eventually } from '../linkage-support';
+import { guardedConnection } from '../../support/guarded-connection';
 
 const APPID = 'wxoaprocessortest';
 let conn: mongoose.Connection;
 let models: Models;
 
 beforeAll(async () => {
-  conn = mongoose.createConnection(process.env.WXLINK_TEST_MONGODB_URI!, {
-    dbName: uniqueDbName('processor'),
-    autoCreate: false,
-  });
+  conn = guardedConnection(process.env.WXLINK_TEST_MONGODB_URI!, uniqueDbName('processor'));
   await conn.asPromise();
   models = createModels(conn);
   await initModels(models);

@@ -96,7 +96,7 @@ describe('the official WXBizMsgCrypt vector, safe mode', () => {
       body: sampleBody(tampered),
     });
     expect(res.status).toBe(401);
-    expect(JSON.parse(res.text).error.code).toBe('PUSH_SIGNATURE_INVALID');
+    expect(res.text).toBe('invalid signature'); // plain text: never JSON on the push route
     const wrongSig = await postXml(server.url, {
       path: `${EVENTS_PATH}?${sampleQuery({ msg_signature: '0'.repeat(40) })}`,
       body: sampleBody(),
@@ -118,7 +118,7 @@ describe('the official WXBizMsgCrypt vector, safe mode', () => {
     );
     const res = await postXml(server.url, push);
     expect(res.status).toBe(400);
-    expect(JSON.parse(res.text).error.code).toBe('PUSH_REJECTED');
+    expect(res.text).toBe('rejected');
     expect(await server.deps.models.Inbox.countDocuments({ openid: 'oPlain' })).toBe(0);
   });
 
@@ -141,7 +141,7 @@ describe('the official WXBizMsgCrypt vector, safe mode', () => {
       body: sampleBody(encrypt),
     });
     expect(res.status).toBe(400);
-    expect(JSON.parse(res.text).error.code).toBe('PUSH_REJECTED');
+    expect(res.text).toBe('rejected');
   });
 
   test('URL verification echoes echostr only when signed', async () => {
@@ -159,7 +159,8 @@ describe('the official WXBizMsgCrypt vector, safe mode', () => {
     good.set('signature', pushSignature('wrongtoken', ts, nonce));
     const bad = await server.raw('GET', `${EVENTS_PATH}?${good.toString()}`);
     expect(bad.status).toBe(401);
-    expect(bad.body.error.code).toBe('PUSH_SIGNATURE_INVALID');
+    expect(bad.text).toBe('invalid signature');
+    expect(bad.headers.get('content-type')).toMatch(/^text\/plain/);
     const missing = await server.raw('GET', `${EVENTS_PATH}?echostr=x`);
     expect(missing.status).toBe(401);
   });
@@ -182,7 +183,7 @@ describe('the official WXBizMsgCrypt vector, safe mode', () => {
     const xxe = `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><Encrypt>&e;</Encrypt></xml>`;
     const res = await signed(xxe);
     expect(res.status).toBe(400);
-    expect(JSON.parse(res.text).error.code).toBe('PUSH_REJECTED');
+    expect(res.text).toBe('rejected');
     const huge = await signed(`<xml><Encrypt>${'A'.repeat(100 * 1024)}</Encrypt></xml>`);
     expect(huge.status).toBe(413);
     expect(await server.deps.models.Inbox.countDocuments()).toBe(before);
