@@ -2,6 +2,9 @@
  * `npm run dev`: embedded MongoDB + WeChat sandbox + server, with demo
  * credentials, so the whole flow runs on a laptop with no WeChat account.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startEmbeddedMongo } from '@wxlink/testkit';
 import { startSandbox } from '@wxlink/wechat-sandbox';
 import { loadConfig } from './config';
@@ -19,6 +22,13 @@ export const DEMO = {
     token: 'wxlinkdemotoken',
     encodingAesKey: 'wxlinkDemoEncodingAesKey0123456789abcdefghi',
   },
+  /** With DEV_OFFICIAL_ACCOUNTS=2: a subscription account beside the service account. */
+  secondOfficialAccount: {
+    appid: 'wxdemosubscription2',
+    secret: 'demosubscriptionsecret000000000',
+    token: 'wxlinkdemotoken2',
+    encodingAesKey: 'wxlinkDemoSecondAesKey0123456789abcdefghijk',
+  },
 } as const;
 
 function portFrom(name: string, def: number): number {
@@ -31,7 +41,36 @@ function portFrom(name: string, def: number): number {
   return n;
 }
 
+/**
+ * DEV_OFFICIAL_ACCOUNTS=2 starts the sandbox with a second official account
+ * (a brand's service account and subscription account) and the server with
+ * OFFICIAL_ACCOUNTS_FILE listing both, as a real multi-account deployment.
+ */
+function accountCount(): number {
+  const raw = process.env.DEV_OFFICIAL_ACCOUNTS ?? '1';
+  if (raw !== '1' && raw !== '2') {
+    process.stderr.write('configuration error: DEV_OFFICIAL_ACCOUNTS must be 1 or 2\n');
+    process.exit(1);
+  }
+  return Number(raw);
+}
+
+/** The server's account configuration for a sandbox: its env, or a file listing every account. */
+function accountsEnv(sandbox: Awaited<ReturnType<typeof startSandbox>>, count: number) {
+  const env = sandbox.serverEnv();
+  if (count === 1) return env;
+  const file = join(mkdtempSync(join(tmpdir(), 'wxlink-dev-')), 'official-accounts.json');
+  writeFileSync(file, JSON.stringify(sandbox.officialAccountsFile(), null, 2));
+  const single = Object.fromEntries(
+    Object.keys(env)
+      .filter((k) => k.startsWith('OFFICIAL_ACCOUNT_'))
+      .map((k) => [k, '']),
+  );
+  return { ...env, ...single, OFFICIAL_ACCOUNTS_FILE: file };
+}
+
 async function main(): Promise<void> {
+  const accounts = accountCount();
   // The MongoDB strictness guard (@wxlink/testkit) reports writes MongoDB would refuse.
   process.env.WXLINK_DB_GUARD ??= 'log';
   const port = portFrom('PORT', 3000);
@@ -40,7 +79,9 @@ async function main(): Promise<void> {
   const mongo = await startEmbeddedMongo();
   const sandbox = await startSandbox({
     miniProgram: DEMO.miniProgram,
-    officialAccount: DEMO.officialAccount,
+    ...(accounts === 1
+      ? { officialAccount: DEMO.officialAccount }
+      : { officialAccounts: [DEMO.officialAccount, DEMO.secondOfficialAccount] }),
     // DevTools' wx.login codes come from the real WeChat; the sandbox logs
     // any code it does not know in as one demo user.
     acceptUnknownLoginCodes: true,
@@ -55,7 +96,7 @@ async function main(): Promise<void> {
       ...process.env,
       PORT: String(port),
       MONGODB_URI: mongo.uri,
-      ...sandbox.serverEnv(),
+      ...accountsEnv(sandbox, accounts),
     },
     'development',
   );
@@ -66,7 +107,10 @@ async function main(): Promise<void> {
     dbName: 'wxlink_dev',
   });
   const eventsUrl = `${server.url}/wechat/official-account/events`;
-  sandbox.setPushTarget({ url: eventsUrl, mode: 'safe' });
+  for (const account of config.officialAccounts) {
+    const url = `${server.url}/wechat/official-account/${account.appid}/events`;
+    sandbox.setPushTarget({ url, mode: 'safe' }, account.appid);
+  }
   const demoUser = await ensureDemoUser(sandbox);
 
   const lines = [
@@ -76,6 +120,11 @@ async function main(): Promise<void> {
     `  server          ${server.url}   (API under /api/v1, metrics at /metrics)`,
     `  wechat sandbox  ${sandbox.url}   (stands in for api.weixin.qq.com)`,
     `  event pushes    sandbox → ${eventsUrl} (safe mode)`,
+    ...(accounts > 1
+      ? [
+          `  accounts        ${config.officialAccounts.map((a) => a.appid).join(', ')} (OFFICIAL_ACCOUNTS_FILE)`,
+        ]
+      : []),
     `  database        ${mongo.external ? 'MONGODB_URI' : 'embedded, in memory'}`,
     '',
     ...nextSteps({ sandboxUrl: sandbox.url, port, demoUserId: demoUser.id }),

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, loadConfig } from '../../src/config';
 
 const valid = {
   MINIPROGRAM_APPID: 'wx1234567890abcdef',
