@@ -61,10 +61,13 @@ export interface OpenedPush {
   /** The signed timestamp, in seconds (already checked against the time window). */
   timestampSeconds: number;
   /**
-   * For a plaintext push, whose signature does not cover the body: the query
-   * and body to bind (replay-guard.ts). Null when the signature covers the body.
+   * The signed query (`signature`, timestamp, nonce) and the body to bind
+   * together (replay-guard.ts). A plaintext push's signature does not cover
+   * its body; in compat mode the same `signature` rides along with
+   * encrypted pushes, so they are bound too, or their logged URL could carry
+   * a forged plaintext body.
    */
-  binding: SignedQueryUse | null;
+  binding: SignedQueryUse;
 }
 
 /** When the push is opened and how old its signed timestamp may be. */
@@ -147,8 +150,14 @@ function openEncrypted(
   }
   const message = guardXml(() => parsePushXml(opened.xml));
   checkCreateTime(message.createTime, window.now);
-  // msg_signature covers the ciphertext, so the body is already bound.
-  return { message, keyIndex: opened.keyIndex, timestampSeconds, binding: null };
+  const binding = {
+    appid: oa.appid,
+    timestamp,
+    nonce: str(query.nonce),
+    signature: str(query.signature),
+    body,
+  };
+  return { message, keyIndex: opened.keyIndex, timestampSeconds, binding };
 }
 
 function guardXml<T>(parse: () => T): T {
