@@ -58,7 +58,7 @@ const digest = (text: string): Buffer => createHash('sha256').update(text).diges
  */
 export function metricsAllowed(req: Pick<Request, 'headers'>, token: string | undefined): boolean {
   if (token === undefined) return true;
-  const match = /^Bearer ([\x21-\x7e]+)$/.exec(req.headers.authorization ?? '');
+  const match = /^Bearer ([\x21-\x7e]+)$/i.exec(req.headers.authorization ?? '');
   const offered = match?.[1] ?? '';
   return timingSafeEqual(digest(offered), digest(token)) && match !== null;
 }
