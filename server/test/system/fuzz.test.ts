@@ -832,7 +832,7 @@ describe('HTTP fuzzing', () => {
   }, 120_000);
 
   test('pushes: replays with other bodies, stale or future timestamps, hostile envelopes', async () => {
-    const { token: pushToken, appid, originalId } = cluster.sandbox.config.officialAccount;
+    const { token: pushToken, originalId } = cluster.sandbox.config.officialAccount;
     const MAX_AGE = 300; // PUSH_MAX_AGE_SECONDS's default
     const SKEW = 60;
     const before = await snapshot();

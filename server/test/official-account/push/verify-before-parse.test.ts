@@ -5,7 +5,7 @@
  * prove it, and the CPU cost of a hostile 64 KiB envelope is measured against
  * a small one.
  */
-import * as realNode from '@wxlink/contracts/node';
+import type * as realNode from '@wxlink/contracts/node';
 import { startTestServer, type TestServer } from '../../support/harness';
 import { EVENTS_PATH, FAST_WORKERS, followPush, postXml } from '../linkage-support';
 
@@ -52,7 +52,7 @@ beforeAll(async () => {
     env: { OFFICIAL_ACCOUNT_ENCRYPT_MODE: 'safe' },
     workers: FAST_WORKERS,
   });
-});
+}, 30_000);
 afterAll(() => server.close());
 beforeEach(() => jest.clearAllMocks());
 
