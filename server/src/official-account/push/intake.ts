@@ -63,11 +63,12 @@ export interface OpenedPush {
   /**
    * The signed query (`signature`, timestamp, nonce) and the body to bind
    * together (replay-guard.ts). A plaintext push's signature does not cover
-   * its body; in compat mode the same `signature` rides along with
-   * encrypted pushes, so they are bound too, or their logged URL could carry
-   * a forged plaintext body.
+   * its body; in compat mode the same `signature` rides along with encrypted
+   * pushes, so they are bound too, or their logged URL could carry a forged
+   * plaintext body. Null in safe mode: plaintext is refused there and
+   * msg_signature covers the ciphertext, so there is nothing to bind.
    */
-  binding: SignedQueryUse;
+  binding: SignedQueryUse | null;
 }
 
 /** When the push is opened and how old its signed timestamp may be. */
@@ -150,13 +151,16 @@ function openEncrypted(
   }
   const message = guardXml(() => parsePushXml(opened.xml));
   checkCreateTime(message.createTime, window.now);
-  const binding = {
-    appid: oa.appid,
-    timestamp,
-    nonce: str(query.nonce),
-    signature: str(query.signature),
-    body,
-  };
+  const binding =
+    oa.encryptMode === 'safe'
+      ? null
+      : {
+          appid: oa.appid,
+          timestamp,
+          nonce: str(query.nonce),
+          signature: str(query.signature),
+          body,
+        };
   return { message, keyIndex: opened.keyIndex, timestampSeconds, binding };
 }
 

@@ -49,7 +49,9 @@ export function createPushRouter(deps: AppDeps, account: OfficialAccountConfig):
         // One database budget for both writes, inside WeChat's deadline.
         const budgetEnd = receivedAt + inboxWriteTimeoutMs(deps.config.pushAnswerDeadlineMs);
         const remaining = () => Math.max(1, budgetEnd - Date.now());
-        await bindSignedQuery(deps, opened.binding, opened.timestampSeconds, remaining());
+        if (opened.binding !== null) {
+          await bindSignedQuery(deps, opened.binding, opened.timestampSeconds, remaining());
+        }
         await storePush(deps, account.appid, opened.message, remaining());
       } catch (err) {
         if (!hasErrorCode(err, 'SERVICE_UNAVAILABLE')) throw err;
