@@ -5,6 +5,7 @@ import type { AppDeps } from './deps';
 import { bindRequestContext } from './platform/logger';
 import { errorHandler, notFound } from './http/errors';
 import { requestIdOf } from './http/request-id';
+import { requestDeadline } from './platform/request-deadline';
 import { createApiRouter } from './mini-program/routes';
 import { createHealthRouter } from './http/health-routes';
 import { createOfficialAccountRouter } from './official-account/routes';
@@ -19,6 +20,11 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.config.trustProxy);
   // Query strings are parsed flat: `?a[b]=c` stays a string, never an object.
   app.set('query parser', 'simple');
+  // Paths match exactly: `/metrics/` and `/METRICS` are not `/metrics`, so a
+  // proxy rule written for one spelling cannot be walked around with another.
+  // (Each Router is created with the same options: they do not inherit these.)
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
 
   app.use(
     pinoHttp({
@@ -63,7 +69,11 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(createHealthRouter(deps));
-  app.use('/api/v1', createApiRouter(deps));
+  app.use(
+    '/api/v1',
+    requestDeadline(deps.config.httpTimeouts.apiDeadlineMs, deps.logger),
+    createApiRouter(deps),
+  );
   app.use('/wechat/official-account', createOfficialAccountRouter(deps));
 
   app.use(notFound);

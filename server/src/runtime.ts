@@ -1,13 +1,15 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import type mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import { createApp } from './app';
 import type { Config } from './config';
+import type { HttpTimeouts } from './config/intake';
 import type { AppDeps } from './deps';
 import { composeDeps, type ComposeOptions } from './compose';
 import { createLogger } from './platform/logger';
+import { warnAboutPlaintextPushes } from './official-account/push/plaintext-warning';
 import {
   startBackgroundWorkers,
   type BackgroundWorker,
@@ -44,6 +46,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { config } = options;
   if (!config.mongodbUri) throw new Error('startServer needs config.mongodbUri');
   const logger = options.logger ?? createLogger(config);
+  warnAboutPlaintextPushes(config.officialAccounts, logger);
 
   const deps = await composeDeps({
     ...options,
@@ -56,7 +59,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   try {
     const app = createApp(deps);
     const listen = options.listen ?? { host: '0.0.0.0', port: config.port };
-    server = await listenOn(app, listen.host, listen.port);
+    server = await listenOn(app, listen, config.httpTimeouts);
     workers = startBackgroundWorkers(deps, options.workers);
 
     const address = server.address() as AddressInfo;
@@ -80,11 +83,31 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }
 }
 
-function listenOn(app: Express, host: string, port: number): Promise<Server> {
+/**
+ * Listens with timeouts fitting an API: a client must send its headers within
+ * `headersMs` and the whole request within `requestMs` (idle or slowloris
+ * sockets are closed), and idle keep-alive sockets go after `keepAliveMs`.
+ * Node checks those deadlines every `connectionsCheckingInterval` (30 s by
+ * default): checked every second, or faster when the timeouts are shorter.
+ */
+function listenOn(
+  app: Express,
+  at: { host: string; port: number },
+  timeouts: HttpTimeouts,
+): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server = createServer(
+      {
+        headersTimeout: timeouts.headersMs,
+        requestTimeout: timeouts.requestMs,
+        keepAliveTimeout: timeouts.keepAliveMs,
+        connectionsCheckingInterval: Math.min(1000, Math.ceil(timeouts.headersMs / 4)),
+      },
+      app,
+    );
     server.once('listening', () => resolve(server));
     server.once('error', reject);
+    server.listen(at.port, at.host);
   });
 }
 

@@ -1,6 +1,7 @@
 import { compile as compileProxyTrust } from 'proxy-addr';
 import { z } from 'zod';
 import { AppError } from '../platform/errors';
+import { loadIntakeConfig, type IntakeConfig } from './intake';
 import { loadOfficialAccounts, type OfficialAccountConfig } from './official-accounts';
 
 export type { EncryptMode, OfficialAccountConfig } from './official-accounts';
@@ -18,7 +19,7 @@ export type { EncryptMode, OfficialAccountConfig } from './official-accounts';
  */
 export type AccessTokenEndpoint = 'stable' | 'classic';
 
-export interface Config {
+export interface Config extends IntakeConfig {
   readonly port: number;
   /** Unset: the embedded, non-persistent database is used (dev/demo only). */
   readonly mongodbUri: string | undefined;
@@ -156,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
     secret: required('MINIPROGRAM_SECRET'),
   };
   const officialAccounts = loadOfficialAccounts(env, mode === 'production', problems);
+  const intake = loadIntakeConfig(env, problems);
 
   const oauthStateSecret = env.OAUTH_STATE_SECRET?.trim() || undefined;
   if (oauthStateSecret !== undefined && oauthStateSecret.length < 32) {
@@ -195,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
     logLevel: d.LOG_LEVEL,
     loginRateLimitPerMinute: d.LOGIN_RATE_LIMIT_PER_MINUTE,
     pushAnswerDeadlineMs: d.PUSH_ANSWER_DEADLINE_MS,
+    ...intake,
   };
 }
 

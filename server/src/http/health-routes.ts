@@ -1,7 +1,8 @@
 import { buildOpenApiDocument } from '@wxlink/contracts/openapi';
-import { Router } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Router, type Request } from 'express';
 import type { AppDeps } from '../deps';
-import { envelope } from './errors';
+import { envelope, notFound } from './errors';
 import { withTimeout } from '../platform/with-timeout';
 
 /**
@@ -35,8 +36,29 @@ export function createHealthRouter(deps: Pick<AppDeps, 'db' | 'metrics' | 'confi
         .json(envelope('SERVICE_UNAVAILABLE', 'Database unreachable', req.id as string));
     }
   });
-  router.get('/metrics', async (_req, res) => {
+  // With METRICS_TOKEN set, a request without the right bearer token gets the
+  // same 404 as an unknown route: the endpoint's existence is not revealed.
+  router.get('/metrics', async (req, res, next) => {
+    if (!metricsAllowed(req, deps.config.metricsToken)) {
+      notFound(req, res, next);
+      return;
+    }
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   return router;
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/**
+ * Whether the request may read /metrics: always when no token is configured
+ * (keep the route private at the proxy then), else only with
+ * `Authorization: Bearer <METRICS_TOKEN>`, compared in constant time (both
+ * sides hashed first, so the length leaks nothing either).
+ */
+export function metricsAllowed(req: Pick<Request, 'headers'>, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  const match = /^Bearer ([\x21-\x7e]+)$/i.exec(req.headers.authorization ?? '');
+  const offered = match?.[1] ?? '';
+  return timingSafeEqual(digest(offered), digest(token)) && match !== null;
 }

@@ -369,6 +369,11 @@ const queryString = fc.oneof(
 
 // Hostile XML --------------------------------------------------------------
 
+/** A signed timestamp near now: a few minutes either side of the accepted window's edges. */
+const recentTimestamp = fc
+  .integer({ min: -400, max: 120 })
+  .map((offset) => String(Math.floor(Date.now() / 1000) + offset));
+
 const escapeXml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const xmlValue = fc.oneof(
@@ -739,10 +744,16 @@ describe('HTTP fuzzing', () => {
     const before = await snapshot();
     let inboxCount = await cluster.models.Inbox.countDocuments();
     let accepted = 0;
+    let answered = 0;
     const arb = fc.record({
       mode: fc.constantFrom('unsigned', 'plain', 'plain', 'aes', 'aes', 'aes-bad-envelope'),
       xml: hostileXml,
-      timestamp: fc.oneof(fc.integer({ min: 0, max: 2 ** 31 }).map(String), printable),
+      // Mostly inside the accepted window, so signed pushes still reach the parser.
+      timestamp: fc.oneof(
+        { weight: 3, arbitrary: recentTimestamp },
+        { weight: 1, arbitrary: fc.integer({ min: 0, max: 2 ** 31 }).map(String) },
+        { weight: 1, arbitrary: printable },
+      ),
       nonce: printable,
       contentType: fc.constantFrom(
         'text/xml',
@@ -785,6 +796,7 @@ describe('HTTP fuzzing', () => {
         if (res.status !== 200 && now !== inboxCount)
           throw new Error(`rejected push (${res.status}) wrote ${now - inboxCount} inbox item(s)`);
         if (res.status === 200) {
+          answered++;
           if (c.mode === 'unsigned') throw new Error('unsigned push accepted');
           if (now - inboxCount > 1) throw new Error('one push stored more than once');
           if (res.text !== 'success') throw new Error(`unexpected answer ${res.text.slice(0, 50)}`);
@@ -805,11 +817,95 @@ describe('HTTP fuzzing', () => {
       30_000,
     );
     const changes = delta(before, await snapshot());
-    const { oa_inbox: inbox = 0, oa_followers: followers = 0, ...rest } = changes;
+    const {
+      oa_inbox: inbox = 0,
+      oa_followers: followers = 0,
+      push_signed_queries: bindings = 0,
+      ...rest
+    } = changes;
     expect(inbox).toBe(accepted);
     expect(followers).toBeLessThanOrEqual(accepted);
+    // Each answered push bound its signed query to its body, at most once.
+    expect(bindings).toBeLessThanOrEqual(answered);
     expect(rest).toEqual({});
     printTable('fuzz: pushes', [{ accepted, rejected: RUNS * 4 - accepted }]);
+  }, 120_000);
+
+  test('pushes: replays with other bodies, stale or future timestamps, hostile envelopes', async () => {
+    const { token: pushToken, originalId } = cluster.sandbox.config.officialAccount;
+    const MAX_AGE = 300; // PUSH_MAX_AGE_SECONDS's default
+    const SKEW = 60;
+    const before = await snapshot();
+    let accepted = 0;
+    let seq = 0;
+    const arb = fc.record({
+      offset: fc.integer({ min: -2 * MAX_AGE, max: 3 * SKEW }),
+      createOffset: fc.oneof(
+        { weight: 3, arbitrary: fc.integer({ min: -86_400, max: SKEW - 5 }) },
+        { weight: 1, arbitrary: fc.integer({ min: SKEW + 5, max: 20 * 365 * 86_400 }) },
+      ),
+      replay: fc.constantFrom('none', 'same-body', 'other-body', 'hostile-envelope'),
+      hostile: hostileXml,
+    });
+    await fc.assert(
+      fc.asyncProperty(arb, async (c) => {
+        const now = Math.floor(Date.now() / 1000);
+        const timestamp = String(now + c.offset);
+        const nonce = `fuzz-replay-${++seq}`;
+        const q = new URLSearchParams({
+          signature: pushSignature(pushToken, timestamp, nonce),
+          timestamp,
+          nonce,
+        });
+        const path = `${EVENTS_PATH}?${q.toString()}`;
+        const xml = (openid: string) =>
+          `<xml><ToUserName><![CDATA[${originalId}]]></ToUserName><FromUserName><![CDATA[${openid}]]></FromUserName>` +
+          `<CreateTime>${now + c.createOffset}</CreateTime><MsgType><![CDATA[event]]></MsgType>` +
+          `<Event><![CDATA[unsubscribe]]></Event></xml>`;
+        const post = (body: string, extra = '') =>
+          sendOnce({
+            method: 'POST',
+            path: path + extra,
+            headers: { 'content-type': 'text/xml' },
+            body,
+          });
+        const inTime = c.offset >= -MAX_AGE && c.offset <= SKEW && c.createOffset <= SKEW;
+        const first = await post(xml(`oFuzzReplay${seq}`));
+        checkResponse(first, 'POST events (replay, first)', { pushRoute: true });
+        // Only a push inside both windows is accepted (1 s of slack at the edges).
+        const edge = Math.abs(c.offset + MAX_AGE) <= 1 || Math.abs(c.offset - SKEW) <= 1;
+        if (!edge && (first.status === 200) !== inTime)
+          throw new Error(`offset ${c.offset}/${c.createOffset}: answered ${first.status}`);
+        if (first.status === 200) accepted++;
+        if (c.replay === 'none') return;
+        let again: Res;
+        if (c.replay === 'same-body') again = await post(xml(`oFuzzReplay${seq}`));
+        else if (c.replay === 'other-body') again = await post(xml(`oFuzzForged${seq}`));
+        else {
+          // The logged query with encrypt_type=aes and a hostile envelope signed with nothing.
+          again = await post(c.hostile, `&encrypt_type=aes&msg_signature=${'0'.repeat(40)}`);
+        }
+        checkResponse(again, `POST events (replay ${c.replay})`, { pushRoute: true });
+        if (again.status === 200 && c.replay !== 'same-body')
+          throw new Error(`replay (${c.replay}) accepted`);
+        if (c.replay === 'same-body' && first.status === 200 && again.status !== 200)
+          throw new Error(`identical retry refused with ${again.status}`);
+      }),
+      fcOptions(1),
+    );
+    const forged = await cluster.models.Inbox.countDocuments({ openid: /^oFuzzForged/ });
+    expect(forged).toBe(0);
+    const changes = delta(before, await snapshot());
+    const {
+      oa_inbox: inbox = 0,
+      push_signed_queries: bindings = 0,
+      oa_followers: _followers = 0,
+      ...rest
+    } = changes;
+    expect(inbox).toBe(accepted);
+    expect(bindings).toBeLessThanOrEqual(accepted);
+    expect(rest).toEqual({});
+    printTable('fuzz: replays', [{ accepted, refusedOrReplayed: RUNS - accepted }]);
   }, 120_000);
 
   test('web OAuth: returnTo, code and state', async () => {

@@ -1,6 +1,6 @@
 import {
   decryptMessage,
-  parseEncryptedEnvelope,
+  extractEncryptField,
   parsePushXml,
   verifyMsgSignature,
   verifyPushSignature,
@@ -15,6 +15,7 @@ import { AppError } from '../../platform/errors';
 import { isDuplicateKeyError } from '../../platform/retry';
 import { signalInboxWrite } from '../inbox/signal';
 import { withTimeout } from '../../platform/with-timeout';
+import { checkCreateTime, checkPushTimestamp, type SignedQueryUse } from './replay-guard';
 
 /**
  * Official-account push intake: verify, open, parse, store. The HTTP route is
@@ -57,66 +58,110 @@ export interface OpenedPush {
   message: PushMessage;
   /** Which EncodingAESKey opened it: 0 current, 1 previous (rotation); null for plaintext. */
   keyIndex: number | null;
+  /** The signed timestamp, in seconds (already checked against the time window). */
+  timestampSeconds: number;
+  /**
+   * The signed query (`signature`, timestamp, nonce) and the body to bind
+   * together (replay-guard.ts). A plaintext push's signature does not cover
+   * its body; in compat mode the same `signature` rides along with encrypted
+   * pushes, so they are bound too, or their logged URL could carry a forged
+   * plaintext body. Null in safe mode: plaintext is refused there and
+   * msg_signature covers the ciphertext, so there is nothing to bind.
+   */
+  binding: SignedQueryUse | null;
+}
+
+/** When the push is opened and how old its signed timestamp may be. */
+export interface PushWindow {
+  now: Date;
+  maxAgeSeconds: number;
 }
 
 /**
- * Verifies and opens one POSTed push.
+ * Verifies and opens one POSTed push. The signature is checked before
+ * anything is parsed, then the signed timestamp's age, then the message.
  *
- * - `encrypt_type=aes`: `msg_signature` over the <Encrypt> value, then AES
- *   decryption with the current key, else the previous one; the appid inside
- *   must be ours. In compat mode the plaintext copy beside <Encrypt> is
- *   ignored: only the authenticated ciphertext counts.
+ * - `encrypt_type=aes`: only a bounded extraction of <Encrypt> (no XML
+ *   parser) precedes `msg_signature`; then AES decryption with the current
+ *   key, else the previous one; the appid inside must be ours. In compat mode
+ *   the plaintext copy beside <Encrypt> is ignored: only the authenticated
+ *   ciphertext counts.
  * - otherwise: `signature` over token/timestamp/nonce; refused in safe mode.
  */
-export function openPush(oa: OaConfig, query: PushQuery, body: string): OpenedPush {
-  const timestamp = str(query.timestamp);
-  const nonce = str(query.nonce);
+export function openPush(
+  oa: OaConfig,
+  query: PushQuery,
+  body: string,
+  window: PushWindow,
+): OpenedPush {
   const encryptType = str(query.encrypt_type);
-
-  if (encryptType === 'aes') {
-    if (oa.aesKeys.length === 0) {
-      throw new AppError('PUSH_REJECTED', 'Encrypted push but no EncodingAESKey is configured');
-    }
-    const envelope = guardXml(() => parseEncryptedEnvelope(body));
-    const signed = verifyMsgSignature({
-      token: oa.token,
-      timestamp,
-      nonce,
-      encrypt: envelope.encrypt,
-      signature: str(query.msg_signature),
-    });
-    if (!signed) throw badSignature();
-    let opened: { xml: string; keyIndex: number };
-    try {
-      opened = decryptMessage(envelope.encrypt, { aesKeys: oa.aesKeys, appid: oa.appid });
-    } catch (err) {
-      if (err instanceof WechatCryptoError) {
-        throw new AppError(
-          'PUSH_REJECTED',
-          err.code === 'APPID_MISMATCH'
-            ? 'Encrypted push is addressed to another appid'
-            : 'Encrypted push could not be decrypted',
-        );
-      }
-      throw err;
-    }
-    return { message: guardXml(() => parsePushXml(opened.xml)), keyIndex: opened.keyIndex };
-  }
-
+  if (encryptType === 'aes') return openEncrypted(oa, query, body, window);
   if (encryptType !== '' && encryptType !== 'raw') {
     throw new AppError('PUSH_REJECTED', 'Unsupported encrypt_type');
   }
-  const signed = verifyPushSignature({
-    token: oa.token,
-    timestamp,
-    nonce,
-    signature: str(query.signature),
-  });
-  if (!signed) throw badSignature();
+  const timestamp = str(query.timestamp);
+  const nonce = str(query.nonce);
+  const signature = str(query.signature);
+  if (!verifyPushSignature({ token: oa.token, timestamp, nonce, signature })) {
+    throw badSignature();
+  }
   if (oa.encryptMode === 'safe') {
     throw new AppError('PUSH_REJECTED', 'Plaintext pushes are refused in safe mode');
   }
-  return { message: guardXml(() => parsePushXml(body)), keyIndex: null };
+  const timestampSeconds = checkPushTimestamp(timestamp, window.now, window.maxAgeSeconds);
+  const message = guardXml(() => parsePushXml(body));
+  checkCreateTime(message.createTime, window.now);
+  const binding = { appid: oa.appid, timestamp, nonce, signature, body };
+  return { message, keyIndex: null, timestampSeconds, binding };
+}
+
+function openEncrypted(
+  oa: OaConfig,
+  query: PushQuery,
+  body: string,
+  window: PushWindow,
+): OpenedPush {
+  if (oa.aesKeys.length === 0) {
+    throw new AppError('PUSH_REJECTED', 'Encrypted push but no EncodingAESKey is configured');
+  }
+  const timestamp = str(query.timestamp);
+  const encrypt = guardXml(() => extractEncryptField(body));
+  const signed = verifyMsgSignature({
+    token: oa.token,
+    timestamp,
+    nonce: str(query.nonce),
+    encrypt,
+    signature: str(query.msg_signature),
+  });
+  if (!signed) throw badSignature();
+  const timestampSeconds = checkPushTimestamp(timestamp, window.now, window.maxAgeSeconds);
+  let opened: { xml: string; keyIndex: number };
+  try {
+    opened = decryptMessage(encrypt, { aesKeys: oa.aesKeys, appid: oa.appid });
+  } catch (err) {
+    if (err instanceof WechatCryptoError) {
+      throw new AppError(
+        'PUSH_REJECTED',
+        err.code === 'APPID_MISMATCH'
+          ? 'Encrypted push is addressed to another appid'
+          : 'Encrypted push could not be decrypted',
+      );
+    }
+    throw err;
+  }
+  const message = guardXml(() => parsePushXml(opened.xml));
+  checkCreateTime(message.createTime, window.now);
+  const binding =
+    oa.encryptMode === 'safe'
+      ? null
+      : {
+          appid: oa.appid,
+          timestamp,
+          nonce: str(query.nonce),
+          signature: str(query.signature),
+          body,
+        };
+  return { message, keyIndex: opened.keyIndex, timestampSeconds, binding };
 }
 
 function guardXml<T>(parse: () => T): T {

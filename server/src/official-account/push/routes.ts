@@ -6,6 +6,7 @@ import type { AppDeps } from '../../deps';
 import { logRequestError, mapError } from '../../http/errors';
 import { hasErrorCode } from '../../platform/errors';
 import { inboxWriteTimeoutMs, openPush, storePush, verifyUrl } from './intake';
+import { bindSignedQuery } from './replay-guard';
 
 /** Largest push accepted; WeChat's pushes are a few KiB. Matches the XML parser's cap. */
 const PUSH_BODY_LIMIT = '64kb';
@@ -20,7 +21,7 @@ const PUSH_BODY_LIMIT = '64kb';
  * stored gets no answer at all (see holdUntilDeadline).
  */
 export function createPushRouter(deps: AppDeps, account: OfficialAccountConfig): Router {
-  const router = Router();
+  const router = Router({ caseSensitive: true, strict: true });
 
   router.get('/events', (req, res) => {
     const echostr = verifyUrl(account, req.query);
@@ -34,7 +35,10 @@ export function createPushRouter(deps: AppDeps, account: OfficialAccountConfig):
     async (req, res) => {
       const receivedAt = Date.now();
       const body = typeof req.body === 'string' ? req.body : '';
-      const opened = openPush(account, req.query, body);
+      const opened = openPush(account, req.query, body, {
+        now: deps.clock.now(),
+        maxAgeSeconds: deps.config.pushMaxAgeSeconds,
+      });
       if (opened.keyIndex !== null && opened.keyIndex > 0) {
         deps.logger.info(
           { appid: account.appid },
@@ -42,8 +46,13 @@ export function createPushRouter(deps: AppDeps, account: OfficialAccountConfig):
         );
       }
       try {
-        const timeoutMs = inboxWriteTimeoutMs(deps.config.pushAnswerDeadlineMs);
-        await storePush(deps, account.appid, opened.message, timeoutMs);
+        // One database budget for both writes, inside WeChat's deadline.
+        const budgetEnd = receivedAt + inboxWriteTimeoutMs(deps.config.pushAnswerDeadlineMs);
+        const remaining = () => Math.max(1, budgetEnd - Date.now());
+        if (opened.binding !== null) {
+          await bindSignedQuery(deps, opened.binding, opened.timestampSeconds, remaining());
+        }
+        await storePush(deps, account.appid, opened.message, remaining());
       } catch (err) {
         if (!hasErrorCode(err, 'SERVICE_UNAVAILABLE')) throw err;
         holdUntilDeadline(req, res, receivedAt + deps.config.pushAnswerDeadlineMs, deps.logger);
