@@ -54,6 +54,16 @@ export async function login(deps: Deps, input: LoginInput): Promise<CreateSessio
   }
 
   const user = await upsertUserOnLogin(deps, identity.openid, identity.unionid ?? null, input.ip);
+  // Refused only now, after code2Session: WeChat has consumed the code either
+  // way, and only its answer tells whose login this is.
+  if (user.blockedAt != null) {
+    metrics.logins.inc({ outcome: 'ACCOUNT_BLOCKED' });
+    await audit('ACCOUNT_BLOCKED', user._id);
+    throw new AppError('ACCOUNT_BLOCKED', ACCOUNT_BLOCKED);
+  }
+  // The unionid gap: a user the linkage cannot answer for (no unionid from
+  // code2Session and none learned earlier from decrypted user data).
+  if (!user.unionid) metrics.loginsWithoutUnionid.inc({ appid: deps.config.miniProgram.appid });
   // Everything below needs only the user and the WeChat identity, not each
   // other, so the writes and the view's reads run concurrently: the login
   // waits for the slowest of them instead of their sum.
@@ -136,8 +146,12 @@ export interface Authenticated {
 }
 
 const SESSION_INVALID = 'Missing, unknown, expired or revoked session token; log in again';
+const ACCOUNT_BLOCKED = 'This account has been blocked by the operator; contact support';
 
-/** Resolves a bearer token to its live session and user, or throws 401 SESSION_INVALID. */
+/**
+ * Resolves a bearer token to its live session and user, or throws 401
+ * SESSION_INVALID (also for a user being deleted), or 403 ACCOUNT_BLOCKED.
+ */
 export async function authenticate(
   deps: Pick<AppDeps, 'models' | 'clock'>,
   token: string | undefined,
@@ -156,7 +170,9 @@ export async function authenticate(
     .exec();
   if (!session) throw new AppError('SESSION_INVALID', SESSION_INVALID);
   const user = await deps.models.User.findById(session.userId).lean<User>().exec();
-  if (!user) throw new AppError('SESSION_INVALID', SESSION_INVALID);
+  // A tombstone (注销 under way) is as gone as a deleted user.
+  if (!user || user.deletedAt != null) throw new AppError('SESSION_INVALID', SESSION_INVALID);
+  if (user.blockedAt != null) throw new AppError('ACCOUNT_BLOCKED', ACCOUNT_BLOCKED);
   return { session, user };
 }
 
