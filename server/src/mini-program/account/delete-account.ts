@@ -45,7 +45,10 @@ export function tombstoneOpenid(userId: Types.ObjectId): string {
  * so nothing there belongs to the mini-program account; they follow the
  * follower's own lifecycle (unsubscribe, FOLLOWER_RETENTION).
  */
-export async function deleteAccount(deps: Deps, user: Pick<User, '_id' | 'miniOpenid'>): Promise<void> {
+export async function deleteAccount(
+  deps: Deps,
+  user: Pick<User, '_id' | 'miniOpenid'>,
+): Promise<void> {
   await tombstone(deps, user._id);
   await eraseDependents(deps, user._id, user.miniOpenid);
   await deps.models.User.deleteOne({ _id: user._id }).exec();
@@ -79,21 +82,53 @@ async function tombstone(deps: Deps, userId: Types.ObjectId): Promise<void> {
 }
 
 /** Steps 2 and 4: everything kept by user id or by the user's openid. Idempotent. */
-async function eraseDependents(
-  deps: Deps,
-  userId: Types.ObjectId,
-  openid: string,
-): Promise<void> {
+async function eraseDependents(deps: Deps, userId: Types.ObjectId, openid: string): Promise<void> {
   await Promise.all([
     deps.models.Session.deleteMany({ userId }).exec(),
     deps.models.SessionKey.deleteMany({ openid }).exec(),
     deleteAvatars(deps, userId),
-    // Outcome and time stay for abuse statistics; nothing links them to a person.
-    deps.models.LoginAudit.updateMany(
-      { userId },
-      { $set: { userId: null, ip: null, userAgent: null } },
-    ).exec(),
+    unlinkAudits(deps, userId),
   ]);
+}
+
+/**
+ * What a login wrote for a user that a deletion tombstoned meanwhile: its
+ * session and the personal fields of its audit line (the session_key record
+ * is the WeChat user's current key, kept for the new user that login makes).
+ */
+export async function eraseLoginTraces(
+  deps: Pick<AppDeps, 'models'>,
+  userId: Types.ObjectId,
+): Promise<void> {
+  await Promise.all([
+    deps.models.Session.deleteMany({ userId }).exec(),
+    unlinkAudits(deps, userId),
+  ]);
+}
+
+/** Outcome and time stay for abuse statistics; nothing links them to a person. */
+function unlinkAudits(deps: Pick<AppDeps, 'models'>, userId: Types.ObjectId): Promise<unknown> {
+  return deps.models.LoginAudit.updateMany(
+    { userId },
+    { $set: { userId: null, ip: null, userAgent: null } },
+  ).exec();
+}
+
+/**
+ * An avatar stored for `userId` after the user was tombstoned or deleted
+ * (an upload that authenticated just before 注销 and finished after its
+ * sweeps) is deleted again, and the upload answers 401. Called after the file
+ * is written: either the owner was still live at this check, so the file
+ * existed before the tombstone and the deletion's sweep finds it, or it is
+ * removed here.
+ */
+export async function discardAvatarOfDeletedUser(
+  deps: Pick<AppDeps, 'models' | 'db'>,
+  userId: Types.ObjectId,
+): Promise<void> {
+  if ((await deps.models.User.exists({ _id: userId, deletedAt: null }).exec()) !== null) return;
+  await deleteAvatars(deps, userId);
+  throw new AppError('SESSION_INVALID', 'The user no longer exists; log in again');
 }
 
 /** Every avatar file the user uploaded (chunks included). */
