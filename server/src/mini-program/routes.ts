@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps';
+import { createAccountRouter } from './account/routes';
 import { createAvatarsRouter } from './profile/avatar-routes';
 import { createMeRouter } from './profile/routes';
 import { createSessionsRouter } from './sessions/routes';
@@ -12,5 +13,6 @@ export function createApiRouter(deps: AppDeps): Router {
   router.use(createSessionsRouter(deps));
   router.use(createMeRouter(deps));
   router.use(createAvatarsRouter(deps));
+  router.use(createAccountRouter(deps));
   return router;
 }

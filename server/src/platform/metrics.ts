@@ -16,13 +16,23 @@ export interface Metrics {
   readonly tokenRefreshes: Counter<'appid' | 'outcome'>;
   readonly wechatDuration: Histogram<'api' | 'outcome'>;
   readonly wechatErrcodes: Counter<'api' | 'errcode'>;
+  /** Logins whose user has no unionid (neither from code2Session nor from decrypted user data). */
+  readonly loginsWithoutUnionid: Counter<'appid'>;
+  /** Current followers with no unionid, per official account; sampled on scrape (see unionid-gap.ts). */
+  readonly followersWithoutUnionid: Gauge<'appid'>;
+  /**
+   * What followersWithoutUnionid reads when scraped: appid → count. Installed
+   * once the database is connected (installFollowerGapSampler); unset, the
+   * gauge keeps its last value.
+   */
+  followerGapSampler: (() => Promise<ReadonlyMap<string, number>>) | undefined;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  return {
+  const metrics: Metrics = {
     registry,
     httpDuration: new Histogram({
       name: 'http_request_duration_seconds',
@@ -84,5 +94,25 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ['api', 'errcode'],
       registers,
     }),
+    loginsWithoutUnionid: new Counter({
+      name: 'mp_logins_without_unionid_total',
+      help: 'Mini-program logins whose user has no unionid: the linkage cannot tell whether they follow',
+      labelNames: ['appid'],
+      registers,
+    }),
+    followersWithoutUnionid: new Gauge({
+      name: 'oa_followers_without_unionid',
+      help: 'Current followers of an official account whose unionid is unknown (pending lookup or not returned by WeChat)',
+      labelNames: ['appid'],
+      registers,
+      // prom-client calls this on every scrape; `this` is the gauge.
+      async collect() {
+        const sample = await metrics.followerGapSampler?.();
+        if (sample === undefined) return;
+        for (const [appid, count] of sample) this.set({ appid }, count);
+      },
+    }),
+    followerGapSampler: undefined,
   };
+  return metrics;
 }

@@ -8,6 +8,7 @@ import { AppError } from '../../platform/errors';
 import { jsonRequest } from '../../http/validate';
 import type { User } from '../users/user.model';
 import { AVATAR_MAX_BYTES, storeAvatar } from './avatar';
+import { discardAvatarOfDeletedUser } from '../account/delete-account';
 import { bindPhone } from './phone';
 import { authorizeProfile, updateProfile } from './profile';
 import { getSubscriptionView } from '../../official-account/followers/subscription';
@@ -58,6 +59,7 @@ export function createMeRouter(deps: AppDeps): Router {
       );
     }
     const result = await storeAvatar(deps, authOf(res).user._id, req.file.buffer);
+    await discardAvatarOfDeletedUser(deps, authOf(res).user._id); // 注销 raced the upload
     res.status(API_ROUTES.uploadAvatar.status).json(result);
   });
 

@@ -10,6 +10,7 @@ import { toProductError, type WechatFailureMessages } from '../../wechat/errors'
 import { WechatApiError } from '../../wechat/errors';
 import { storeSessionKey } from './session-keys';
 import { toUserView } from '../users/user-view';
+import { eraseLoginTraces } from '../account/delete-account';
 
 type Deps = Pick<AppDeps, 'config' | 'clock' | 'random' | 'models' | 'wechat' | 'metrics'>;
 
@@ -53,23 +54,57 @@ export async function login(deps: Deps, input: LoginInput): Promise<CreateSessio
     throw toProductError(err, LOGIN_FAILURES);
   }
 
-  const user = await upsertUserOnLogin(deps, identity.openid, identity.unionid ?? null, input.ip);
-  // Everything below needs only the user and the WeChat identity, not each
-  // other, so the writes and the view's reads run concurrently: the login
-  // waits for the slowest of them instead of their sum.
-  // If any of them fails the request fails (500) as before, but the others may
-  // already have completed: an unused session (its token was never handed
-  // out, so it is unusable and expires by TTL), a stored session_key (the
-  // user's real current key, which is right to keep) or an `ok` audit entry
-  // for a login whose answer was an error. All harmless; the client retries.
-  const [, session, , view] = await Promise.all([
-    storeSessionKey(deps, identity.openid, identity.sessionKey),
-    issueSession(deps, user._id, input.ip),
-    audit('ok', user._id, user.loginCount === 1),
-    toUserView(deps, user),
-  ]);
+  const signIn = async (): Promise<CreateSessionResponse & { userId: Types.ObjectId }> => {
+    const user = await upsertUserOnLogin(deps, identity.openid, identity.unionid ?? null, input.ip);
+    // Refused only now, after code2Session: WeChat has consumed the code either
+    // way, and only its answer tells whose login this is.
+    if (user.blockedAt != null) {
+      metrics.logins.inc({ outcome: 'ACCOUNT_BLOCKED' });
+      await audit('ACCOUNT_BLOCKED', user._id);
+      throw new AppError('ACCOUNT_BLOCKED', ACCOUNT_BLOCKED);
+    }
+    // Everything below needs only the user and the WeChat identity, not each
+    // other, so the writes and the view's reads run concurrently: the login
+    // waits for the slowest of them instead of their sum.
+    // If any of them fails the request fails (500) as before, but the others may
+    // already have completed: an unused session (its token was never handed
+    // out, so it is unusable and expires by TTL), a stored session_key (the
+    // user's real current key, which is right to keep) or an `ok` audit entry
+    // for a login whose answer was an error. All harmless; the client retries.
+    const [, session, , view] = await Promise.all([
+      storeSessionKey(deps, identity.openid, identity.sessionKey),
+      issueSession(deps, user._id, input.ip),
+      audit('ok', user._id, user.loginCount === 1),
+      toUserView(deps, user),
+    ]);
+    return {
+      token: session.token,
+      expiresAt: session.expiresAt.toISOString(),
+      user: view,
+      userId: user._id,
+    };
+  };
+
+  let result = await signIn();
+  // 注销 (account/delete-account.ts) may have tombstoned the user we matched
+  // while we wrote: erase what this login wrote for it, then sign in again,
+  // which creates the new user a login after a deletion gets.
+  if (!(await isLive(deps, result.userId))) {
+    await eraseLoginTraces(deps, result.userId);
+    result = await signIn();
+  }
+  if (!result.user.hasUnionId) {
+    // The unionid gap: a user the linkage cannot answer for (no unionid from
+    // code2Session and none learned earlier from decrypted user data).
+    metrics.loginsWithoutUnionid.inc({ appid: deps.config.miniProgram.appid });
+  }
   metrics.logins.inc({ outcome: 'ok' });
-  return { token: session.token, expiresAt: session.expiresAt.toISOString(), user: view };
+  const { userId: _userId, ...response } = result;
+  return response;
+}
+
+async function isLive(deps: Deps, userId: Types.ObjectId): Promise<boolean> {
+  return (await deps.models.User.exists({ _id: userId, deletedAt: null }).exec()) !== null;
 }
 
 /** What the mini-program hears when WeChat refuses a login. */
@@ -136,8 +171,12 @@ export interface Authenticated {
 }
 
 const SESSION_INVALID = 'Missing, unknown, expired or revoked session token; log in again';
+const ACCOUNT_BLOCKED = 'This account has been blocked by the operator; contact support';
 
-/** Resolves a bearer token to its live session and user, or throws 401 SESSION_INVALID. */
+/**
+ * Resolves a bearer token to its live session and user, or throws 401
+ * SESSION_INVALID (also for a user being deleted), or 403 ACCOUNT_BLOCKED.
+ */
 export async function authenticate(
   deps: Pick<AppDeps, 'models' | 'clock'>,
   token: string | undefined,
@@ -156,7 +195,9 @@ export async function authenticate(
     .exec();
   if (!session) throw new AppError('SESSION_INVALID', SESSION_INVALID);
   const user = await deps.models.User.findById(session.userId).lean<User>().exec();
-  if (!user) throw new AppError('SESSION_INVALID', SESSION_INVALID);
+  // A tombstone (注销 under way) is as gone as a deleted user.
+  if (!user || user.deletedAt != null) throw new AppError('SESSION_INVALID', SESSION_INVALID);
+  if (user.blockedAt != null) throw new AppError('ACCOUNT_BLOCKED', ACCOUNT_BLOCKED);
   return { session, user };
 }
 

@@ -29,6 +29,20 @@ export interface User {
   lastLoginIp: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * Set by an operator (`npm run users:block`): login and every
+   * authenticated route answer 403 ACCOUNT_BLOCKED while it is set.
+   * Absent on documents written before the field existed: test with `!= null`.
+   */
+  blockedAt?: Date | null;
+  /** The operator's note for the block (support reads it; never sent to the user). */
+  blockedReason?: string | null;
+  /**
+   * Set as the first step of 注销 (DELETE /api/v1/me): the document is then a
+   * tombstone that authentication refuses, with its miniOpenid replaced so a
+   * new login of the same WeChat user creates a new user at once.
+   */
+  deletedAt?: Date | null;
 }
 
 export type UserModel = Model<User>;
@@ -60,6 +74,9 @@ export function defineUserModel(conn: Connection): UserModel {
       lastLoginIp: { type: String, default: null },
       createdAt: { type: Date, required: true },
       updatedAt: { type: Date, required: true },
+      blockedAt: { type: Date, default: null },
+      blockedReason: { type: String, default: null },
+      deletedAt: { type: Date, default: null },
     },
     { collection: 'users', autoCreate: false, strict: 'throw' },
   );
