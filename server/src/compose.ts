@@ -6,6 +6,7 @@ import type { Config } from './config';
 import type { AppDeps, Clock, Random } from './deps';
 import { createMetrics } from './platform/metrics';
 import { createModels, initModels } from './models';
+import { installFollowerGapSampler } from './operator/unionid-gap';
 import { createWechatApis } from './wechat/apis';
 import type { FetchLike } from './wechat/transport';
 
@@ -60,7 +61,7 @@ export async function composeDeps(options: ComposeOptions): Promise<AppDeps> {
       instanceId: options.instanceId ?? randomUUID(),
       fetch: options.wechatFetch,
     });
-    return {
+    const deps: AppDeps = {
       config,
       clock,
       random: options.random ?? cryptoRandom,
@@ -70,6 +71,9 @@ export async function composeDeps(options: ComposeOptions): Promise<AppDeps> {
       wechat,
       metrics,
     };
+    // The unionid-gap gauge reads the database when scraped.
+    installFollowerGapSampler(deps);
+    return deps;
   } catch (err) {
     await db.close().catch(() => undefined);
     throw err;
