@@ -34,7 +34,14 @@ describe('loadConfig', () => {
       sessionTtlSeconds: 604800,
       watermarkMaxAgeSeconds: 600,
       sessionKeyGraceSeconds: 300,
-      loginRateLimitPerMinute: 30,
+      loginRateLimitPerMinute: 600,
+      limits: {
+        loginFailuresPerMinute: 20,
+        avatarUploadsPerMinute: 10,
+        avatarsKept: 5,
+        checkSessionsPerWindow: 5,
+        checkSessionWindowSeconds: 600,
+      },
       trustProxy: false,
       logLevel: 'info',
     });

@@ -18,16 +18,25 @@ import type { RateLimitCounter, RateLimitCounterModel } from './rate-limit.model
  */
 export class MongoRateLimitStore implements Store {
   readonly localKeys = false;
-  private windowMs = 60_000;
 
+  /**
+   * `windowMs` is the window when the store is used on its own (a failure
+   * budget, a per-user quota); express-rate-limit overrides it through init().
+   */
   constructor(
     private readonly model: RateLimitCounterModel,
     private readonly clock: Clock,
     readonly prefix: string,
+    private windowMs = 60_000,
   ) {}
 
   init(options: Options): void {
     this.windowMs = options.windowMs;
+  }
+
+  /** The live window's hit count for `key` (0 when none is live). */
+  async hits(key: string): Promise<number> {
+    return (await this.get(key))?.totalHits ?? 0;
   }
 
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {
