@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AVATAR_UPLOAD } from './avatar-upload';
 import type { ErrorCode } from './errors';
 
 /**
@@ -44,11 +45,8 @@ const BASE64_16_BYTES = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
 // sha1 hex as WeChat computes it: always lowercase, so anything else can never verify.
 const SHA1_HEX = /^[0-9a-f]{40}$/;
 const APPID = /^[A-Za-z0-9_-]+$/;
-/**
- * The path of an avatar the server stores itself: one id segment, no dots except one
- * extension. The server checks that the id is the caller's own upload.
- */
-export const AVATAR_PATH = /^\/api\/v1\/avatars\/[A-Za-z0-9_-]{1,128}(?:\.[A-Za-z0-9]{1,8})?$/;
+// Files the server stores itself (AVATAR_UPLOAD.path).
+const AVATAR_PATH = AVATAR_UPLOAD.path;
 // C0 controls, DEL and C1 controls: never part of a nickname someone typed.
 function hasControlChar(s: string): boolean {
   for (const ch of s) {
