@@ -34,9 +34,20 @@ export class MongoRateLimitStore implements Store {
     this.windowMs = options.windowMs;
   }
 
-  /** The live window's hit count for `key` (0 when none is live). */
-  async hits(key: string): Promise<number> {
-    return (await this.get(key))?.totalHits ?? 0;
+  /**
+   * Counts one use of `key` against `limit` per window. When the budget is
+   * spent, `retryAfterSeconds` says when the window ends (at least 1).
+   */
+  async spend(
+    key: string,
+    limit: number,
+  ): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+    const info = await this.increment(key);
+    const waitMs = (info.resetTime?.getTime() ?? 0) - this.clock.now().getTime();
+    return {
+      allowed: info.totalHits <= limit,
+      retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+    };
   }
 
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {

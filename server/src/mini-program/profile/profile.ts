@@ -152,8 +152,8 @@ export async function updateProfile(
   if (body.avatarUrl !== undefined) {
     const notOwned = () =>
       new AppError('VALIDATION_FAILED', 'avatarUrl: no such uploaded avatar for this user');
-    // Our own absolute avatar URLs become the relative path: same check, same stored form.
-    const avatarUrl = normalizeAvatarUrl(body.avatarUrl, deps.config.publicBaseUrl);
+    // Any URL naming one of our uploads becomes its relative path: checked by id, whatever the host.
+    const avatarUrl = normalizeAvatarUrl(body.avatarUrl);
     if (avatarUrl === undefined) throw notOwned();
     const avatarId = avatarIdFromUrl(avatarUrl);
     if (avatarId !== undefined && !(await avatarBelongsTo(deps, avatarId, user._id))) {
