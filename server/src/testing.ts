@@ -17,10 +17,11 @@ export type { FetchLike } from './wechat/transport';
 
 /**
  * Environment defaults for a test server: every test client logs in from
- * 127.0.0.1, so the per-address login limit would only measure the suite.
+ * 127.0.0.1, so the per-address login limits would only measure the suite.
  */
 export const TEST_ENV_DEFAULTS: Readonly<Record<string, string>> = Object.freeze({
   LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
+  LOGIN_FAILURE_LIMIT_PER_MINUTE: '100000',
   LOG_LEVEL: 'silent',
 });
 

@@ -386,7 +386,7 @@ describe('9. OAuth failures: a friendly page for browsers, no internals anywhere
   });
 });
 
-describe('10. absolute avatar URLs on our own origin get the ownership check', () => {
+describe('10. avatar URLs naming one of our uploads get the ownership check, whatever the host', () => {
   const PNG = Buffer.from(
     'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
     'base64',
@@ -437,27 +437,36 @@ describe('10. absolute avatar URLs on our own origin get the ownership check', (
       400,
       'VALIDATION_FAILED',
     );
-    const elsewhere = 'https://cdn.example.org/api/v1/avatars/0123456789abcdef01234567';
+    // Ownership is checked by id, whatever the host: an avatar path elsewhere is still one.
+    expectError(
+      await t.api(
+        'PUT',
+        '/api/v1/me/profile',
+        { avatarUrl: 'https://cdn.example.org/api/v1/avatars/0123456789abcdef01234567' },
+        token,
+      ),
+      400,
+      'VALIDATION_FAILED',
+    );
+    const elsewhere = 'https://cdn.example.org/img/0123456789abcdef01234567.png';
     const res = await t.api('PUT', '/api/v1/me/profile', { avatarUrl: elsewhere }, token);
     expect(res.status).toBe(200);
     expect(res.body.avatarUrl).toBe(elsewhere);
   });
 
-  it('normalizeAvatarUrl honours a path prefix in PUBLIC_BASE_URL', () => {
-    const base = 'https://example.com/wx';
+  it('normalizeAvatarUrl reduces any avatar path, behind any prefix or host, to its id path', () => {
     const id = '0123456789abcdef01234567';
-    expect(normalizeAvatarUrl(`https://example.com/wx/api/v1/avatars/${id}`, base)).toBe(
+    expect(normalizeAvatarUrl(`https://example.com/wx/api/v1/avatars/${id}`)).toBe(
       `/api/v1/avatars/${id}`,
     );
-    expect(normalizeAvatarUrl(`https://example.com/wx/api/v1/avatars/${id}.png?v=2`, base)).toBe(
+    expect(normalizeAvatarUrl(`https://example.com/wx/api/v1/avatars/${id}.png?v=2`)).toBe(
       `/api/v1/avatars/${id}.png`,
     );
-    // Outside the prefix: not ours, left as it is.
-    const outside = `https://example.com/api/v1/avatars/${id}`;
-    expect(normalizeAvatarUrl(outside, base)).toBe(outside);
-    expect(normalizeAvatarUrl(`/api/v1/avatars/${id}`, base)).toBe(`/api/v1/avatars/${id}`);
-    expect(normalizeAvatarUrl('https://example.com/wx/a.png', base)).toBe(
-      'https://example.com/wx/a.png',
+    // Not under PUBLIC_BASE_URL's prefix, another host: still an avatar reference.
+    expect(normalizeAvatarUrl(`https://example.com/api/v1/avatars/${id}`)).toBe(
+      `/api/v1/avatars/${id}`,
     );
+    expect(normalizeAvatarUrl(`/api/v1/avatars/${id}`)).toBe(`/api/v1/avatars/${id}`);
+    expect(normalizeAvatarUrl('https://example.com/wx/a.png')).toBe('https://example.com/wx/a.png');
   });
 });

@@ -10,4 +10,9 @@ export const AVATAR_UPLOAD = Object.freeze({
   maxBytes: 2 * 1024 * 1024,
   /** Image types accepted, as detected from the file's bytes. */
   contentTypes: Object.freeze(['image/png', 'image/jpeg', 'image/webp', 'image/gif'] as const),
+  /**
+   * The path of an uploaded avatar, as `avatarUrl` may carry it: one id segment, no dots
+   * except one extension. The server accepts it only for the caller's own upload.
+   */
+  path: /^\/api\/v1\/avatars\/[A-Za-z0-9_-]{1,128}(?:\.[A-Za-z0-9]{1,8})?$/,
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AVATAR_UPLOAD } from './avatar-upload';
 import type { ErrorCode } from './errors';
 
 /**
@@ -44,13 +45,34 @@ const BASE64_16_BYTES = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
 // sha1 hex as WeChat computes it: always lowercase, so anything else can never verify.
 const SHA1_HEX = /^[0-9a-f]{40}$/;
 const APPID = /^[A-Za-z0-9_-]+$/;
-// Files the server stores itself; one path segment, no dots except one extension.
-const AVATAR_PATH = /^\/api\/v1\/avatars\/[A-Za-z0-9_-]{1,128}(?:\.[A-Za-z0-9]{1,8})?$/;
+// Files the server stores itself (AVATAR_UPLOAD.path).
+const AVATAR_PATH = AVATAR_UPLOAD.path;
 // C0 controls, DEL and C1 controls: never part of a nickname someone typed.
 function hasControlChar(s: string): boolean {
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
     if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) return true;
+  }
+  return false;
+}
+
+/**
+ * Invisible format characters that change how the text around a nickname is shown or make
+ * two different nicknames look the same: bidi embeddings, overrides and isolates
+ * (U+202A–U+202E, U+2066–U+2069) and marks (U+200E, U+200F, U+061C), the zero-width space
+ * (U+200B), word joiner and invisible operators (U+2060–U+2064), deprecated format
+ * characters (U+206A–U+206F), the BOM (U+FEFF), interlinear annotation (U+FFF9–U+FFFB) and
+ * the noncharacters U+FFFE/U+FFFF. The zero-width joiner and non-joiner (U+200C, U+200D)
+ * stay allowed: emoji sequences and several scripts need them.
+ */
+const INVISIBLE_FORMAT =
+  /[\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ufffe\uffff]/;
+
+// A surrogate half without its partner is not a character: it cannot be stored as UTF-8.
+function hasLoneSurrogate(s: string): boolean {
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (cp >= 0xd800 && cp <= 0xdfff) return true;
   }
   return false;
 }
@@ -95,7 +117,11 @@ const nickname = z
   .trim()
   .min(1)
   .refine((s) => [...s].length <= HTTP_LIMITS.nicknameMaxChars, { message: nicknameTooLong })
-  .refine((s) => !hasControlChar(s), { message: 'must not contain control characters' });
+  .refine((s) => !hasControlChar(s), { message: 'must not contain control characters' })
+  .refine((s) => !INVISIBLE_FORMAT.test(s), {
+    message: 'must not contain invisible formatting characters',
+  })
+  .refine((s) => !hasLoneSurrogate(s), { message: 'must be valid Unicode text' });
 
 // ---------------------------------------------------------------------------------------------
 // Requests and responses

@@ -246,6 +246,12 @@ describe('ProfileUpdateRequestSchema', () => {
     rejects(ProfileUpdateRequestSchema, { nickname: 'a'.repeat(33) });
   });
 
+  it('accepts joiners that emoji and scripts need, and right-to-left text', () => {
+    for (const nickname of ['👨\u200D👩\u200D👧', 'می\u200Cخواهم', 'שלום', 'مرحبا', '小明😀']) {
+      expect(ProfileUpdateRequestSchema.parse({ nickname })).toEqual({ nickname });
+    }
+  });
+
   it('names the character limit whichever check rejects a long nickname', () => {
     const messageFor = (nickname: string): string | undefined =>
       ProfileUpdateRequestSchema.safeParse({ nickname }).error?.issues[0]?.message;
@@ -263,6 +269,17 @@ describe('ProfileUpdateRequestSchema', () => {
     ['newline in nickname', { nickname: 'a\nb' }],
     ['DEL in nickname', { nickname: 'a\u007fb' }],
     ['C1 control in nickname', { nickname: 'a\u0085b' }],
+    ['right-to-left override in nickname', { nickname: 'abc\u202Egnp.exe' }],
+    ['left-to-right embedding in nickname', { nickname: 'a\u202Ab' }],
+    ['pop directional formatting in nickname', { nickname: 'a\u202Cb' }],
+    ['first strong isolate in nickname', { nickname: 'a\u2068b' }],
+    ['pop directional isolate in nickname', { nickname: 'a\u2069b' }],
+    ['right-to-left mark in nickname', { nickname: 'a\u200Fb' }],
+    ['zero-width space in nickname', { nickname: 'ad\u200Bmin' }],
+    ['byte order mark in nickname', { nickname: 'ad\uFEFFmin' }],
+    ['lone high surrogate in nickname', { nickname: 'a\uD83Db' }],
+    ['lone low surrogate in nickname', { nickname: 'a\uDE00b' }],
+    ['reversed surrogate pair in nickname', { nickname: '\uDE00\uD83D' }],
     ['huge nickname', { nickname: 'a'.repeat(10_000) }],
     ['ftp avatar', { avatarUrl: 'ftp://example.com/a.png' }],
     ['data avatar', { avatarUrl: 'data:image/png;base64,AAAA' }],

@@ -2,9 +2,11 @@ import { compile as compileProxyTrust } from 'proxy-addr';
 import { z } from 'zod';
 import { AppError } from '../platform/errors';
 import { loadIntakeConfig, type IntakeConfig } from './intake';
+import { loadLimits, type LimitsConfig } from './limits';
 import { loadOfficialAccounts, type OfficialAccountConfig } from './official-accounts';
 
 export type { EncryptMode, OfficialAccountConfig } from './official-accounts';
+export type { LimitsConfig } from './limits';
 
 /**
  * Runtime configuration, parsed once at start from the environment. Names and
@@ -42,8 +44,10 @@ export interface Config extends IntakeConfig {
   /** Express `trust proxy` setting, so req.ip is the client behind a reverse proxy. */
   readonly trustProxy: string | number | boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Requests per minute per IP on POST /api/v1/sessions. */
+  /** Requests per minute per IP on POST /api/v1/sessions (high: many users share one IP). */
   readonly loginRateLimitPerMinute: number;
+  /** Abuse bounds per client and per user (config/limits.ts). */
+  readonly limits: LimitsConfig;
   /**
    * WeChat's answer deadline for a push (5 s). A push that cannot be stored
    * gets no answer and its connection is closed at this deadline, so WeChat
@@ -120,7 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
     SESSION_TTL_SECONDS: intFrom('SESSION_TTL_SECONDS', 604_800, 60, 31_536_000),
     WATERMARK_MAX_AGE_SECONDS: intFrom('WATERMARK_MAX_AGE_SECONDS', 600, 0, 31_536_000),
     SESSION_KEY_GRACE_SECONDS: intFrom('SESSION_KEY_GRACE_SECONDS', 300, 0, 3600),
-    LOGIN_RATE_LIMIT_PER_MINUTE: intFrom('LOGIN_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),
+    LOGIN_RATE_LIMIT_PER_MINUTE: intFrom('LOGIN_RATE_LIMIT_PER_MINUTE', 600, 1, 100_000),
     PUSH_ANSWER_DEADLINE_MS: intFrom('PUSH_ANSWER_DEADLINE_MS', 5000, 100, 30_000),
     WECHAT_API_BASE: url('WECHAT_API_BASE').default('https://api.weixin.qq.com'),
     WECHAT_OPEN_BASE: url('WECHAT_OPEN_BASE').default('https://open.weixin.qq.com'),
@@ -158,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
   };
   const officialAccounts = loadOfficialAccounts(env, mode === 'production', problems);
   const intake = loadIntakeConfig(env, problems);
+  const limits = loadLimits(env, problems);
 
   const oauthStateSecret = env.OAUTH_STATE_SECRET?.trim() || undefined;
   if (oauthStateSecret !== undefined && oauthStateSecret.length < 32) {
@@ -196,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
     trustProxy,
     logLevel: d.LOG_LEVEL,
     loginRateLimitPerMinute: d.LOGIN_RATE_LIMIT_PER_MINUTE,
+    limits,
     pushAnswerDeadlineMs: d.PUSH_ANSWER_DEADLINE_MS,
     ...intake,
   };

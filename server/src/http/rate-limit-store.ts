@@ -18,16 +18,36 @@ import type { RateLimitCounter, RateLimitCounterModel } from './rate-limit.model
  */
 export class MongoRateLimitStore implements Store {
   readonly localKeys = false;
-  private windowMs = 60_000;
 
+  /**
+   * `windowMs` is the window when the store is used on its own (a failure
+   * budget, a per-user quota); express-rate-limit overrides it through init().
+   */
   constructor(
     private readonly model: RateLimitCounterModel,
     private readonly clock: Clock,
     readonly prefix: string,
+    private windowMs = 60_000,
   ) {}
 
   init(options: Options): void {
     this.windowMs = options.windowMs;
+  }
+
+  /**
+   * Counts one use of `key` against `limit` per window. When the budget is
+   * spent, `retryAfterSeconds` says when the window ends (at least 1).
+   */
+  async spend(
+    key: string,
+    limit: number,
+  ): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+    const info = await this.increment(key);
+    const waitMs = (info.resetTime?.getTime() ?? 0) - this.clock.now().getTime();
+    return {
+      allowed: info.totalHits <= limit,
+      retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+    };
   }
 
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {

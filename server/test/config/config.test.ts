@@ -34,12 +34,43 @@ describe('loadConfig', () => {
       sessionTtlSeconds: 604800,
       watermarkMaxAgeSeconds: 600,
       sessionKeyGraceSeconds: 300,
-      loginRateLimitPerMinute: 30,
+      loginRateLimitPerMinute: 600,
+      limits: {
+        loginFailuresPerMinute: 20,
+        avatarUploadsPerMinute: 10,
+        avatarsKept: 5,
+        checkSessionsPerWindow: 5,
+        checkSessionWindowSeconds: 600,
+      },
       trustProxy: false,
       logLevel: 'info',
     });
     expect(config.officialAccount.encryptMode).toBe('plain');
     expect(config.officialAccount.aesKeys).toEqual([]);
+  });
+
+  it('reads the limits and names a malformed one', () => {
+    const config = loadConfig({
+      ...valid,
+      LOGIN_FAILURE_LIMIT_PER_MINUTE: '7',
+      AVATAR_UPLOAD_LIMIT_PER_MINUTE: '3',
+      AVATARS_KEPT: '2',
+      CHECKSESSION_LIMIT_PER_USER: '1',
+      CHECKSESSION_LIMIT_WINDOW_SECONDS: '60',
+    });
+    expect(config.limits).toEqual({
+      loginFailuresPerMinute: 7,
+      avatarUploadsPerMinute: 3,
+      avatarsKept: 2,
+      checkSessionsPerWindow: 1,
+      checkSessionWindowSeconds: 60,
+    });
+    expect(
+      problemsOf({ ...valid, AVATARS_KEPT: 'five', LOGIN_FAILURE_LIMIT_PER_MINUTE: '0' }),
+    ).toEqual([
+      'LOGIN_FAILURE_LIMIT_PER_MINUTE must be between 1 and 100000',
+      'AVATARS_KEPT must be a whole number',
+    ]);
   });
 
   it('defaults to safe mode when an AES key is set, and keeps current then previous key', () => {

@@ -961,9 +961,9 @@ describe('HTTP fuzzing', () => {
       fcOptions(1),
     );
     const changes = delta(before, await snapshot());
-    const { oauth_states: states = 0, ...rest } = changes;
-    expect(states).toBe(started);
-    expect(rest).toEqual({});
+    // The state is self-contained: starts write nothing, forged callbacks neither.
+    expect(started).toBeGreaterThan(0);
+    expect(changes).toEqual({});
   }, 60_000);
 
   test('health routes, unknown routes and methods, odd paths', async () => {

@@ -12,6 +12,7 @@ import {
   type DecryptedUserInfo,
 } from '@wxlink/contracts/node';
 import type { AppDeps } from '../../deps';
+import { MongoRateLimitStore } from '../../http/rate-limit-store';
 import { AppError } from '../../platform/errors';
 import type { User } from '../users/user.model';
 import { toProductError } from '../../wechat/errors';
@@ -43,7 +44,7 @@ export async function authorizeProfile(
         'The user data was signed with a replaced session key; log in again, then retry',
       );
     }
-    throw await staleOrTampered(deps, user.miniOpenid, keys.current);
+    throw await staleOrTampered(deps, user._id.toHexString(), user.miniOpenid, keys.current);
   }
 
   let info: DecryptedUserInfo;
@@ -75,11 +76,17 @@ function signatureMatches(body: ProfileAuthorizationRequest, sessionKey: string)
 
 async function staleOrTampered(
   deps: Deps,
+  userId: string,
   openid: string,
   currentKey: string | null,
 ): Promise<AppError> {
   if (currentKey === null) {
     return new AppError('SESSION_KEY_STALE', 'No session key on record; log in again, then retry');
+  }
+  if (!(await mayAskCheckSession(deps, userId))) {
+    // Budget spent: a stale key is cured by the first re-login, so repeated
+    // misses within the window mean altered data. WeChat is not asked again.
+    return new AppError('SIGNATURE_INVALID', 'rawData does not match its signature');
   }
   let valid: boolean;
   try {
@@ -90,6 +97,23 @@ async function staleOrTampered(
   return valid
     ? new AppError('SIGNATURE_INVALID', 'rawData does not match its signature')
     : new AppError('SESSION_KEY_STALE', 'The session key has changed; log in again, then retry');
+}
+
+/**
+ * Spends one of the user's CHECKSESSION_LIMIT_PER_USER wxa/checksession
+ * diagnoses per CHECKSESSION_LIMIT_WINDOW_SECONDS (shared store): a bad
+ * signature costs an app-wide WeChat call, so one session cannot burn the
+ * app's quota by posting altered data in a loop.
+ */
+async function mayAskCheckSession(deps: Deps, userId: string): Promise<boolean> {
+  const { checkSessionsPerWindow, checkSessionWindowSeconds } = deps.config.limits;
+  const store = new MongoRateLimitStore(
+    deps.models.RateLimitCounter,
+    deps.clock,
+    'checksession:',
+    checkSessionWindowSeconds * 1000,
+  );
+  return (await store.spend(userId, checkSessionsPerWindow)).allowed;
 }
 
 /** Whatever WeChat answered, the client can only retry later. */
@@ -152,8 +176,8 @@ export async function updateProfile(
   if (body.avatarUrl !== undefined) {
     const notOwned = () =>
       new AppError('VALIDATION_FAILED', 'avatarUrl: no such uploaded avatar for this user');
-    // Our own absolute avatar URLs become the relative path: same check, same stored form.
-    const avatarUrl = normalizeAvatarUrl(body.avatarUrl, deps.config.publicBaseUrl);
+    // Any URL naming one of our uploads becomes its relative path: checked by id, whatever the host.
+    const avatarUrl = normalizeAvatarUrl(body.avatarUrl);
     if (avatarUrl === undefined) throw notOwned();
     const avatarId = avatarIdFromUrl(avatarUrl);
     if (avatarId !== undefined && !(await avatarBelongsTo(deps, avatarId, user._id))) {

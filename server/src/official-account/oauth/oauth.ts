@@ -9,7 +9,12 @@ import {
   type FollowerRecord,
 } from '../followers/store';
 import { liveSnapshotOf } from '../followers/import';
-import { consumeOAuthState, issueOAuthState, validateReturnTo } from './state';
+import {
+  consumeOAuthState,
+  issueOAuthState,
+  validateReturnTo,
+  type IssuedOAuthState,
+} from './state';
 
 /**
  * Web OAuth (snsapi_base) for H5 pages opened inside WeChat: who is this
@@ -29,31 +34,40 @@ export function oauthCallbackPath(
   return `${OFFICIAL_ACCOUNT_BASE_PATH}${scope}/oauth/callback`;
 }
 
-/** The authorize URL (网页授权 step 1). `#wechat_redirect` is required by WeChat. */
+/**
+ * The authorize URL (网页授权 step 1). `#wechat_redirect` is required by
+ * WeChat. A returnTo too long for the state rides in redirect_uri's own query:
+ * WeChat redirects to redirect_uri with `code` and `state` appended.
+ */
 export function authorizeUrl(
   config: AppDeps['config'],
   account: OfficialAccountConfig,
-  state: string,
+  issued: IssuedOAuthState,
 ): string {
+  const callback = `${config.publicBaseUrl}${oauthCallbackPath(config, account)}`;
+  const query =
+    issued.returnToInQuery === undefined
+      ? ''
+      : `?${new URLSearchParams({ returnTo: issued.returnToInQuery }).toString()}`;
   const params = new URLSearchParams({
     appid: account.appid,
-    redirect_uri: `${config.publicBaseUrl}${oauthCallbackPath(config, account)}`,
+    redirect_uri: callback + query,
     response_type: 'code',
     scope: 'snsapi_base',
-    state,
+    state: issued.state,
   });
   // WeChat documents this exact parameter order; URLSearchParams keeps it.
   return `${config.wechatOpenBase}/connect/oauth2/authorize?${params.toString()}#wechat_redirect`;
 }
 
-export async function startOAuth(
+/** GET …/oauth: the redirect to WeChat. Writes nothing (the state is self-contained). */
+export function startOAuth(
   deps: OAuthDeps,
   account: OfficialAccountConfig,
   returnToParam: unknown,
-): Promise<string> {
+): string {
   const returnTo = validateReturnTo(returnToParam);
-  const state = await issueOAuthState(deps, returnTo);
-  return authorizeUrl(deps.config, account, state);
+  return authorizeUrl(deps.config, account, issueOAuthState(deps, account.appid, returnTo));
 }
 
 export interface OAuthResult {
@@ -72,10 +86,10 @@ const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
 export async function completeOAuth(
   deps: OAuthDeps,
   account: OfficialAccountConfig,
-  query: { code?: unknown; state?: unknown },
+  query: { code?: unknown; state?: unknown; returnTo?: unknown },
 ): Promise<OAuthResult> {
   // The state first: without a valid one nothing else is looked at (CSRF).
-  const returnTo = await consumeOAuthState(deps, query.state);
+  const returnTo = await consumeOAuthState(deps, account.appid, query.state, query.returnTo);
   const code = query.code;
   if (typeof code !== 'string' || code === '' || code.length > 256) {
     throw new AppError('VALIDATION_FAILED', 'code: missing (the visitor did not authorise)');

@@ -18,14 +18,15 @@ export function createOAuthRouter(deps: AppDeps, account: OfficialAccountConfig)
   const router = Router();
   const errorPage = htmlErrorPage(deps.logger);
 
-  const start: RequestHandler = async (req, res) => {
-    const location = await startOAuth(deps, account, req.query.returnTo);
+  const start: RequestHandler = (req, res) => {
+    const location = startOAuth(deps, account, req.query.returnTo);
     res.set('Cache-Control', 'no-store').redirect(302, location);
   };
   const callback: RequestHandler = async (req, res) => {
     const result = await completeOAuth(deps, account, {
       code: req.query.code,
       state: req.query.state,
+      returnTo: req.query.returnTo,
     });
     res.set('Cache-Control', 'no-store');
     if (wantsJson(req)) {

@@ -1,19 +1,28 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AppDeps } from '../../deps';
 import { AppError } from '../../platform/errors';
+import { isDuplicateKeyError } from '../../platform/retry';
 
 /**
- * The web-OAuth `state` (CSRF protection for the callback).
+ * The web-OAuth `state` (CSRF protection for the callback), self-contained so
+ * that starting OAuth writes nothing: an anonymous visitor who never comes
+ * back costs no database write.
  *
- * WeChat accepts at most 128 characters of [A-Za-z0-9] in `state`, so it
- * cannot carry the return path itself. It is
- *   nonce (32 hex) + expiry (8 hex, unix seconds) + HMAC-SHA256 (64 hex)
- * and the nonce names a server-side record holding `returnTo`. The callback
- * checks the MAC (constant time) and the expiry, then consumes the record
- * atomically: a state works once, and only if this server issued it.
+ * WeChat: "state 重定向后会带上state参数，开发者可以填写a-zA-Z0-9的参数值，
+ * 最多128字节". The state is lowercase hex:
+ *   nonce (24, 96 bits) + expiry (8, unix seconds) + MAC (32, HMAC-SHA256/128)
+ *   + returnTo as UTF-8 hex when it fits (at most 64 more: 32 bytes).
+ * A longer returnTo travels in the redirect_uri's own query string (WeChat
+ * appends `code` and `state` to redirect_uri, keeping its query). The MAC
+ * covers (appid, nonce, expiry, returnTo) wherever returnTo travels, so a
+ * state works only for the account that issued it and with its own returnTo.
+ * Single use: the callback inserts the nonce into a collection with a unique
+ * key; the second insert fails (the only write, and only for a valid state).
  */
 export const OAUTH_STATE_TTL_SECONDS = 600;
-const STATE_FORMAT = /^[0-9a-f]{104}$/;
+const STATE_FORMAT = /^[0-9a-f]{64}(?:[0-9a-f]{2}){0,32}$/;
+/** Bytes of returnTo carried inside the state (128 hex characters in all). */
+const RETURN_TO_IN_STATE_MAX_BYTES = 32;
 const MAX_RETURN_TO = 512;
 
 type StateDeps = Pick<AppDeps, 'config' | 'clock' | 'random' | 'models'>;
@@ -39,8 +48,12 @@ export function stateKey(config: AppDeps['config'], random: AppDeps['random']): 
   return ephemeralKey;
 }
 
-function mac(key: Buffer, body: string): string {
-  return createHmac('sha256', key).update(body).digest('hex');
+function mac(key: Buffer, appid: string, fields: string, returnTo: string): Buffer {
+  // Length-prefixed parts: no two (appid, returnTo) pairs share one MAC input.
+  const input = ['wxlink/oauth-state/v2', appid, fields, returnTo]
+    .map((part) => `${part.length}:${part}`)
+    .join('');
+  return createHmac('sha256', key).update(input).digest().subarray(0, 16);
 }
 
 /**
@@ -69,45 +82,69 @@ export function validateReturnTo(value: unknown): string {
   return value;
 }
 
-export async function issueOAuthState(deps: StateDeps, returnTo: string): Promise<string> {
-  const now = deps.clock.now();
-  const nonce = deps.random.bytes(16).toString('hex');
-  const exp = Math.floor(now.getTime() / 1000) + OAUTH_STATE_TTL_SECONDS;
-  const expHex = exp.toString(16).padStart(8, '0');
-  await deps.models.OAuthState.create({
-    nonce,
-    returnTo,
-    expiresAt: new Date(exp * 1000),
-    usedAt: null,
-    createdAt: now,
-  });
-  const body = nonce + expHex;
-  return body + mac(stateKey(deps.config, deps.random), body);
+/** A state for `appid`, and where returnTo travels: in the state, or in the callback's query. */
+export interface IssuedOAuthState {
+  state: string;
+  /** Set when returnTo is too long for the state: add it to redirect_uri as `?returnTo=`. */
+  returnToInQuery: string | undefined;
 }
 
-/** Verifies and consumes a state; returns its returnTo. Throws OAUTH_STATE_INVALID. */
-export async function consumeOAuthState(deps: StateDeps, state: unknown): Promise<string> {
+/** Issues a state for `appid` and `returnTo` (already validated). Writes nothing. */
+export function issueOAuthState(
+  deps: StateDeps,
+  appid: string,
+  returnTo: string,
+): IssuedOAuthState {
+  const nonce = deps.random.bytes(12).toString('hex');
+  const exp = Math.floor(deps.clock.now().getTime() / 1000) + OAUTH_STATE_TTL_SECONDS;
+  const fields = nonce + exp.toString(16).padStart(8, '0');
+  const tag = mac(stateKey(deps.config, deps.random), appid, fields, returnTo).toString('hex');
+  const bytes = Buffer.from(returnTo, 'utf8');
+  const inState = bytes.length <= RETURN_TO_IN_STATE_MAX_BYTES;
+  return {
+    state: fields + tag + (inState ? bytes.toString('hex') : ''),
+    returnToInQuery: inState ? undefined : returnTo,
+  };
+}
+
+/**
+ * Verifies and consumes a state at `appid`'s callback; returns its returnTo.
+ * `returnToParam` is the callback's `returnTo` query parameter (present only
+ * when the returnTo did not fit in the state). Throws OAUTH_STATE_INVALID.
+ */
+export async function consumeOAuthState(
+  deps: StateDeps,
+  appid: string,
+  state: unknown,
+  returnToParam: unknown,
+): Promise<string> {
   if (typeof state !== 'string' || !STATE_FORMAT.test(state)) throw invalidState('malformed');
-  const body = state.slice(0, 40);
-  const given = Buffer.from(state.slice(40), 'hex');
-  const expected = Buffer.from(mac(stateKey(deps.config, deps.random), body), 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw invalidState('signature mismatch');
+  const fields = state.slice(0, 32);
+  const given = Buffer.from(state.slice(32, 64), 'hex');
+  const returnTo = returnToOf(state.slice(64), returnToParam);
+  const expected = mac(stateKey(deps.config, deps.random), appid, fields, returnTo);
+  if (!timingSafeEqual(given, expected)) throw invalidState('signature mismatch');
+  const nonce = fields.slice(0, 24);
+  const expiresAt = new Date(Number.parseInt(fields.slice(24), 16) * 1000);
+  if (expiresAt.getTime() <= deps.clock.now().getTime()) throw invalidState('expired');
+  try {
+    await deps.models.OAuthState.create({ nonce, appid, expiresAt });
+  } catch (err) {
+    if (isDuplicateKeyError(err)) throw invalidState('already used');
+    throw err;
   }
-  const nonce = body.slice(0, 32);
-  const exp = Number.parseInt(body.slice(32), 16);
-  const now = deps.clock.now();
-  if (exp * 1000 <= now.getTime()) throw invalidState('expired');
-  const record = await deps.models.OAuthState.findOne({ nonce }).lean();
-  if (record === null || record.usedAt !== null || record.expiresAt.getTime() <= now.getTime()) {
-    throw invalidState('already used or unknown');
+  return returnTo;
+}
+
+/** returnTo from the state's tail, else from the query (a state never carries both). */
+function returnToOf(tailHex: string, returnToParam: unknown): string {
+  if (tailHex !== '') {
+    if (returnToParam !== undefined) throw invalidState('returnTo given twice');
+    const text = Buffer.from(tailHex, 'hex').toString('utf8');
+    // Decoding must round-trip: invalid UTF-8 was never issued by us.
+    if (Buffer.from(text, 'utf8').toString('hex') !== tailHex) throw invalidState('malformed');
+    return text;
   }
-  // Single use: of two concurrent callbacks with one state, only the one whose
-  // guarded update flips `usedAt` wins.
-  const res = await deps.models.OAuthState.updateOne(
-    { _id: record._id, usedAt: null },
-    { $set: { usedAt: now } },
-  );
-  if (res.modifiedCount !== 1) throw invalidState('already used');
-  return record.returnTo;
+  if (typeof returnToParam !== 'string') throw invalidState('returnTo missing');
+  return returnToParam;
 }

@@ -263,7 +263,7 @@ describe('PUT /api/v1/me/profile and avatars', () => {
     const { token } = await t.login();
     const res = await upload(token, PNG, 'photo.jpg', 'file', 'image/jpeg');
     expect(res.status).toBe(201);
-    expect(res.body.avatarUrl).toMatch(/^\/api\/v1\/avatars\/[0-9a-f]{24}$/);
+    expect(res.body.avatarUrl).toMatch(/^\/api\/v1\/avatars\/[A-Za-z0-9_-]{22}$/);
     const served = await t.raw('GET', res.body.avatarUrl);
     expect(served.status).toBe(200);
     expect(served.headers.get('content-type')).toBe('image/png');
