@@ -76,7 +76,7 @@ export async function startEmbeddedMongo(options: StartMongoOptions = {}): Promi
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const uri = await waitForUri(child, options.startTimeoutMs ?? 15_000);
+  const uri = withPolledMonitoring(await waitForUri(child, options.startTimeoutMs ?? 15_000));
   let stopped: Promise<void> | undefined;
   return {
     uri,
@@ -84,6 +84,21 @@ export async function startEmbeddedMongo(options: StartMongoOptions = {}): Promi
     pid: child.pid,
     stop: () => (stopped ??= stopChild(child)),
   };
+}
+
+/**
+ * The driver's default streaming heartbeat (an exhaust `hello` cursor)
+ * occasionally ends with "Server ended moreToCome unexpectedly" on the
+ * embedded server when the machine is busy, and the driver then clears the
+ * connection pool: every operation in flight fails. Polled heartbeats avoid
+ * the exhaust protocol; a real MongoDB (MONGODB_URI) keeps its own setting.
+ */
+export function withPolledMonitoring(uri: string): string {
+  const url = new URL(uri);
+  if (!url.searchParams.has('serverMonitoringMode')) {
+    url.searchParams.set('serverMonitoringMode', 'poll');
+  }
+  return url.toString();
 }
 
 function waitForUri(child: ChildProcess, timeoutMs: number): Promise<string> {

@@ -1,5 +1,6 @@
 export {
   startEmbeddedMongo,
+  withPolledMonitoring,
   uniqueDbName,
   EmbeddedMongoError,
   type MongoHandle,

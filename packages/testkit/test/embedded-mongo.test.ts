@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { EmbeddedMongoError, startEmbeddedMongo, uniqueDbName } from '../src';
+import { EmbeddedMongoError, startEmbeddedMongo, uniqueDbName, withPolledMonitoring } from '../src';
 
 describe('startEmbeddedMongo', () => {
   it('honours MONGODB_URI without starting anything', async () => {
@@ -48,5 +48,20 @@ describe('startEmbeddedMongo', () => {
 
   it('gives distinct database names', () => {
     expect(uniqueDbName()).not.toBe(uniqueDbName());
+  });
+});
+
+describe('withPolledMonitoring', () => {
+  it('asks the driver for polled heartbeats, keeping the rest of the URI', () => {
+    const uri = withPolledMonitoring('mongodb://127.0.0.1:41234/?replicaSet=rs0');
+    const url = new URL(uri);
+    expect(url.host).toBe('127.0.0.1:41234');
+    expect(url.searchParams.get('replicaSet')).toBe('rs0');
+    expect(url.searchParams.get('serverMonitoringMode')).toBe('poll');
+  });
+
+  it('leaves an explicit choice alone', () => {
+    const uri = withPolledMonitoring('mongodb://127.0.0.1:1/?serverMonitoringMode=stream');
+    expect(new URL(uri).searchParams.get('serverMonitoringMode')).toBe('stream');
   });
 });
