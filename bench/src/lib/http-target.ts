@@ -21,6 +21,8 @@ export interface TargetLoad {
   measured: readonly LoadRequest[];
   amount: number;
   connections: number;
+  /** Skip the idle window (smoke runs: CPU figures are not read, only the answers). */
+  noIdleWindow?: boolean;
 }
 
 /** Idle window measured before the load, to subtract the process's background CPU (timers, driver heartbeats). */
@@ -35,10 +37,13 @@ export async function measureTarget(start: StartTarget, load: TargetLoad): Promi
     if (load.warmupAmount > 0) {
       await runLoad(url, load.warmup, { amount: load.warmupAmount, connections: load.connections });
     }
-    await child.measureStart();
-    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
-    const idle = await child.measureStop();
-    const idleCpuPerMs = idle.cpuUs / idle.wallMs;
+    let idleCpuPerMs = 0;
+    if (!load.noIdleWindow) {
+      await child.measureStart();
+      await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+      const idle = await child.measureStop();
+      idleCpuPerMs = idle.cpuUs / idle.wallMs;
+    }
     await child.measureStart();
     const run = await runLoad(url, load.measured, {
       amount: load.amount,
@@ -46,6 +51,7 @@ export async function measureTarget(start: StartTarget, load: TargetLoad): Promi
     });
     const reading = await child.measureStop();
     const stored = await child.call<number>('count');
+    await child.assertClean();
     const done = run.ok + run.errors;
     // When the database is the bottleneck (embedded server), background CPU would
     // otherwise be spread over few requests and dominate the per-request figure.
