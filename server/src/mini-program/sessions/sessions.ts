@@ -53,17 +53,27 @@ export async function login(deps: Deps, input: LoginInput): Promise<CreateSessio
     throw toProductError(err, LOGIN_FAILURES);
   }
 
-  const user = await upsertUserOnLogin(deps, identity.openid, identity.unionid ?? null, input.ip);
-  // Everything below needs only the user and the WeChat identity, not each
-  // other, so the writes and the view's reads run concurrently: the login
-  // waits for the slowest of them instead of their sum.
-  // If any of them fails the request fails (500) as before, but the others may
+  // Round trips (sequential database waits) of a returning user's login: the
+  // rate-limit counter (before this function), then the user upsert with the
+  // session_key read beside it, then one parallel group: the session_key
+  // write, the session insert, the audit insert and the follower lookup of
+  // the view. Three in all; the login waits for the slowest of each group.
+  // The session_key needs only the openid, so it starts before the user is known.
+  const keyStored = storeSessionKey(deps, identity.openid, identity.sessionKey);
+  let user: User;
+  try {
+    user = await upsertUserOnLogin(deps, identity.openid, identity.unionid ?? null, input.ip);
+  } catch (err) {
+    await keyStored.catch(() => undefined); // the upsert's failure is the one to report
+    throw err;
+  }
+  // If any of these fails the request fails (500) as before, but the others may
   // already have completed: an unused session (its token was never handed
   // out, so it is unusable and expires by TTL), a stored session_key (the
   // user's real current key, which is right to keep) or an `ok` audit entry
   // for a login whose answer was an error. All harmless; the client retries.
   const [, session, , view] = await Promise.all([
-    storeSessionKey(deps, identity.openid, identity.sessionKey),
+    keyStored,
     issueSession(deps, user._id, input.ip),
     audit('ok', user._id, user.loginCount === 1),
     toUserView(deps, user),
