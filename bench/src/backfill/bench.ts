@@ -153,7 +153,8 @@ export function runBackfillBench(
         description:
           `One op = one follower imported by server/src/official-account/followers/import.ts (syncFollowers) from a sandbox ` +
           `holding that many followers, run in its own child process (the sandbox in another). --no-db rows replace ` +
-          `the Follower and SyncCursor models with in-memory stand-ins that keep nothing (the access token still ` +
+          `the Follower model with an in-memory stand-in that keeps nothing and the import cursor with a one-document ` +
+          `in-memory model honouring the lease filters (the access token still ` +
           `lives in the database). Database rows: ${databaseLabel(mongo)}.`,
         rows,
         notes,

@@ -30,8 +30,25 @@ const IDLE_MS = 1000;
 
 const TARGET_CHILD = path.join(__dirname, '..', 'targets', 'child.js');
 
+/**
+ * BENCH_CPU_PROF=<dir>: every target process runs under `node --cpu-prof`
+ * and writes `<kind>-<time>.cpuprofile` there when it exits (summarise one
+ * with `node dist/tools/profile-summary.js <file>`).
+ */
+function profilerArgs(kind: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF?.trim();
+  if (!dir) return [];
+  return [
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    dir,
+    '--cpu-prof-name',
+    `${kind}-${Date.now()}.cpuprofile`,
+  ];
+}
+
 export async function measureTarget(start: StartTarget, load: TargetLoad): Promise<TargetRun> {
-  const child = forkChild(TARGET_CHILD);
+  const child = forkChild(TARGET_CHILD, { execArgv: profilerArgs(start.kind) });
   try {
     const { url } = await child.call<{ url: string }>('start', start);
     if (load.warmupAmount > 0) {
