@@ -1,9 +1,12 @@
 /**
  * `npm run bench`: runs the selected benchmarks one after another, prints
  * their tables, and with --write appends the run to bench/RESULTS.md.
+ * `--smoke` (what `npm test` runs) fails with exit 1 on any failed row,
+ * error, consistency problem or MongoDB guard violation.
  */
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { assertNoGuardViolations, GUARD_ENV_VAR } from '@wxlink/testkit';
 import { runBackfillBench } from './backfill/bench';
 import { runCryptoBench } from './crypto/bench';
 import { runIntakeBench } from './intake/bench';
@@ -11,12 +14,14 @@ import {
   BENCHMARKS,
   CliError,
   parseCli,
+  runSize,
   USAGE,
   type BenchmarkName,
   type CliOptions,
 } from './lib/cli';
 import { machineInfo, renderMachine } from './lib/machine';
-import { renderTable, type BenchTable } from './lib/report';
+import { describeDatabase } from './lib/mongo';
+import { renderTable, tableFailures, type BenchTable } from './lib/report';
 import { runLoginBench } from './login/bench';
 
 const RESULTS_FILE = path.resolve(__dirname, '..', 'RESULTS.md');
@@ -33,10 +38,10 @@ const log = (line: string): void => {
 type Runner = (options: CliOptions) => Promise<BenchTable[]>;
 
 const RUNNERS: Record<BenchmarkName, Runner> = {
-  crypto: (o) => runCryptoBench({ quick: o.quick }, log),
-  intake: (o) => runIntakeBench({ quick: o.quick }, log),
-  login: (o) => runLoginBench({ quick: o.quick }, log),
-  backfill: (o) => runBackfillBench({ quick: o.quick, noDb: o.noDb }, log),
+  crypto: (o) => runCryptoBench({ size: runSize(o) }, log),
+  intake: (o) => runIntakeBench({ size: runSize(o) }, log),
+  login: (o) => runLoginBench({ size: runSize(o) }, log),
+  backfill: (o) => runBackfillBench({ size: runSize(o), noDb: o.noDb }, log),
 };
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -55,15 +60,17 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
+  // A smoke run holds every write (in this process and the children, which
+  // inherit the environment) to MongoDB's rules: a violating write rejects.
+  if (options.smoke) process.env[GUARD_ENV_VAR] ??= 'throw';
   const machine = renderMachine(machineInfo());
-  const database = process.env.MONGODB_URI?.trim()
-    ? 'MongoDB from MONGODB_URI'
-    : 'embedded jongodb (@wxlink/testkit)';
+  const database = describeDatabase(process.env);
   const flags = argv.length > 0 ? argv.join(' ') : '(none)';
   const heading = `## Run ${new Date().toISOString()}\n\n${machine}\n\nDatabase: ${database} · flags: \`${flags}\`\n`;
   process.stdout.write(`${heading}\n`);
 
   const sections: string[] = [heading];
+  const failures: string[] = [];
   for (const name of BENCHMARKS) {
     if (!options.only.includes(name)) continue;
     log(`benchmark ${name} starting`);
@@ -72,7 +79,16 @@ async function main(argv: readonly string[]): Promise<number> {
       const text = renderTable(table);
       process.stdout.write(`${text}\n`);
       sections.push(text);
+      failures.push(...tableFailures(table));
     }
+  }
+  if (options.smoke) {
+    assertNoGuardViolations();
+    if (failures.length > 0) {
+      process.stderr.write(`smoke run failed:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
+      return 1;
+    }
+    log(`smoke run passed: ${options.only.join(', ')}`);
   }
 
   if (options.write) {

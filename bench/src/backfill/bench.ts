@@ -4,6 +4,7 @@
  * must stay flat: the service holds one page of openids at a time.
  */
 import path from 'node:path';
+import type { RunSize } from '../lib/cli';
 import { databaseLabel, freshDbName, withMongo } from '../lib/mongo';
 import type { BenchTable, ResultRow } from '../lib/report';
 import { forkChild } from '../lib/rpc';
@@ -11,12 +12,19 @@ import { withSandbox } from '../lib/sandbox';
 import type { BackfillResult, BackfillRun } from './child';
 
 export interface BackfillOptions {
-  quick: boolean;
+  size: RunSize;
   /** Only the database-less rows. */
   noDb: boolean;
 }
 
-const SIZES = [1_000, 10_000, 100_000] as const;
+/** Follower counts per run size; a smoke run imports one small account (two batches). */
+const SIZES: Record<RunSize, readonly number[]> = {
+  full: [1_000, 10_000, 100_000],
+  quick: [1_000, 10_000, 100_000],
+  smoke: [150],
+};
+/** Issue 13's bound on the heap retained after GC, from the smallest to the largest --no-db run. */
+const MAX_RETAINED_GROWTH_BYTES = 10 * 1024 * 1024;
 /** Largest follower count written to the embedded database (its insert cost grows with the collection). */
 const EMBEDDED_DB_MAX = 1_000;
 const BACKFILL_CHILD = path.join(__dirname, 'child.js');
@@ -43,8 +51,12 @@ async function runOne(
         noDb: !withDb,
       };
       const result = await child.call<BackfillResult>('run', payload);
+      // Every follower must be imported and handed to the store exactly once.
       const errors =
-        result.processed === size && result.stored === size ? 0 : Math.abs(size - result.stored);
+        result.processed === size && result.stored === size
+          ? 0
+          : Math.max(Math.abs(size - result.stored), 1);
+      await child.assertClean();
       return {
         row: {
           name,
@@ -83,17 +95,23 @@ export function runBackfillBench(
   log: (line: string) => void,
 ): Promise<BenchTable[]> {
   return withMongo(async (mongo) => {
+    const sizes = SIZES[options.size];
     const rows: ResultRow[] = [];
     const notes: string[] = [];
+    const problems: string[] = [];
     const peaks: number[] = [];
-    for (const size of SIZES) {
+    const retained: number[] = [];
+    for (const size of sizes) {
       log(`backfill: ${size} --no-db`);
       const { row, result } = await runOne(size, false, mongo.uri);
       rows.push(row);
-      if (result) peaks.push(result.peakRssBytes);
+      if (result) {
+        peaks.push(result.peakRssBytes);
+        retained.push(result.heapAfterBytes - result.heapBeforeBytes);
+      }
     }
     if (!options.noDb) {
-      for (const size of SIZES) {
+      for (const size of sizes) {
         if (!mongo.external && size > EMBEDDED_DB_MAX) {
           rows.push({
             name: `${size.toLocaleString('en-US')} followers, with database`,
@@ -107,7 +125,17 @@ export function runBackfillBench(
         rows.push((await runOne(size, true, mongo.uri)).row);
       }
     }
-    if (peaks.length === SIZES.length) {
+    const growth = (retained[retained.length - 1] ?? 0) - (retained[0] ?? 0);
+    if (
+      options.size !== 'smoke' &&
+      retained.length === sizes.length &&
+      growth > MAX_RETAINED_GROWTH_BYTES
+    ) {
+      problems.push(
+        `heap retained after GC grows by ${mb(growth)} from the smallest to the largest run (bound: 10 MB)`,
+      );
+    }
+    if (peaks.length === sizes.length && sizes.length > 1) {
       const first = peaks[0] ?? 0;
       const last = peaks[peaks.length - 1] ?? 0;
       notes.push(
@@ -123,12 +151,14 @@ export function runBackfillBench(
       {
         title: 'Follower backfill (cgi-bin/user/get + user/info/batchget → follower store)',
         description:
-          `One op = one follower imported by server/src/services/follower-sync.ts (syncFollowers) from a sandbox ` +
+          `One op = one follower imported by server/src/official-account/followers/import.ts (syncFollowers) from a sandbox ` +
           `holding that many followers, run in its own child process (the sandbox in another). --no-db rows replace ` +
-          `the Follower and SyncCursor models with in-memory stand-ins that keep nothing (the access token still ` +
+          `the Follower model with an in-memory stand-in that keeps nothing and the import cursor with a one-document ` +
+          `in-memory model honouring the lease filters (the access token still ` +
           `lives in the database). Database rows: ${databaseLabel(mongo)}.`,
         rows,
         notes,
+        problems,
       },
     ];
   });

@@ -46,6 +46,7 @@ interface BulkOp {
 class FollowerStandIn {
   inserted = 0;
   find(): { lean(): Promise<never[]> } {
+    // No follower is known yet: every snapshot becomes an insert.
     return { lean: () => Promise.resolve([]) };
   }
   bulkWrite(ops: readonly BulkOp[]): Promise<{ insertedCount: number; matchedCount: number }> {
@@ -55,12 +56,46 @@ class FollowerStandIn {
   }
 }
 
+type Doc = Record<string, unknown>;
+
+/** Whether `doc` has every field of `filter` (plain equality, dates by time: all the lease filters use). */
+function matches(doc: Doc, filter: Doc): boolean {
+  return Object.entries(filter).every(([key, want]) => {
+    const have = doc[key] ?? null;
+    if (want instanceof Date) return have instanceof Date && have.getTime() === want.getTime();
+    return have === (want ?? null);
+  });
+}
+
+/**
+ * The import cursor in memory: one document (the run's only cursor), with
+ * what platform/lease.ts calls (`findOne().lean().exec()`, `create`,
+ * `updateOne(filter, {$set}).exec()`) matching filters as MongoDB would, so
+ * the lease is taken, renewed and released for real.
+ */
 class CursorStandIn {
-  findOne(): { lean(): Promise<null> } {
-    return { lean: () => Promise.resolve(null) };
+  private doc: Doc | null = null;
+  findOne(filter: Doc): { lean(): { exec(): Promise<Doc | null> } } {
+    const found = this.doc && matches(this.doc, filter) ? { ...this.doc } : null;
+    return { lean: () => ({ exec: () => Promise.resolve(found) }) };
   }
-  updateOne(): Promise<{ matchedCount: number }> {
-    return Promise.resolve({ matchedCount: 1 });
+  create(doc: Doc): Promise<Doc> {
+    if (this.doc) return Promise.reject(new Error('E11000 duplicate key (cursor stand-in)'));
+    this.doc = { ...doc };
+    return Promise.resolve({ ...doc });
+  }
+  updateOne(
+    filter: Doc,
+    update: { $set?: Doc; $inc?: Record<string, number> },
+  ): { exec(): Promise<{ matchedCount: number; modifiedCount: number }> } {
+    const hit = this.doc !== null && matches(this.doc, filter);
+    if (hit && this.doc) {
+      Object.assign(this.doc, update.$set);
+      for (const [key, by] of Object.entries(update.$inc ?? {}))
+        this.doc[key] = Number(this.doc[key] ?? 0) + by;
+    }
+    const n = hit ? 1 : 0;
+    return { exec: () => Promise.resolve({ matchedCount: n, modifiedCount: n }) };
   }
 }
 

@@ -4,13 +4,22 @@
  * Each case runs in a fresh child process (CPU and RSS are that process's).
  */
 import path from 'node:path';
+import type { RunSize } from '../lib/cli';
+import type { MicroOptions } from '../lib/micro';
 import type { BenchTable, Measurement, ResultRow } from '../lib/report';
 import { forkChild } from '../lib/rpc';
 import { CASES, type CaseSpec } from './cases';
 
 export interface CryptoOptions {
-  quick: boolean;
+  size: RunSize;
 }
+
+/** Timing budget per row; a smoke run only runs (and checks) a few operations. */
+const MICRO: Record<RunSize, MicroOptions> = {
+  full: { warmupMs: 1000, budgetMs: 3000, maxIterations: 2_000_000 },
+  quick: { warmupMs: 300, budgetMs: 1000, maxIterations: 2_000_000 },
+  smoke: { warmupMs: 0, budgetMs: 0, maxIterations: 16 },
+};
 
 const TITLES: Record<CaseSpec['group'], [string, string]> = {
   userdata: [
@@ -36,12 +45,8 @@ async function runCase(spec: CaseSpec, options: CryptoOptions): Promise<ResultRo
   if (spec.unavailable) return { ...row, status: 'n/a', note: spec.unavailable };
   const child = forkChild(path.join(__dirname, 'child.js'));
   try {
-    row.measurement = await child.call<Measurement>('run', {
-      id: spec.id,
-      warmupMs: options.quick ? 300 : 1000,
-      budgetMs: options.quick ? 1000 : 3000,
-      maxIterations: 2_000_000,
-    });
+    row.measurement = await child.call<Measurement>('run', { id: spec.id, ...MICRO[options.size] });
+    await child.assertClean();
     return row;
   } catch (error) {
     return {

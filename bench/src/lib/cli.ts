@@ -11,17 +11,32 @@ export interface CliOptions {
   write: boolean;
   /** Backfill only: run the follower sync without a database. */
   noDb: boolean;
+  /**
+   * A handful of operations per row, every answer checked, no timing
+   * asserted: what `npm test` runs so a broken benchmark fails CI.
+   */
+  smoke: boolean;
   help: boolean;
+}
+
+/** A benchmark's size knobs: full, --quick, or --smoke (a handful of operations). */
+export type RunSize = 'full' | 'quick' | 'smoke';
+
+/** The size a run's flags ask for (--smoke wins over --quick). */
+export function runSize(options: Pick<CliOptions, 'quick' | 'smoke'>): RunSize {
+  if (options.smoke) return 'smoke';
+  return options.quick ? 'quick' : 'full';
 }
 
 export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-export const USAGE = `usage: npm run bench -- [--only crypto,intake,login,backfill] [--quick] [--no-db] [--write]
+export const USAGE = `usage: npm run bench -- [--only crypto,intake,login,backfill] [--quick] [--smoke] [--no-db] [--write]
 
   --only LIST   run only these benchmarks (comma-separated)
   --quick       shorter runs and smaller sizes (about 4 minutes on 2 cores)
+  --smoke       a few operations per row, answers checked, exit 1 on any failure (npm test)
   --no-db       backfill: only the rows without database writes (fetch, decode, reduce)
   --write       append this run (tables + machine) to bench/RESULTS.md
   MONGODB_URI   when set, every benchmark uses that MongoDB instead of the embedded one`;
@@ -51,6 +66,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     quick: false,
     write: false,
     noDb: false,
+    smoke: false,
     help: false,
   };
   for (let i = 0; i < argv.length; i += 1) {
@@ -58,12 +74,16 @@ export function parseCli(argv: readonly string[]): CliOptions {
     if (arg === '--quick') options.quick = true;
     else if (arg === '--write') options.write = true;
     else if (arg === '--no-db') options.noDb = true;
+    else if (arg === '--smoke') options.smoke = true;
     else if (arg === '--help' || arg === '-h') options.help = true;
     else if (arg === '--only') {
       i += 1;
       options.only = parseOnly(argv[i]);
     } else if (arg.startsWith('--only=')) options.only = parseOnly(arg.slice('--only='.length));
     else throw new CliError(`unknown argument ${arg}`);
+  }
+  if (options.smoke && options.write) {
+    throw new CliError('--smoke runs are not measurements: they cannot be written to RESULTS.md');
   }
   return options;
 }

@@ -21,6 +21,8 @@ export interface TargetLoad {
   measured: readonly LoadRequest[];
   amount: number;
   connections: number;
+  /** Skip the idle window (smoke runs: CPU figures are not read, only the answers). */
+  noIdleWindow?: boolean;
 }
 
 /** Idle window measured before the load, to subtract the process's background CPU (timers, driver heartbeats). */
@@ -28,17 +30,37 @@ const IDLE_MS = 1000;
 
 const TARGET_CHILD = path.join(__dirname, '..', 'targets', 'child.js');
 
+/**
+ * BENCH_CPU_PROF=<dir>: every target process runs under `node --cpu-prof`
+ * and writes `<kind>-<time>.cpuprofile` there when it exits (summarise one
+ * with `node dist/tools/profile-summary.js <file>`).
+ */
+function profilerArgs(kind: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF?.trim();
+  if (!dir) return [];
+  return [
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    dir,
+    '--cpu-prof-name',
+    `${kind}-${Date.now()}.cpuprofile`,
+  ];
+}
+
 export async function measureTarget(start: StartTarget, load: TargetLoad): Promise<TargetRun> {
-  const child = forkChild(TARGET_CHILD);
+  const child = forkChild(TARGET_CHILD, { execArgv: profilerArgs(start.kind) });
   try {
     const { url } = await child.call<{ url: string }>('start', start);
     if (load.warmupAmount > 0) {
       await runLoad(url, load.warmup, { amount: load.warmupAmount, connections: load.connections });
     }
-    await child.measureStart();
-    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
-    const idle = await child.measureStop();
-    const idleCpuPerMs = idle.cpuUs / idle.wallMs;
+    let idleCpuPerMs = 0;
+    if (!load.noIdleWindow) {
+      await child.measureStart();
+      await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+      const idle = await child.measureStop();
+      idleCpuPerMs = idle.cpuUs / idle.wallMs;
+    }
     await child.measureStart();
     const run = await runLoad(url, load.measured, {
       amount: load.amount,
@@ -46,6 +68,7 @@ export async function measureTarget(start: StartTarget, load: TargetLoad): Promi
     });
     const reading = await child.measureStop();
     const stored = await child.call<number>('count');
+    await child.assertClean();
     const done = run.ok + run.errors;
     // When the database is the bottleneck (embedded server), background CPU would
     // otherwise be spread over few requests and dominate the per-request figure.

@@ -34,6 +34,25 @@ export interface BenchTable {
   description: string;
   rows: ResultRow[];
   notes: string[];
+  /**
+   * What went wrong beyond a row's status (answers without a stored document,
+   * non-2xx answers, a leak): printed with the notes, and a --smoke run fails on any.
+   */
+  problems?: string[];
+}
+
+/** Why a table does not pass a smoke run: failed rows, errors, problems. Empty when it passes. */
+export function tableFailures(table: BenchTable): string[] {
+  const failures: string[] = [];
+  for (const row of table.rows) {
+    if (row.status === 'failed') failures.push(`${row.name}: ${row.note ?? 'failed'}`);
+    if (row.status === 'ok' && (row.measurement?.errors ?? 0) > 0)
+      failures.push(`${row.name}: ${row.measurement?.errors ?? 0} failed operations`);
+    if (row.status === 'ok' && (row.measurement?.ops ?? 0) === 0)
+      failures.push(`${row.name}: no operation completed`);
+  }
+  for (const problem of table.problems ?? []) failures.push(problem);
+  return failures.map((f) => `${table.title}: ${f}`);
 }
 
 function fmtNumber(n: number, digits = 0): string {
@@ -102,7 +121,11 @@ export function renderTable(table: BenchTable): string {
   const rowNotes = table.rows
     .filter((row) => row.status === 'ok' && row.note)
     .map((row) => `- ${row.name}: ${row.note ?? ''}`);
-  const notes = [...rowNotes, ...table.notes.map((note) => `- ${note}`)];
+  const notes = [
+    ...rowNotes,
+    ...table.notes.map((note) => `- ${note}`),
+    ...(table.problems ?? []).map((problem) => `- **problem:** ${problem}`),
+  ];
   if (notes.length > 0) lines.push('', ...notes);
   return `${lines.join('\n')}\n`;
 }

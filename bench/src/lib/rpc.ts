@@ -4,6 +4,7 @@
  * own, not the load generator's.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { takeGuardViolations } from '@wxlink/testkit';
 import { Meter, type MeterReading } from './meter';
 
 interface RpcRequest {
@@ -37,7 +38,8 @@ function isReply(value: unknown): value is RpcReply {
 
 /**
  * Child side. Adds `measure-start` / `measure-stop` (a Meter over this
- * process) and `shutdown` (runs `onShutdown`, then exits) to the handlers.
+ * process), `guard-violations` (the MongoDB guard's record in this process,
+ * taken) and `shutdown` (runs `onShutdown`, then exits) to the handlers.
  */
 export function serveRpc(handlers: RpcHandlers, onShutdown?: () => Promise<void>): void {
   const send = process.send?.bind(process);
@@ -47,6 +49,7 @@ export function serveRpc(handlers: RpcHandlers, onShutdown?: () => Promise<void>
     ...handlers,
     'measure-start': () => meter.start(),
     'measure-stop': (): MeterReading => meter.stop(),
+    'guard-violations': (): string[] => takeGuardViolations().map((v) => v.message),
     shutdown: async () => {
       await onShutdown?.();
       setImmediate(() => process.exit(0));
@@ -78,6 +81,11 @@ export interface ChildHandle {
   call<T>(cmd: string, payload?: unknown): Promise<T>;
   measureStart(): Promise<void>;
   measureStop(): Promise<MeterReading>;
+  /**
+   * Rejects when the MongoDB guard (WXLINK_DB_GUARD) recorded a write in the
+   * child that MongoDB would refuse, even one the code under test swallowed.
+   */
+  assertClean(): Promise<void>;
   /** Asks the child to shut down, then kills it if it has not exited within 5 s. */
   stop(): Promise<void>;
 }
@@ -125,6 +133,12 @@ export function forkChild(
     call,
     measureStart: () => call<void>('measure-start'),
     measureStop: () => call<MeterReading>('measure-stop'),
+    assertClean: async () => {
+      const violations = await call<string[]>('guard-violations');
+      if (violations.length > 0) {
+        throw new ChildError(`MongoDB guard violations in the child: ${violations.join('; ')}`);
+      }
+    },
     stop: async () => {
       if (exited) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));

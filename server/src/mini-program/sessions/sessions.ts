@@ -55,24 +55,30 @@ export async function login(deps: Deps, input: LoginInput): Promise<CreateSessio
   }
 
   const signIn = async (): Promise<CreateSessionResponse & { userId: Types.ObjectId }> => {
-    const user = await upsertUserOnLogin(deps, identity.openid, identity.unionid ?? null, input.ip);
+    // The session_key needs only the openid, so it starts before the user is known.
+    const keyStored = storeSessionKey(deps, identity.openid, identity.sessionKey);
+    let user: User;
+    try {
+      user = await upsertUserOnLogin(deps, identity.openid, identity.unionid ?? null, input.ip);
+    } catch (err) {
+      await keyStored.catch(() => undefined); // the upsert's failure is the one to report
+      throw err;
+    }
     // Refused only now, after code2Session: WeChat has consumed the code either
     // way, and only its answer tells whose login this is.
     if (user.blockedAt != null) {
+      await keyStored.catch(() => undefined);
       metrics.logins.inc({ outcome: 'ACCOUNT_BLOCKED' });
       await audit('ACCOUNT_BLOCKED', user._id);
       throw new AppError('ACCOUNT_BLOCKED', ACCOUNT_BLOCKED);
     }
-    // Everything below needs only the user and the WeChat identity, not each
-    // other, so the writes and the view's reads run concurrently: the login
-    // waits for the slowest of them instead of their sum.
-    // If any of them fails the request fails (500) as before, but the others may
+    // If any of these fails the request fails (500) as before, but the others may
     // already have completed: an unused session (its token was never handed
     // out, so it is unusable and expires by TTL), a stored session_key (the
     // user's real current key, which is right to keep) or an `ok` audit entry
     // for a login whose answer was an error. All harmless; the client retries.
     const [, session, , view] = await Promise.all([
-      storeSessionKey(deps, identity.openid, identity.sessionKey),
+      keyStored,
       issueSession(deps, user._id, input.ip),
       audit('ok', user._id, user.loginCount === 1),
       toUserView(deps, user),
@@ -85,6 +91,10 @@ export async function login(deps: Deps, input: LoginInput): Promise<CreateSessio
     };
   };
 
+  // Sequential database waits of a returning user's login: the rate-limit
+  // counter (before this function), the user upsert with the session_key read
+  // beside it, one parallel group (session_key write, session insert, audit
+  // insert, the view's follower lookup), and the liveness re-check below.
   let result = await signIn();
   // 注销 (account/delete-account.ts) may have tombstoned the user we matched
   // while we wrote: erase what this login wrote for it, then sign in again,

@@ -1,0 +1,89 @@
+/**
+ * Summarises a V8 `.cpuprofile` (from `node --cpu-prof`): self time grouped
+ * by where the code lives (an npm package, a server or contracts module,
+ * GC), largest first. Time in Node's internals and native code is charged to
+ * the nearest caller that is a package or our code (so `JSON.stringify` under
+ * pino counts as pino); start-up (module loading) is one bucket of its own. Used for the intake breakdown in
+ * bench/README.md: `node dist/tools/profile-summary.js <file> [top]`.
+ */
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** The bucket a frame's self time is charged to. */
+export function bucketOf(frame: ProfileNode['callFrame']): string {
+  const { url, functionName } = frame;
+  if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1] ?? url;
+  const ours = /\/(server|packages\/contracts|packages\/testkit|bench)\/(?:dist|src)\/(.*)$/.exec(
+    url,
+  );
+  if (ours) return `${ours[1]}: ${ours[2]}`;
+  if (url.startsWith('node:')) return `node: ${url.slice(5).split('/')[0] ?? ''}`;
+  return url;
+}
+
+const STARTUP = 'start-up (module loading)';
+
+function isGeneric(bucket: string): boolean {
+  return bucket.startsWith('node: ') || bucket === '(native)';
+}
+
+function summarise(profile: CpuProfile): Map<string, number> {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  const chargedTo = (id: number): string => {
+    const leaf = byId.get(id);
+    if (!leaf) return '(unknown)';
+    let charged: string | undefined;
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const frame = byId.get(cur)?.callFrame;
+      if (!frame) break;
+      if (frame.url.includes('internal/modules/cjs/loader')) return STARTUP;
+      const bucket = bucketOf(frame);
+      if (charged === undefined && !isGeneric(bucket)) charged = bucket;
+    }
+    return charged ?? bucketOf(leaf.callFrame);
+  };
+  const totals = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const bucket = chargedTo(id);
+    totals.set(bucket, (totals.get(bucket) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  return totals;
+}
+
+function main(argv: readonly string[]): void {
+  const [file, topArg] = argv;
+  if (!file) {
+    process.stderr.write('usage: node dist/tools/profile-summary.js <file.cpuprofile> [top]\n');
+    process.exit(2);
+  }
+  const totals = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
+  const all = [...totals.values()].reduce((a, b) => a + b, 0);
+  const startup = totals.get(STARTUP) ?? 0;
+  const busy = all - (totals.get('(idle)') ?? 0) - startup;
+  const skip = new Set(['(idle)', STARTUP]);
+  const rows = [...totals.entries()].filter(([k]) => !skip.has(k)).sort((a, b) => b[1] - a[1]);
+  process.stdout.write(
+    `busy ${(busy / 1000).toFixed(0)} ms after start-up (${(startup / 1000).toFixed(0)} ms) of ${(all / 1000).toFixed(0)} ms; shares of the busy time:\n`,
+  );
+  for (const [bucket, us] of rows.slice(0, Number(topArg ?? 25))) {
+    process.stdout.write(`${((100 * us) / busy).toFixed(1).padStart(5)}%  ${bucket}\n`);
+  }
+}
+
+if (require.main === module) main(process.argv.slice(2));
