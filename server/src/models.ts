@@ -24,6 +24,10 @@ import {
   type SessionKeyModel,
 } from './mini-program/sessions/session-key.model';
 import { defineUserModel, type UserModel } from './mini-program/users/user.model';
+import {
+  defineLinkageOutboxModel,
+  type LinkageOutboxModel,
+} from './official-account/linkage-events/outbox.model';
 
 /**
  * Every mongoose model of the server, bound to one connection. Collections are
@@ -45,6 +49,7 @@ export interface Models {
   Inbox: InboxModel;
   OAuthState: OAuthStateModel;
   SyncCursor: SyncCursorModel;
+  LinkageOutbox: LinkageOutboxModel;
 }
 
 export function createModels(conn: Connection): Models {
@@ -59,6 +64,7 @@ export function createModels(conn: Connection): Models {
     Inbox: defineInboxModel(conn),
     OAuthState: defineOAuthStateModel(conn),
     SyncCursor: defineSyncCursorModel(conn),
+    LinkageOutbox: defineLinkageOutboxModel(conn),
   };
 }
 

@@ -1,6 +1,7 @@
 import { compile as compileProxyTrust } from 'proxy-addr';
 import { z } from 'zod';
 import { AppError } from '../platform/errors';
+import { loadLinkageConfig, type LinkageConfig } from './linkage';
 import { loadOfficialAccounts, type OfficialAccountConfig } from './official-accounts';
 
 export type { EncryptMode, OfficialAccountConfig } from './official-accounts';
@@ -49,6 +50,8 @@ export interface Config {
    * retries; tests shorten it.
    */
   readonly pushAnswerDeadlineMs: number;
+  /** Follower retention, reconciliation, inbox retention, linkage webhook (config/linkage.ts). */
+  readonly linkage: LinkageConfig;
 }
 
 /** Missing or malformed configuration: one line per problem, each naming the variable. */
@@ -157,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
   };
   const officialAccounts = loadOfficialAccounts(env, mode === 'production', problems);
 
+  const linkage = loadLinkageConfig(env, problems);
   const oauthStateSecret = env.OAUTH_STATE_SECRET?.trim() || undefined;
   if (oauthStateSecret !== undefined && oauthStateSecret.length < 32) {
     problems.push('OAUTH_STATE_SECRET must be at least 32 characters');
@@ -195,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
     logLevel: d.LOG_LEVEL,
     loginRateLimitPerMinute: d.LOGIN_RATE_LIMIT_PER_MINUTE,
     pushAnswerDeadlineMs: d.PUSH_ANSWER_DEADLINE_MS,
+    linkage,
   };
 }
 

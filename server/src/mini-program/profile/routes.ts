@@ -10,7 +10,10 @@ import type { User } from '../users/user.model';
 import { AVATAR_MAX_BYTES, storeAvatar } from './avatar';
 import { bindPhone } from './phone';
 import { authorizeProfile, updateProfile } from './profile';
-import { getSubscriptionView } from '../../official-account/followers/subscription';
+import {
+  getSubscriptionView,
+  listSubscriptionViews,
+} from '../../official-account/followers/subscription';
 import { toUserView } from '../users/user-view';
 
 /** The multipart field wx.uploadFile must use (`name: 'file'`). */
@@ -68,6 +71,10 @@ export function createMeRouter(deps: AppDeps): Router {
 
   router.get('/me/subscription', auth, async (_req, res) => {
     res.json(await getSubscriptionView(deps, authOf(res).user));
+  });
+
+  router.get('/me/subscriptions', auth, async (_req, res) => {
+    res.json({ subscriptions: await listSubscriptionViews(deps, authOf(res).user) });
   });
   return router;
 }

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import type { PushType } from './handlers';
 
 /**
  * The official-account inbox: every accepted push, stored before WeChat gets
@@ -6,9 +7,12 @@ import { Schema, type Connection, type Model } from 'mongoose';
  * WeChat retry or the same push reaching two instances stores one record.
  *
  * Lifecycle: pending → processing (claimed with a lease) → done | pending
- * (retry after backoff) | dead (gave up after the maximum attempts).
+ * (retry after backoff) | dead (gave up after the maximum attempts) |
+ * ignored (no handler exists for its type: counted and logged). Processed
+ * entries (done, ignored) are pruned after INBOX_RETENTION_DAYS; dead ones
+ * stay until replayed.
  */
-export const INBOX_STATUSES = ['pending', 'processing', 'done', 'dead'] as const;
+export const INBOX_STATUSES = ['pending', 'processing', 'done', 'ignored', 'dead'] as const;
 export type InboxStatus = (typeof INBOX_STATUSES)[number];
 
 export interface InboxItem {
@@ -17,7 +21,7 @@ export interface InboxItem {
   /** The official account the push was addressed to (our appid). */
   appid: string;
   /** PushMessage.type from contracts: subscribe, unsubscribe, scan, message, unknown. */
-  type: string;
+  type: PushType;
   /** FromUserName: the sender's openid under the official account. */
   openid: string;
   /** CreateTime, unix seconds. */
@@ -63,6 +67,9 @@ inboxSchema.index({ appid: 1, dedupKey: 1 }, { unique: true });
 // The claim query: due pending items, and processing items whose lease expired.
 inboxSchema.index({ status: 1, nextAttemptAt: 1 });
 inboxSchema.index({ status: 1, leaseUntil: 1 });
+// Pruning processed entries, and forgetting one follower's (erase retention).
+inboxSchema.index({ status: 1, processedAt: 1 });
+inboxSchema.index({ appid: 1, openid: 1, status: 1 });
 
 export function defineInboxModel(conn: Connection): InboxModel {
   return conn.model<InboxItem>('InboxItem', inboxSchema);
