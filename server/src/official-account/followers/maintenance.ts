@@ -20,7 +20,7 @@ type MaintenanceDeps = Pick<AppDeps, 'models' | 'clock' | 'config' | 'logger' | 
 /** Deletes expired tombstones (erase retention); returns how many. */
 export async function sweepTombstones(deps: MaintenanceDeps): Promise<number> {
   if (deps.config.linkage.followerRetention !== 'erase') return 0;
-  const nowSec = Math.floor(deps.clock.now().getTime() / 1000);
+  const expired = new Date(deps.clock.now().getTime() - TOMBSTONE_TTL_SECONDS * 1000);
   const Followers = deps.models.Follower;
   // Records kept under `keep` before a switch to `erase`: erase them now.
   await Followers.updateMany(
@@ -30,7 +30,7 @@ export async function sweepTombstones(deps: MaintenanceDeps): Promise<number> {
   const res = await Followers.deleteMany({
     subscribed: false,
     linkagePending: false,
-    stateAt: { $lte: nowSec - TOMBSTONE_TTL_SECONDS },
+    updatedAt: { $lte: expired },
   });
   return res.deletedCount;
 }

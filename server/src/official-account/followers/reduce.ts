@@ -31,16 +31,21 @@ export function tombstoneOf(state: FollowerState): FollowerState {
   };
 }
 
-/** Whether a stored state is an expired tombstone at `nowSeconds` (then it counts as absent). */
+/**
+ * Whether a stored follower is a tombstone written more than 7 days before
+ * `now` (then it counts as absent). Counted from when the unfollow was
+ * recorded, not its CreateTime, so an unfollow processed late still orders
+ * the events that follow it for the full 7 days.
+ */
 export function isExpiredTombstone(
-  state: Pick<FollowerState, 'subscribed' | 'unionid' | 'stateAt'>,
-  nowSeconds: number,
+  doc: { subscribed: boolean; updatedAt: Date },
+  now: Date,
   retention: FollowerRetention,
 ): boolean {
   return (
     retention === 'erase' &&
-    !state.subscribed &&
-    state.stateAt + TOMBSTONE_TTL_SECONDS <= nowSeconds
+    !doc.subscribed &&
+    doc.updatedAt.getTime() + TOMBSTONE_TTL_SECONDS * 1000 <= now.getTime()
   );
 }
 

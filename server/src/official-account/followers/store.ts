@@ -57,7 +57,6 @@ export function sameState(a: FollowerState, b: FollowerState): boolean {
 }
 
 const retentionOf = (deps: StoreDeps): FollowerRetention => deps.config.linkage.followerRetention;
-const unixNow = (deps: StoreDeps): number => Math.floor(deps.clock.now().getTime() / 1000);
 
 /**
  * The flags written with a new state. `unionidPending`: a follow whose
@@ -114,7 +113,7 @@ export async function applyEventToFollower(
     >();
     const now = deps.clock.now();
     const retention = retentionOf(deps);
-    const live = doc !== null && !isExpiredTombstone(doc, unixNow(deps), retention) ? doc : null;
+    const live = doc !== null && !isExpiredTombstone(doc, deps.clock.now(), retention) ? doc : null;
     const next = reduceFollower(live === null ? null : stateOf(live), change, retention);
     const set = updateOf(live, next, opts, now);
     if (doc === null) {
@@ -181,7 +180,7 @@ export async function applySnapshotsToFollowers(
   let expectedUpdates = 0;
   for (const { openid, event } of snapshots) {
     const found = byOpenid.get(openid);
-    const doc = found && !isExpiredTombstone(found, unixNow(deps), retention) ? found : undefined;
+    const doc = found && !isExpiredTombstone(found, deps.clock.now(), retention) ? found : undefined;
     const next = reduceFollower(doc ? stateOf(doc) : null, event, retention);
     const set = updateOf(doc ?? null, next, options, now);
     if (set.linkagePending) touched.push(openid);
@@ -259,7 +258,6 @@ export async function findFollowerRecordByOpenid(
 ): Promise<FollowerRecord | null> {
   const doc = await deps.models.Follower.findOne({ appid, openid }).lean<Follower>();
   if (doc === null) return null;
-  const now = Math.floor(deps.clock.now().getTime() / 1000);
-  if (isExpiredTombstone(doc, now, deps.config.linkage.followerRetention)) return null;
+  if (isExpiredTombstone(doc, deps.clock.now(), deps.config.linkage.followerRetention)) return null;
   return { ...stateOf(doc), source: doc.source };
 }

@@ -7,12 +7,12 @@ import type { PushType } from './handlers';
  * WeChat retry or the same push reaching two instances stores one record.
  *
  * Lifecycle: pending → processing (claimed with a lease) → done | pending
- * (retry after backoff) | dead (gave up after the maximum attempts) |
- * ignored (no handler exists for its type: counted and logged). Processed
- * entries (done, ignored) are pruned after INBOX_RETENTION_DAYS; dead ones
+ * (retry after backoff) | dead (gave up after the maximum attempts).
+ * A push no handler exists for is `done` too, counted and logged as
+ * unhandled (processor.ts). Processed entries (done) are pruned after INBOX_RETENTION_DAYS; dead ones
  * stay until replayed.
  */
-export const INBOX_STATUSES = ['pending', 'processing', 'done', 'ignored', 'dead'] as const;
+export const INBOX_STATUSES = ['pending', 'processing', 'done', 'dead'] as const;
 export type InboxStatus = (typeof INBOX_STATUSES)[number];
 
 export interface InboxItem {

@@ -178,10 +178,10 @@ export function startInboxProcessor(
     );
   }
 
-  /** No handler for this type (e.g. a menu click): counted and logged, kept as `ignored`. */
+  /** No handler for this type (e.g. a menu click): done, but counted and logged as unhandled. */
   async function ignore(item: Claimed, token: string): Promise<void> {
     const event = typeof item.payload.event === 'string' ? item.payload.event : '';
-    await complete(item._id, token, { status: 'ignored', processedAt: deps.clock.now() });
+    await complete(item._id, token, { status: 'done', processedAt: deps.clock.now() });
     deps.metrics.eventsProcessed.inc({ type: item.type, outcome: 'ignored' });
     linkageMetrics(deps.metrics.registry).pushesUnhandled.inc({ type: item.type, event });
     log.info({ inboxId: String(item._id), type: item.type, event }, 'no handler for this push');

@@ -1,8 +1,8 @@
 import type { AppDeps } from '../../deps';
 
 /**
- * How long the inbox keeps what it processed. Processed entries (done,
- * ignored) are deleted after INBOX_RETENTION_DAYS; dead letters stay until an
+ * How long the inbox keeps what it processed. Processed entries (done) are
+ * deleted after INBOX_RETENTION_DAYS; dead letters stay until an
  * operator replays them. With erase retention an unfollow also deletes that
  * follower's processed entries at once: their payloads hold the openid and
  * the follow's scene, which WeChat's policy says to delete.
@@ -10,7 +10,7 @@ import type { AppDeps } from '../../deps';
 type RetentionDeps = Pick<AppDeps, 'models' | 'clock' | 'config'>;
 
 /** Statuses of entries that are finished with (never `dead`: those wait for a replay). */
-export const PROCESSED_STATUSES = ['done', 'ignored'] as const;
+export const PROCESSED_STATUSES = ['done'] as const;
 
 /** Deletes the processed entries of one follower; returns how many. */
 export async function forgetFollowerEntries(
