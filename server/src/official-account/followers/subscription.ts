@@ -74,11 +74,20 @@ export async function listImported(deps: Pick<AppDeps, 'models'>, appid: string)
   return (cursor?.firstCompletedAt ?? null) !== null;
 }
 
-async function lookupPending(deps: Pick<AppDeps, 'models'>, appid: string): Promise<boolean> {
+/**
+ * How long a follow counts as "new" for the pending-lookup rule: a lookup
+ * that keeps failing (a dead letter) must not turn every unmatched user into
+ * `unknown` for good; the next reconciliation answers it from batchget.
+ */
+export const NEW_FOLLOWER_SECONDS = 86_400;
+
+async function lookupPending(deps: ViewDeps, appid: string): Promise<boolean> {
+  const since = Math.floor(deps.clock.now().getTime() / 1000) - NEW_FOLLOWER_SECONDS;
   const pending = await deps.models.Follower.findOne({
     appid,
     unionidPending: true,
     subscribed: true,
+    stateAt: { $gte: since },
   }).lean();
   return pending !== null;
 }
