@@ -60,7 +60,7 @@ function webhookOf(env: NodeJS.ProcessEnv, problems: string[]): LinkageConfig['w
     problems.push('LINKAGE_WEBHOOK_URL and LINKAGE_WEBHOOK_SECRET must be set together');
     return undefined;
   }
-  let ok = false;
+  let ok: boolean;
   try {
     const parsed = new URL(url);
     ok = parsed.protocol === 'http:' || parsed.protocol === 'https:';

@@ -180,7 +180,8 @@ export async function applySnapshotsToFollowers(
   let expectedUpdates = 0;
   for (const { openid, event } of snapshots) {
     const found = byOpenid.get(openid);
-    const doc = found && !isExpiredTombstone(found, deps.clock.now(), retention) ? found : undefined;
+    const doc =
+      found && !isExpiredTombstone(found, deps.clock.now(), retention) ? found : undefined;
     const next = reduceFollower(doc ? stateOf(doc) : null, event, retention);
     const set = updateOf(doc ?? null, next, options, now);
     if (set.linkagePending) touched.push(openid);

@@ -53,7 +53,7 @@ export const PUSH_HANDLERS = {
 /** The handler registered for `type`, if any. */
 export function handlerFor<T extends PushType>(type: T): InboxHandler<T> | undefined {
   const registry: HandlerRegistry = PUSH_HANDLERS;
-  return Object.hasOwn(registry, type) ? (registry[type] as InboxHandler<T>) : undefined;
+  return Object.hasOwn(registry, type) ? registry[type] : undefined;
 }
 
 const erasing = (deps: HandlerDeps, state: FollowerRecord): boolean =>

@@ -49,7 +49,8 @@ afterAll(async () => {
 });
 
 test('following the primary only: [primary subscribed, second never], in configuration order', async () => {
-  const [a, b] = server.config.officialAccounts as readonly [{ appid: string }, { appid: string }];
+  const a = server.config.officialAccounts[0]!;
+  const b = server.config.officialAccounts[1]!;
   const user = sandbox.createUser();
   const { token } = await server.login(user);
   await sandbox.follow(user, { appid: a.appid });

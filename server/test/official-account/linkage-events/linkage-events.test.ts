@@ -60,7 +60,12 @@ beforeAll(async () => {
       pollIntervalMs: 25,
       backoffBaseMs: 50,
       backoffMaxMs: 200,
-      handlers: [async (_deps: unknown, event: LinkageEvent) => void handled.push(event)],
+      handlers: [
+        (_deps: unknown, event: LinkageEvent) => {
+          handled.push(event);
+          return Promise.resolve();
+        },
+      ],
     },
   };
   const env = { LINKAGE_WEBHOOK_URL: receiver.url, LINKAGE_WEBHOOK_SECRET: SECRET };
@@ -74,6 +79,9 @@ afterAll(async () => {
   await closeSandbox();
   await receiver.close();
 });
+
+/** Polls a synchronous condition. */
+const until = (check: () => boolean) => eventually(() => Promise.resolve(check()));
 
 const webhookEvents = (): LinkageEvent[] =>
   receiver.received.map((r) => JSON.parse(r.body) as LinkageEvent);
@@ -91,7 +99,7 @@ test('one user.followed per follow although the push arrives 13 times across two
   );
   expect(answers.every((r) => r.text === 'success')).toBe(true);
 
-  await eventually(async () => webhookEvents().some((e) => e.userId === userId));
+  await until(() => webhookEvents().some((e) => e.userId === userId));
   await new Promise((r) => setTimeout(r, 500)); // room for a duplicate, should one come
   const mine = (list: LinkageEvent[]) => list.filter((e) => e.userId === userId);
   expect(mine(handled)).toHaveLength(1);
@@ -121,13 +129,11 @@ test('webhook down: user.unfollowed arrives after recovery, once', async () => {
   const { body } = await a.login(user);
   const userId = body.user.id as string;
   await a.sandbox.follow(user);
-  await eventually(async () => webhookEvents().some((e) => e.userId === userId));
+  await until(() => webhookEvents().some((e) => e.userId === userId));
 
   receiver.down = true;
   await a.sandbox.unfollow(user);
-  await eventually(async () =>
-    handled.some((e) => e.userId === userId && e.type === 'user.unfollowed'),
-  );
+  await until(() => handled.some((e) => e.userId === userId && e.type === 'user.unfollowed'));
   const stored = await a.deps.models.LinkageOutbox.findOne({
     userId,
     type: 'user.unfollowed',
@@ -141,7 +147,7 @@ test('webhook down: user.unfollowed arrives after recovery, once', async () => {
   });
   expect(stored?.status).toBe('pending');
   receiver.down = false;
-  await eventually(async () =>
+  await until(() =>
     webhookEvents().some((e) => e.userId === userId && e.type === 'user.unfollowed'),
   );
   await new Promise((r) => setTimeout(r, 300));
@@ -165,7 +171,5 @@ test('a user who logs in after following gets user.followed then', async () => {
   });
   const { body } = await a.login(user);
   const userId = body.user.id as string;
-  await eventually(async () =>
-    webhookEvents().some((e) => e.userId === userId && e.type === 'user.followed'),
-  );
+  await until(() => webhookEvents().some((e) => e.userId === userId && e.type === 'user.followed'));
 });
