@@ -28,6 +28,10 @@ import {
   defineSignedQueryModel,
   type SignedQueryModel,
 } from './official-account/push/signed-query.model';
+import {
+  defineLinkageOutboxModel,
+  type LinkageOutboxModel,
+} from './official-account/linkage-events/outbox.model';
 
 /**
  * Every mongoose model of the server, bound to one connection. Collections are
@@ -50,6 +54,7 @@ export interface Models {
   OAuthState: OAuthStateModel;
   SyncCursor: SyncCursorModel;
   SignedQuery: SignedQueryModel;
+  LinkageOutbox: LinkageOutboxModel;
 }
 
 export function createModels(conn: Connection): Models {
@@ -65,6 +70,7 @@ export function createModels(conn: Connection): Models {
     OAuthState: defineOAuthStateModel(conn),
     SyncCursor: defineSyncCursorModel(conn),
     SignedQuery: defineSignedQueryModel(conn),
+    LinkageOutbox: defineLinkageOutboxModel(conn),
   };
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../platform/errors';
 import { loadIntakeConfig, type IntakeConfig } from './intake';
 import { loadLimits, type LimitsConfig } from './limits';
+import { loadLinkageConfig, type LinkageConfig } from './linkage';
 import { loadOfficialAccounts, type OfficialAccountConfig } from './official-accounts';
 
 export type { EncryptMode, OfficialAccountConfig } from './official-accounts';
@@ -54,6 +55,8 @@ export interface Config extends IntakeConfig {
    * retries; tests shorten it.
    */
   readonly pushAnswerDeadlineMs: number;
+  /** Follower retention, reconciliation, inbox retention, linkage webhook (config/linkage.ts). */
+  readonly linkage: LinkageConfig;
 }
 
 /** Missing or malformed configuration: one line per problem, each naming the variable. */
@@ -164,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
   const intake = loadIntakeConfig(env, problems);
   const limits = loadLimits(env, problems);
 
+  const linkage = loadLinkageConfig(env, problems);
   const oauthStateSecret = env.OAUTH_STATE_SECRET?.trim() || undefined;
   if (oauthStateSecret !== undefined && oauthStateSecret.length < 32) {
     problems.push('OAUTH_STATE_SECRET must be at least 32 characters');
@@ -204,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
     limits,
     pushAnswerDeadlineMs: d.PUSH_ANSWER_DEADLINE_MS,
     ...intake,
+    linkage,
   };
 }
 

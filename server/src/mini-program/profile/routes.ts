@@ -6,7 +6,10 @@ import { jsonRequest } from '../../http/validate';
 import type { User } from '../users/user.model';
 import { bindPhone } from './phone';
 import { authorizeProfile, updateProfile } from './profile';
-import { getSubscriptionView } from '../../official-account/followers/subscription';
+import {
+  getSubscriptionView,
+  listSubscriptionViews,
+} from '../../official-account/followers/subscription';
 import { toUserView } from '../users/user-view';
 
 /** Routes of the logged-in user under /me. */
@@ -50,6 +53,10 @@ export function createMeRouter(deps: AppDeps): Router {
 
   router.get('/me/subscription', auth, async (_req, res) => {
     res.json(await getSubscriptionView(deps, authOf(res).user));
+  });
+
+  router.get('/me/subscriptions', auth, async (_req, res) => {
+    res.json({ subscriptions: await listSubscriptionViews(deps, authOf(res).user) });
   });
   return router;
 }

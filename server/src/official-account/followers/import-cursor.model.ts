@@ -24,6 +24,8 @@ export interface SyncCursor {
   startedAt: Date;
   updatedAt: Date;
   completedAt: Date | null;
+  /** When a run first completed: from then on the account's list counts as imported (`never` becomes possible). */
+  firstCompletedAt: Date | null;
   /** The run holding the lock, null when none does. */
   leaseOwner: string | null;
   /** Until when `leaseOwner` holds it; an expired lease may be taken over. */
@@ -43,6 +45,7 @@ const syncCursorSchema = new Schema<SyncCursor>(
     startedAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     completedAt: { type: Date, default: null },
+    firstCompletedAt: { type: Date, default: null },
     leaseOwner: { type: String, default: null },
     leaseUntil: { type: Date, default: null },
   },

@@ -1,16 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { isRetryableWechatError, type FollowerEvent } from '@wxlink/contracts';
 import type { AppDeps } from '../../deps';
-import { claimLease, releaseLease, renewLease } from '../../platform/lease';
 import { TRANSPORT_ERRCODE, WechatApiError } from '../../wechat/errors';
 import type { FollowerInfo } from '../../wechat/types';
-import type { SyncCursor } from './import-cursor.model';
-import { applySnapshotsToFollowers, type SnapshotInput } from './store';
+import type { SnapshotInput } from './store';
 
 /**
- * Follower backfill: imports followers who followed before the server existed
- * (they produced no events), walking cgi-bin/user/get page by page and
- * user/info/batchget 100 at a time.
+ * Follower import and reconciliation: imports followers who followed before
+ * the server existed (they produced no events), walking cgi-bin/user/get page
+ * by page (10 000 openids each) and user/info/batchget 100 at a time; once
+ * the whole list has been walked, stored followers the list did not contain
+ * get an unfollow snapshot (an unfollow WeChat gave up pushing is corrected).
+ * The run itself is in import-run.ts; this module holds its pure parts.
  *
  * - Each follower becomes a `subscribe` snapshot at its subscribe_time, fed
  *   through the same reducer as live events, so a snapshot never overrides a
@@ -25,7 +25,10 @@ import { applySnapshotsToFollowers, type SnapshotInput } from './store';
  *   run meanwhile returns `locked` without touching anything; a crashed run's
  *   lease expires and the next run takes over (and resumes its cursor).
  */
-export type SyncDeps = Pick<AppDeps, 'models' | 'clock' | 'wechat' | 'logger' | 'config'>;
+export type SyncDeps = Pick<
+  AppDeps,
+  'models' | 'clock' | 'wechat' | 'logger' | 'config' | 'metrics'
+>;
 
 export interface SyncProgress {
   /** Followers stored, counting earlier interrupted runs of this sync. */
@@ -64,6 +67,8 @@ export interface SyncResult {
   total: number;
   /** Followers whose record was created or changed by this run. */
   written: number;
+  /** Current followers the list no longer contained, recorded as unfollowed. */
+  unfollowed: number;
   resumed: boolean;
   /** With `locked`: who holds the lease and until when. */
   lock?: { owner: string; until: Date };
@@ -73,7 +78,8 @@ export const BATCH_SIZE = 100;
 /** Longer than one batch with its backoff retries; renewed before every backoff sleep too. */
 export const DEFAULT_SYNC_LEASE_MS = 5 * 60_000;
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** setTimeout as a promise. */
+export const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function isTransientWechatFailure(err: unknown): boolean {
   return (
@@ -106,157 +112,15 @@ export function snapshotOf(info: FollowerInfo): SnapshotInput | null {
  * "following" without a subscribe_time (nothing trustworthy to record).
  */
 export function liveSnapshotOf(info: FollowerInfo, asOf: number): FollowerEvent | null {
-  if (info.subscribed) return snapshotOf(info)?.event ?? null;
+  if (info.subscribed) {
+    const snapshot = snapshotOf(info);
+    return snapshot === null ? null : { ...snapshot.event, kind: 'subscribe' };
+  }
   return { kind: 'unsubscribe', at: Math.max(0, asOf - 1) };
 }
-
-/** A cursor before its first page. */
-const EMPTY_CURSOR = { pageStart: '', pageOffset: 0, processed: 0, total: 0, completedAt: null };
 
 export function cursorName(appid: string): string {
   return `followers:${appid}`;
 }
 
-type CursorDoc = SyncCursor;
-
-export async function syncFollowers(
-  deps: SyncDeps,
-  options: FollowerSyncOptions = {},
-): Promise<SyncResult> {
-  const appid = options.appid ?? deps.config.officialAccount.appid;
-  const api = deps.wechat.officialAccount(appid);
-  const name = cursorName(appid);
-  const Cursor = deps.models.SyncCursor;
-  const sleep = options.sleep ?? defaultSleep;
-  const maxRetries = options.maxRetries ?? 8;
-  const retryBaseMs = options.retryBaseMs ?? 1000;
-  const leaseMs = options.leaseMs ?? DEFAULT_SYNC_LEASE_MS;
-  const owner = options.owner ?? randomUUID();
-  const log = deps.logger.child({ component: 'followers-sync' });
-
-  const startedAt = deps.clock.now();
-  const claim = await claimLease(
-    Cursor,
-    { name },
-    {
-      now: startedAt,
-      owner,
-      until: new Date(startedAt.getTime() + leaseMs),
-      create: { ...EMPTY_CURSOR, status: 'running', startedAt, updatedAt: startedAt },
-    },
-  );
-  if (!claim.claimed) {
-    log.warn({ owner: claim.owner, until: claim.until }, 'another follower sync holds the lock');
-    return {
-      status: 'locked',
-      processed: 0,
-      total: 0,
-      written: 0,
-      resumed: false,
-      lock: { owner: claim.owner, until: claim.until },
-    };
-  }
-  try {
-    return await runLocked(claim.created ? null : claim.record);
-  } finally {
-    // Release, unless someone took the lease over (then it is theirs).
-    await releaseLease(Cursor, { name }, owner).catch((err: unknown) =>
-      log.warn({ err }, 'could not release the follower sync lock'),
-    );
-  }
-
-  async function runLocked(saved: CursorDoc | null): Promise<SyncResult> {
-    /** Every write to the cursor renews the lease, and is refused once it was taken over. */
-    const writeCursor = async (fields: Partial<CursorDoc>): Promise<void> => {
-      const now = deps.clock.now();
-      const until = new Date(now.getTime() + leaseMs);
-      await renewLease(Cursor, { name }, owner, until, { ...fields, updatedAt: now });
-    };
-
-    const withRetry = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await call();
-        } catch (err) {
-          if (!isTransientWechatFailure(err) || attempt >= maxRetries) throw err;
-          const delay = Math.min(retryBaseMs * 2 ** (attempt - 1), 60_000);
-          log.warn(
-            { what, attempt, retryInMs: delay, errcode: (err as WechatApiError).errcode },
-            'WeChat busy; backing off',
-          );
-          await writeCursor({}); // keep the lock through long backoffs
-          await sleep(delay);
-        }
-      }
-    };
-
-    const resumed = !options.restart && saved !== null && saved.status === 'running';
-    let pageStart = resumed ? saved.pageStart : '';
-    let pageOffset = resumed ? saved.pageOffset : 0;
-    let processed = resumed ? saved.processed : 0;
-    let total = resumed ? saved.total : 0;
-    let written = 0;
-    let processedThisRun = 0;
-    await writeCursor({
-      pageStart,
-      pageOffset,
-      processed,
-      total,
-      status: 'running',
-      completedAt: null,
-      ...(resumed ? {} : { startedAt }),
-    });
-    if (resumed) log.info({ processed, total }, 'resuming follower sync from the saved cursor');
-
-    const saveCursor = (status: 'running' | 'completed'): Promise<void> =>
-      writeCursor({
-        pageStart,
-        pageOffset,
-        processed,
-        total,
-        status,
-        completedAt: status === 'completed' ? deps.clock.now() : null,
-      });
-    const progress = (): SyncProgress => {
-      const seconds = Math.max((deps.clock.now().getTime() - startedAt.getTime()) / 1000, 0.001);
-      return {
-        processed,
-        total,
-        ratePerSecond: Math.round((processedThisRun / seconds) * 10) / 10,
-      };
-    };
-
-    for (;;) {
-      const page = await withRetry('user/get', () => api.listFollowers(pageStart || undefined));
-      total = page.total;
-      const openids = page.openids;
-      for (let i = pageOffset; i < openids.length; i += BATCH_SIZE) {
-        if (options.signal?.aborted) {
-          await saveCursor('running');
-          log.info(progress(), 'follower sync interrupted; run again to resume');
-          return { status: 'interrupted', processed, total, written, resumed };
-        }
-        const chunk = openids.slice(i, i + BATCH_SIZE);
-        const infos = await withRetry('user/info/batchget', () => api.batchGetFollowerInfo(chunk));
-        const snapshots = infos.map(snapshotOf).filter((s): s is SnapshotInput => s !== null);
-        const res = await applySnapshotsToFollowers(deps, appid, snapshots);
-        written += res.written;
-        processed += chunk.length;
-        processedThisRun += chunk.length;
-        pageOffset = i + chunk.length;
-        await saveCursor('running');
-        const p = progress();
-        options.onProgress?.(p);
-        log.debug(p, 'follower sync progress');
-      }
-      // WeChat signals the end with an empty page or an empty next_openid.
-      if (openids.length === 0 || page.nextOpenid === '' || page.nextOpenid === pageStart) break;
-      pageStart = page.nextOpenid;
-      pageOffset = 0;
-      await saveCursor('running');
-    }
-    await saveCursor('completed');
-    log.info(progress(), 'follower sync completed');
-    return { status: 'completed', processed, total, written, resumed };
-  }
-}
+export { syncFollowers } from './import-run';

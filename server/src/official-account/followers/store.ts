@@ -1,26 +1,38 @@
-import { applyFollowerEvent, type FollowerEvent, type FollowerState } from '@wxlink/contracts';
-import type { Clock } from '../../deps';
+import type { FollowerState } from '@wxlink/contracts';
+import type { AppDeps, Clock } from '../../deps';
+import type { FollowerRetention } from '../../config/linkage';
 import { CONFLICT, hasOnlyDuplicateKeyErrors, retryOnConflict } from '../../platform/retry';
 import type { Follower, FollowerModel } from './follower.model';
+import { isExpiredTombstone, reduceFollower, type FollowerChange } from './reduce';
+import { settleLinkage, type LinkageDeps } from '../linkage-events/derive';
 
 /**
  * The only code that writes follower subscription state. Every change is a
- * read → `applyFollowerEvent` → write guarded by the `version` it read
+ * read → `reduceFollower` → write guarded by the `version` it read
  * (retryOnConflict), so two instances (or the import and a live push) racing
  * on one follower both end up applied, and an older event processed late
  * never overrides a newer state (the reducer decides, not arrival order).
+ * A write that changes `subscribed` or `unionid` sets `linkagePending` in the
+ * same update, and the linkage event is then derived from it (so a crash in
+ * between cannot lose it: the sweep finds the flag).
  */
 export type FollowerSource = 'event' | 'backfill';
-/** A follower's state with where it came from (web OAuth tells "never followed" apart). */
+/** A follower's state with where it came from. */
 export type FollowerRecord = FollowerState & { source: FollowerSource };
 
 interface ReadDeps {
-  readonly models: { readonly Follower: FollowerModel };
+  readonly models: Pick<AppDeps['models'], 'Follower'>;
 }
-interface StoreDeps extends ReadDeps {
-  readonly clock: Clock;
+/** What the writers need. */
+export type StoreDeps = LinkageDeps & { readonly clock: Clock };
+
+/** How a change was learned: `lookedUp` = cgi-bin/user/info (or batchget) has answered for it. */
+export interface ChangeOptions {
+  source: FollowerSource;
+  lookedUp?: boolean;
 }
 
+/** The FollowerState fields of a stored follower. */
 export function stateOf(doc: Pick<Follower, keyof FollowerState>): FollowerState {
   return {
     subscribed: doc.subscribed,
@@ -32,6 +44,7 @@ export function stateOf(doc: Pick<Follower, keyof FollowerState>): FollowerState
   };
 }
 
+/** Whether two states are field for field the same. */
 export function sameState(a: FollowerState, b: FollowerState): boolean {
   return (
     a.subscribed === b.subscribed &&
@@ -43,48 +56,93 @@ export function sameState(a: FollowerState, b: FollowerState): boolean {
   );
 }
 
-/** Applies one event to the follower `(appid, openid)`; returns the resulting record. */
+const retentionOf = (deps: StoreDeps): FollowerRetention => deps.config.linkage.followerRetention;
+
+/**
+ * The flags written with a new state. `unionidPending`: a follow whose
+ * user/info answer has not come yet (a new follow opens it, an answer closes
+ * it). `linkageChanged`: `subscribed` or `unionid` changed, so the user's
+ * linkage may have too.
+ */
+function flagsOf(
+  prev: (FollowerState & { unionidPending: boolean }) | null,
+  next: FollowerState,
+  options: ChangeOptions,
+): { unionidPending: boolean; linkageChanged: boolean } {
+  const newFollow =
+    next.subscribed && (prev === null || !prev.subscribed || prev.stateAt !== next.stateAt);
+  const open = newFollow || (prev?.unionidPending ?? false);
+  return {
+    unionidPending: next.subscribed && next.unionid === null && options.lookedUp !== true && open,
+    linkageChanged:
+      prev === null || prev.subscribed !== next.subscribed || prev.unionid !== next.unionid,
+  };
+}
+
+/** The `$set` of a follower write (state, flags, bookkeeping). */
+function updateOf(
+  doc: Follower | null | undefined,
+  next: FollowerState,
+  options: ChangeOptions,
+  now: Date,
+): Record<string, unknown> & { unionidPending: boolean; linkagePending: boolean } {
+  const prev = doc == null ? null : { ...stateOf(doc), unionidPending: doc.unionidPending };
+  const flags = flagsOf(prev, next, options);
+  const source: FollowerSource = doc?.source === 'event' ? 'event' : options.source;
+  return {
+    ...next,
+    source,
+    unionidPending: flags.unionidPending,
+    linkagePending: flags.linkageChanged || (doc?.linkagePending ?? false),
+    updatedAt: now,
+  };
+}
+
+/** Applies one change to the follower `(appid, openid)`; returns the resulting record. */
 export async function applyEventToFollower(
   deps: StoreDeps,
   ref: { appid: string; openid: string },
-  event: FollowerEvent,
-  source: FollowerSource,
+  change: FollowerChange,
+  options: ChangeOptions | FollowerSource,
 ): Promise<FollowerRecord> {
+  const opts: ChangeOptions = typeof options === 'string' ? { source: options } : options;
   const Followers = deps.models.Follower;
-  return retryOnConflict('follower state', async () => {
-    const doc = await Followers.findOne({ appid: ref.appid, openid: ref.openid }).lean();
+  const record = await retryOnConflict('follower state', async () => {
+    const doc = await Followers.findOne({ appid: ref.appid, openid: ref.openid }).lean<
+      Follower & { _id: unknown }
+    >();
     const now = deps.clock.now();
+    const retention = retentionOf(deps);
+    const live = doc !== null && !isExpiredTombstone(doc, deps.clock.now(), retention) ? doc : null;
+    const next = reduceFollower(live === null ? null : stateOf(live), change, retention);
+    const set = updateOf(live, next, opts, now);
     if (doc === null) {
-      const next = applyFollowerEvent(null, event);
       // E11000: someone created it first; the next round applies on top of theirs.
-      await Followers.create({
-        ...ref,
-        ...next,
-        version: 1,
-        source,
-        createdAt: now,
-        updatedAt: now,
-      });
-      return { ...next, source };
+      await Followers.create({ ...ref, ...set, version: 1, createdAt: now });
+      return { ...next, source: set.source as FollowerSource, pending: set.linkagePending };
     }
-    const prev = stateOf(doc);
-    const next = applyFollowerEvent(prev, event);
-    if (sameState(prev, next)) return { ...next, source: doc.source };
-    // Once an event has been seen the record is event-driven for good.
-    const nextSource = doc.source === 'event' ? 'event' : source;
+    const unchanged =
+      live !== null && sameState(stateOf(live), next) && live.unionidPending === set.unionidPending;
+    if (unchanged) return { ...next, source: doc.source, pending: doc.linkagePending };
     const res = await Followers.updateOne(
       { _id: doc._id, version: doc.version },
-      { $set: { ...next, version: doc.version + 1, source: nextSource, updatedAt: now } },
+      { $set: { ...set, version: doc.version + 1 } },
     );
-    return res.matchedCount === 1 ? { ...next, source: nextSource } : CONFLICT;
+    if (res.matchedCount !== 1) return CONFLICT;
+    return { ...next, source: set.source as FollowerSource, pending: set.linkagePending };
   });
+  const { pending, ...result } = record;
+  if (pending) await settleLinkage(deps, ref);
+  return result;
 }
 
+/** One follower's snapshot (import, reconciliation). */
 export interface SnapshotInput {
   openid: string;
-  event: FollowerEvent;
+  event: FollowerChange;
 }
 
+/** What a batch of snapshots did. */
 export interface BatchResult {
   /** Followers whose record was created or changed. */
   written: number;
@@ -93,10 +151,11 @@ export interface BatchResult {
 }
 
 /**
- * Applies many snapshots (the backfill) with one read and one bulkWrite. Each
+ * Applies many snapshots (the import) with one read and one bulkWrite. Each
  * write is still guarded (insert relies on the unique index, update on the
  * version); when any guarded write loses a race, the whole batch is re-applied
- * one by one, which is safe because the reducer is idempotent.
+ * one by one, which is safe because the reducer is idempotent. Snapshots come
+ * from batchget, so their unionid lookup has been answered.
  */
 export async function applySnapshotsToFollowers(
   deps: StoreDeps,
@@ -106,87 +165,100 @@ export async function applySnapshotsToFollowers(
   const result: BatchResult = { written: 0, unchanged: 0 };
   if (snapshots.length === 0) return result;
   const Followers = deps.models.Follower;
-  const openids = snapshots.map((s) => s.openid);
-  const existing = await Followers.find({ appid, openid: { $in: openids } }).lean();
+  const existing = await Followers.find({
+    appid,
+    openid: { $in: snapshots.map((s) => s.openid) },
+  }).lean<(Follower & { _id: unknown })[]>();
   const byOpenid = new Map(existing.map((doc) => [doc.openid, doc]));
   const now = deps.clock.now();
+  const options: ChangeOptions = { source: 'backfill', lookedUp: true };
+  const retention = retentionOf(deps);
 
   type Op = Parameters<FollowerModel['bulkWrite']>[0][number];
   const ops: Op[] = [];
+  const touched: string[] = [];
   let expectedUpdates = 0;
-  let expectedInserts = 0;
   for (const { openid, event } of snapshots) {
-    const doc = byOpenid.get(openid);
-    if (doc === undefined) {
-      const next = applyFollowerEvent(null, event);
-      ops.push({
-        insertOne: {
-          document: {
-            appid,
-            openid,
-            ...next,
-            version: 1,
-            source: 'backfill',
-            createdAt: now,
-            updatedAt: now,
-          },
-        },
-      });
-      expectedInserts++;
+    const found = byOpenid.get(openid);
+    const doc =
+      found && !isExpiredTombstone(found, deps.clock.now(), retention) ? found : undefined;
+    const next = reduceFollower(doc ? stateOf(doc) : null, event, retention);
+    const set = updateOf(doc ?? null, next, options, now);
+    if (set.linkagePending) touched.push(openid);
+    if (found === undefined) {
+      ops.push({ insertOne: { document: { appid, openid, ...set, version: 1, createdAt: now } } });
       continue;
     }
-    const prev = stateOf(doc);
-    const next = applyFollowerEvent(prev, event);
-    if (sameState(prev, next)) {
+    if (doc && sameState(stateOf(doc), next) && doc.unionidPending === set.unionidPending) {
       result.unchanged++;
       continue;
     }
     ops.push({
       updateOne: {
-        filter: { _id: doc._id, version: doc.version },
-        update: { $set: { ...next, version: doc.version + 1, updatedAt: now } },
+        filter: { _id: found._id, version: found.version },
+        update: { $set: { ...set, version: found.version + 1 } },
       },
     });
     expectedUpdates++;
   }
   if (ops.length === 0) return result;
-
-  let complete = false;
-  try {
-    const res = await Followers.bulkWrite(ops, { ordered: false });
-    complete = res.insertedCount === expectedInserts && res.matchedCount === expectedUpdates;
-  } catch (err) {
-    // A duplicate key means a live push created the follower meanwhile.
-    if (!hasOnlyDuplicateKeyErrors(err)) throw err;
-  }
   result.written = ops.length;
-  if (complete) return result;
-  // Lost a race somewhere: redo this batch one follower at a time (idempotent).
-  for (const { openid, event } of snapshots) {
-    await applyEventToFollower(deps, { appid, openid }, event, 'backfill');
+  if (!(await bulkApplied(Followers, ops, ops.length - expectedUpdates, expectedUpdates))) {
+    // Lost a race somewhere: redo this batch one follower at a time (idempotent).
+    for (const { openid, event } of snapshots) {
+      await applyEventToFollower(deps, { appid, openid }, event, options);
+    }
+    return result;
   }
+  for (const openid of touched) await settleLinkage(deps, { appid, openid });
   return result;
 }
 
+async function bulkApplied(
+  Followers: FollowerModel,
+  ops: Parameters<FollowerModel['bulkWrite']>[0],
+  inserts: number,
+  updates: number,
+): Promise<boolean> {
+  try {
+    const res = await Followers.bulkWrite(ops, { ordered: false });
+    return res.insertedCount === inserts && res.matchedCount === updates;
+  } catch (err) {
+    // A duplicate key means a live push created the follower meanwhile.
+    if (!hasOnlyDuplicateKeyErrors(err)) throw err;
+    return false;
+  }
+}
+
 /**
- * The follower a mini-program user is linked to, by unionid. Should two
- * openids ever carry one unionid (data imported twice), the newest state wins.
+ * The follower a mini-program user is linked to, by unionid, with its id for
+ * the linkage. Should two openids ever carry one unionid, the newest state wins.
  */
 export async function findFollowerByUnionid(
   deps: ReadDeps,
   appid: string,
   unionid: string,
-): Promise<FollowerState | null> {
-  const doc = await deps.models.Follower.findOne({ appid, unionid }).sort({ stateAt: -1 }).lean();
-  return doc === null ? null : stateOf(doc);
+): Promise<(FollowerState & Pick<Follower, 'openid' | 'linkedUserId' | 'linkage'>) | null> {
+  const doc = await deps.models.Follower.findOne({ appid, unionid })
+    .sort({ stateAt: -1 })
+    .lean<Follower>();
+  if (doc === null) return null;
+  return {
+    ...stateOf(doc),
+    openid: doc.openid,
+    linkedUserId: doc.linkedUserId ?? null,
+    linkage: doc.linkage ?? null,
+  };
 }
 
-/** The follower by openid with where its state came from. */
+/** The follower by openid with where its state came from (a tombstone past its 7 days is absent). */
 export async function findFollowerRecordByOpenid(
-  deps: ReadDeps,
+  deps: ReadDeps & { readonly clock: Clock; readonly config: AppDeps['config'] },
   appid: string,
   openid: string,
 ): Promise<FollowerRecord | null> {
-  const doc = await deps.models.Follower.findOne({ appid, openid }).lean();
-  return doc === null ? null : { ...stateOf(doc), source: doc.source };
+  const doc = await deps.models.Follower.findOne({ appid, openid }).lean<Follower>();
+  if (doc === null) return null;
+  if (isExpiredTombstone(doc, deps.clock.now(), deps.config.linkage.followerRetention)) return null;
+  return { ...stateOf(doc), source: doc.source };
 }

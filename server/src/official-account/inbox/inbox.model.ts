@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import type { PushType } from './handlers';
 
 /**
  * The official-account inbox: every accepted push, stored before WeChat gets
@@ -7,6 +8,9 @@ import { Schema, type Connection, type Model } from 'mongoose';
  *
  * Lifecycle: pending → processing (claimed with a lease) → done | pending
  * (retry after backoff) | dead (gave up after the maximum attempts).
+ * A push no handler exists for is `done` too, counted and logged as
+ * unhandled (processor.ts). Processed entries (done) are pruned after INBOX_RETENTION_DAYS; dead ones
+ * stay until replayed.
  */
 export const INBOX_STATUSES = ['pending', 'processing', 'done', 'dead'] as const;
 export type InboxStatus = (typeof INBOX_STATUSES)[number];
@@ -17,7 +21,7 @@ export interface InboxItem {
   /** The official account the push was addressed to (our appid). */
   appid: string;
   /** PushMessage.type from contracts: subscribe, unsubscribe, scan, message, unknown. */
-  type: string;
+  type: PushType;
   /** FromUserName: the sender's openid under the official account. */
   openid: string;
   /** CreateTime, unix seconds. */
@@ -63,6 +67,9 @@ inboxSchema.index({ appid: 1, dedupKey: 1 }, { unique: true });
 // The claim query: due pending items, and processing items whose lease expired.
 inboxSchema.index({ status: 1, nextAttemptAt: 1 });
 inboxSchema.index({ status: 1, leaseUntil: 1 });
+// Pruning processed entries, and forgetting one follower's (erase retention).
+inboxSchema.index({ status: 1, processedAt: 1 });
+inboxSchema.index({ appid: 1, openid: 1, status: 1 });
 
 export function defineInboxModel(conn: Connection): InboxModel {
   return conn.model<InboxItem>('InboxItem', inboxSchema);

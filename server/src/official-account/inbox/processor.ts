@@ -5,7 +5,9 @@ import type { InboxItem } from './inbox.model';
 import { describeError } from '../../platform/errors';
 import { isLeaseFree, takeLease } from '../../platform/lease';
 import { WechatApiError } from '../../wechat/errors';
-import { handlerFor } from './handlers';
+import { handlerFor, type HandlerItem } from './handlers';
+import { forgetFollowerEntries } from './retention';
+import { linkageMetrics } from '../linkage-events/metrics';
 import { onInboxWrite } from './signal';
 
 /**
@@ -55,7 +57,10 @@ export const DEFAULT_INBOX_PROCESSOR_OPTIONS: Readonly<InboxProcessorOptions> = 
 /** Due items read per claim round; several, so instances racing for the head still find work. */
 const CLAIM_CANDIDATES = 8;
 
-export type ProcessorDeps = Pick<AppDeps, 'models' | 'clock' | 'wechat' | 'logger' | 'metrics'>;
+export type ProcessorDeps = Pick<
+  AppDeps,
+  'models' | 'clock' | 'wechat' | 'logger' | 'metrics' | 'config'
+>;
 
 export interface InboxProcessor {
   stop(): Promise<void>;
@@ -173,16 +178,28 @@ export function startInboxProcessor(
     );
   }
 
+  /** No handler for this type (e.g. a menu click): done, but counted and logged as unhandled. */
+  async function ignore(item: Claimed, token: string): Promise<void> {
+    const event = typeof item.payload.event === 'string' ? item.payload.event : '';
+    await complete(item._id, token, { status: 'done', processedAt: deps.clock.now() });
+    deps.metrics.eventsProcessed.inc({ type: item.type, outcome: 'ignored' });
+    linkageMetrics(deps.metrics.registry).pushesUnhandled.inc({ type: item.type, event });
+    log.info({ inboxId: String(item._id), type: item.type, event }, 'no handler for this push');
+  }
+
   async function processOne(item: Claimed, token: string): Promise<void> {
     const handler = handlerFor(item.type);
+    if (handler === undefined) return ignore(item, token);
     try {
-      if (handler !== undefined) await handler(deps, item);
+      // The stored payload is the parsed push of `item.type` (intake writes both together).
+      const outcome = await handler(deps, item as unknown as HandlerItem);
       await complete(item._id, token, {
         status: 'done',
         processedAt: deps.clock.now(),
         lastError: null,
       });
-      deps.metrics.eventsProcessed.inc({ type: item.type, outcome: handler ? 'done' : 'ignored' });
+      if (outcome.forgetFollower) await forgetFollowerEntries(deps, item.appid, item.openid);
+      deps.metrics.eventsProcessed.inc({ type: item.type, outcome: 'done' });
     } catch (err) {
       const lastError = describe(err).slice(0, 1000);
       const now = deps.clock.now();

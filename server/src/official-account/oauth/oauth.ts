@@ -15,6 +15,7 @@ import {
   validateReturnTo,
   type IssuedOAuthState,
 } from './state';
+import { followerStatus, listImported, toSubscriptionView } from '../followers/subscription';
 
 /**
  * Web OAuth (snsapi_base) for H5 pages opened inside WeChat: who is this
@@ -81,8 +82,6 @@ export interface OAuthResult {
   returnTo: string;
 }
 
-const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
-
 export async function completeOAuth(
   deps: OAuthDeps,
   account: OfficialAccountConfig,
@@ -108,22 +107,27 @@ export async function completeOAuth(
   const follower =
     (await findFollowerRecordByOpenid(deps, appid, identity.openid)) ??
     (await lookUpFollower(deps, appid, identity.openid));
-  if (follower === 'unknown') {
-    return { officialAccountAppid: appid, status: 'unknown', anonymous: false, returnTo };
-  }
-  if (neverFollowed(follower)) {
-    return { officialAccountAppid: appid, status: 'never', anonymous: false, returnTo };
-  }
+  const record = follower === 'unknown' ? null : follower;
+  const view = toSubscriptionView(
+    account,
+    followerStatus({
+      // The visitor's openid is known; a failed live lookup leaves who they are undecided.
+      identityKnown: follower !== 'unknown',
+      follower: record,
+      listImported: await listImported(deps, appid),
+      lookupPending: false,
+      retention: deps.config.linkage.followerRetention,
+    }),
+    record,
+  );
   const result: OAuthResult = {
     officialAccountAppid: appid,
-    status: follower.subscribed ? 'subscribed' : 'unsubscribed',
+    status: view.status,
     anonymous: false,
     returnTo,
   };
-  if (follower.subscribedAt !== null) result.subscribedAt = iso(follower.subscribedAt);
-  if (!follower.subscribed && follower.unsubscribedAt !== null) {
-    result.unsubscribedAt = iso(follower.unsubscribedAt);
-  }
+  if (view.subscribedAt !== undefined) result.subscribedAt = view.subscribedAt;
+  if (view.unsubscribedAt !== undefined) result.unsubscribedAt = view.unsubscribedAt;
   return result;
 }
 
@@ -157,16 +161,10 @@ async function lookUpFollower(
     deps.logger.warn({ component: 'oauth' }, 'user/info said subscribed without subscribe_time');
     return 'unknown';
   }
-  return applyEventToFollower(deps, { appid, openid }, event, 'backfill');
-}
-
-/**
- * Not following, no follow ever seen, and no unfollow event either: only
- * WeChat's "subscribe=0" answer to a live lookup. WeChat does not say whether
- * they followed once, so this is `never`, as it was before anything was stored.
- */
-function neverFollowed(state: FollowerRecord): boolean {
-  return !state.subscribed && state.subscribedAt === null && state.source === 'backfill';
+  return applyEventToFollower(deps, { appid, openid }, event, {
+    source: 'backfill',
+    lookedUp: true,
+  });
 }
 
 /** What the visitor reads when WeChat refuses the OAuth exchange. */

@@ -6,6 +6,8 @@ import {
   UserViewSchema,
 } from '@wxlink/contracts';
 import { startTestServer, type TestServer } from '../../support/harness';
+import { waitFor } from '../../support/cluster';
+import { listImported } from '../../../src/official-account/followers/subscription';
 
 /** A clock the test can move forward; the sandbox keeps real time. */
 const clock = {
@@ -18,6 +20,14 @@ const clock = {
 let t: TestServer;
 beforeAll(async () => {
   t = await startTestServer({ clock });
+  // The status is `unknown` until the follower list has been imported once (in the
+  // background at start): wait for it so that answers do not change under the test.
+  await waitFor(
+    'the first follower import',
+    () => listImported(t.deps, t.config.officialAccount.appid),
+    10_000,
+    25,
+  );
 });
 afterAll(async () => {
   await t?.close();

@@ -15,7 +15,13 @@ import { sandboxEnv, startTestServer, type TestServer } from '../../support/harn
 let server: TestServer;
 beforeAll(async () => {
   // Pages of 120 so a few hundred followers span several user/get pages.
-  server = await startTestServer({ sandboxOptions: { userGetPageSize: 120 } });
+  server = await startTestServer({
+    sandboxOptions: { userGetPageSize: 120 },
+    // Driven by hand here; the background schedule is tested in schedule.test.ts.
+    workers: { followers: false },
+    // These assertions describe `keep` (the unionid stays after an unfollow); erase: erase.test.ts.
+    env: { FOLLOWER_RETENTION: 'keep' },
+  });
 });
 afterAll(() => server.close());
 

@@ -3,6 +3,7 @@
  * claims across instances, crash recovery through expired leases, graceful
  * release on stop, backoff, and types without a handler.
  */
+import type { PushType } from '../../../src/official-account/inbox/handlers';
 import type mongoose from 'mongoose';
 import pino from 'pino';
 import { uniqueDbName } from '@wxlink/testkit';
@@ -81,7 +82,11 @@ function depsWith(
   };
 }
 
-async function addItem(openid: string, type = 'subscribe', extra: Record<string, unknown> = {}) {
+async function addItem(
+  openid: string,
+  type: PushType = 'subscribe',
+  extra: Record<string, unknown> = {},
+) {
   const now = new Date();
   return models.Inbox.create({
     dedupKey: `event:${openid}:1700000000:${type}`,

@@ -289,7 +289,12 @@ describe('EncodingAESKey rotation', () => {
 
 describe('deduplication', () => {
   test("WeChat's retries after a lost answer record each event once", async () => {
-    const server = await startTestServer({ workers: FAST_WORKERS });
+    // `keep`: this test counts inbox entries; erase (tested in followers/erase.test.ts)
+    // would delete the unfollowed follower's processed entries.
+    const server = await startTestServer({
+      workers: FAST_WORKERS,
+      env: { FOLLOWER_RETENTION: 'keep' },
+    });
     const proxy = await startLossyProxy(server.url);
     try {
       const { sandbox } = server;

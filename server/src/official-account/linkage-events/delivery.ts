@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import type { LinkageEvent } from '@wxlink/contracts';
+import type { AppDeps } from '../../deps';
+import { describeError } from '../../platform/errors';
+import { isLeaseFree, takeLease } from '../../platform/lease';
+import { LINKAGE_EVENT_HANDLERS, type LinkageEventHandler } from './handlers';
+import { linkageMetrics } from './metrics';
+import type { LinkageOutboxItem } from './outbox.model';
+import { onOutboxWrite } from './signal';
+import { postLinkageEvent } from './webhook';
+
+/**
+ * Delivers stored linkage events at least once, on any number of instances:
+ * an event is claimed with a lease (platform/lease.ts), handed to the
+ * in-process handlers, then POSTed to the webhook when one is configured;
+ * each part is recorded when it succeeds, so a webhook retry does not re-run
+ * the handlers. A failure retries with exponential backoff (no dead letter:
+ * a receiver that is down for a day still gets the event when it is back).
+ */
+export interface LinkageDeliveryOptions {
+  pollIntervalMs: number;
+  leaseMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** The handlers (default: LINKAGE_EVENT_HANDLERS; tests add theirs). */
+  handlers: readonly LinkageEventHandler[];
+}
+
+/** Production defaults. */
+export const DEFAULT_LINKAGE_DELIVERY_OPTIONS: Readonly<LinkageDeliveryOptions> = {
+  pollIntervalMs: 1000,
+  leaseMs: 60_000,
+  backoffBaseMs: 2000,
+  backoffMaxMs: 10 * 60_000,
+  handlers: LINKAGE_EVENT_HANDLERS,
+};
+
+type DeliveryDeps = Pick<AppDeps, 'models' | 'db' | 'clock' | 'logger' | 'metrics' | 'config'>;
+type Claimed = LinkageOutboxItem & { _id: unknown };
+
+/** The event as handlers and the webhook receive it. */
+export function eventOf(item: LinkageOutboxItem): LinkageEvent {
+  return {
+    id: item.eventId,
+    type: item.type,
+    userId: item.userId,
+    officialAccountAppid: item.appid,
+    at: item.at.toISOString(),
+  };
+}
+
+async function claimOne(deps: DeliveryDeps, options: LinkageDeliveryOptions, owner: string) {
+  const now = deps.clock.now();
+  const candidates = await deps.models.LinkageOutbox.find({
+    status: 'pending',
+    nextAttemptAt: { $lte: now },
+  })
+    .sort({ nextAttemptAt: 1 })
+    .limit(8)
+    .lean<Claimed[]>();
+  for (const item of candidates) {
+    if (!isLeaseFree(item, now)) continue;
+    const taken = await takeLease(deps.models.LinkageOutbox, { _id: item._id }, item, {
+      owner,
+      until: new Date(now.getTime() + options.leaseMs),
+      inc: { attempts: 1 },
+      guard: { status: 'pending', attempts: item.attempts },
+    });
+    if (taken) return { ...item, attempts: item.attempts + 1 };
+  }
+  return null;
+}
+
+async function deliver(
+  deps: DeliveryDeps,
+  options: LinkageDeliveryOptions,
+  item: Claimed,
+  owner: string,
+): Promise<void> {
+  const Outbox = deps.models.LinkageOutbox;
+  const event = eventOf(item);
+  const metrics = linkageMetrics(deps.metrics.registry);
+  const guard = { _id: item._id, leaseOwner: owner };
+  if (item.handlersDoneAt === null) {
+    for (const handler of options.handlers) await handler(deps, event);
+    await Outbox.updateOne(guard, { $set: { handlersDoneAt: deps.clock.now() } });
+    metrics.linkageDeliveries.inc({ target: 'handlers', outcome: 'ok' });
+  }
+  const webhook = deps.config.linkage.webhook;
+  if (webhook !== undefined && item.webhookDoneAt === null) {
+    await postLinkageEvent(webhook, event, Math.floor(Date.now() / 1000));
+    metrics.linkageDeliveries.inc({ target: 'webhook', outcome: 'ok' });
+  }
+  const now = deps.clock.now();
+  await Outbox.updateOne(guard, {
+    $set: {
+      status: 'delivered',
+      deliveredAt: now,
+      webhookDoneAt: webhook === undefined ? null : now,
+      lastError: null,
+      leaseOwner: null,
+      leaseUntil: null,
+    },
+  });
+}
+
+async function failed(
+  deps: DeliveryDeps,
+  options: LinkageDeliveryOptions,
+  item: Claimed,
+  owner: string,
+  err: unknown,
+): Promise<void> {
+  const delay = Math.min(options.backoffBaseMs * 2 ** (item.attempts - 1), options.backoffMaxMs);
+  const lastError = describeError(err).slice(0, 500);
+  linkageMetrics(deps.metrics.registry).linkageDeliveries.inc({ target: 'any', outcome: 'retry' });
+  deps.logger.warn(
+    {
+      component: 'linkage',
+      eventId: item.eventId,
+      attempts: item.attempts,
+      retryInMs: delay,
+      lastError,
+    },
+    'linkage event delivery failed; will retry',
+  );
+  await deps.models.LinkageOutbox.updateOne(
+    { _id: item._id, leaseOwner: owner },
+    {
+      $set: {
+        lastError,
+        nextAttemptAt: new Date(deps.clock.now().getTime() + delay),
+        leaseOwner: null,
+        leaseUntil: null,
+      },
+    },
+  );
+}
+
+/** Starts this instance's delivery loop; stop() waits for the current event. */
+export function startLinkageDelivery(
+  deps: DeliveryDeps,
+  overrides: Partial<LinkageDeliveryOptions> = {},
+): { stop(): Promise<void> } {
+  const options = { ...DEFAULT_LINKAGE_DELIVERY_OPTIONS, ...overrides };
+  const instance = randomUUID();
+  let running = true;
+  let wake: (() => void) | null = null;
+  let nudged = false;
+  const nudge = (): void => {
+    nudged = true;
+    wake?.();
+  };
+  const unsubscribe = onOutboxWrite(deps.models.LinkageOutbox, nudge);
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      if (nudged || !running) return resolve();
+      const timer = setTimeout(() => resolve(), ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  async function loop(): Promise<void> {
+    let seq = 0;
+    while (running) {
+      nudged = false;
+      try {
+        const owner = `${instance}:${++seq}`;
+        const item = await claimOne(deps, options, owner);
+        if (item === null) {
+          await sleep(options.pollIntervalMs);
+          continue;
+        }
+        await deliver(deps, options, item, owner).catch((err: unknown) =>
+          failed(deps, options, item, owner, err),
+        );
+      } catch (err) {
+        deps.logger.warn({ err: describeError(err) }, 'linkage delivery poll failed');
+        if (running) await sleep(options.pollIntervalMs * 5);
+      }
+    }
+  }
+  const done = loop();
+  return {
+    async stop() {
+      running = false;
+      unsubscribe();
+      wake?.();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import type { LinkageEventType } from '@wxlink/contracts';
+import type { AppDeps } from '../../deps';
+import { CONFLICT, isDuplicateKeyError, retryOnConflict } from '../../platform/retry';
+import type { Follower } from '../followers/follower.model';
+import { signalOutboxWrite } from './signal';
+
+/**
+ * Linkage events derived from follower records. A user is linked to a
+ * follower by unionid; their linkage is "followed" while such a follower is
+ * subscribed. `settleLinkage` compares what the follower says now with the
+ * last event emitted for it (`linkage` + `linkedUserId` on the record) and,
+ * when they differ, stores the event in the outbox (unique stable id) and
+ * then records it on the follower. Each step is idempotent, so running it
+ * twice, on two instances, or again after a crash emits one event.
+ *
+ * A user who logs in after following (their unionid learned later) gets
+ * `user.followed` too: the user view settles the follower it matches.
+ */
+export type LinkageDeps = Pick<AppDeps, 'models' | 'config' | 'clock'>;
+
+/** The stable id of a linkage event: the same change always gets the same id. */
+export function linkageEventId(parts: {
+  type: LinkageEventType;
+  appid: string;
+  openid: string;
+  stateAt: number;
+  userId: string;
+}): string {
+  const text = [parts.type, parts.appid, parts.openid, parts.stateAt, parts.userId].join('\n');
+  return `lnk_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+}
+
+interface Decision {
+  type: LinkageEventType;
+  userId: string;
+}
+
+/** What to emit for a follower, if anything (pure). */
+export function decideLinkage(
+  doc: Pick<Follower, 'subscribed' | 'linkage' | 'linkedUserId'>,
+  matchedUserId: string | null,
+): Decision | null {
+  const linkedTo = doc.linkage === 'followed' ? doc.linkedUserId : null;
+  if (doc.subscribed && matchedUserId !== null) {
+    return linkedTo === matchedUserId ? null : { type: 'user.followed', userId: matchedUserId };
+  }
+  return linkedTo !== null ? { type: 'user.unfollowed', userId: linkedTo } : null;
+}
+
+async function matchedUser(deps: LinkageDeps, doc: Follower): Promise<string | null> {
+  if (!doc.subscribed || doc.unionid === null) return null;
+  const user = await deps.models.User.findOne({ unionid: doc.unionid }).lean();
+  return user === null ? null : user._id.toHexString();
+}
+
+async function storeEvent(deps: LinkageDeps, doc: Follower, decision: Decision): Promise<void> {
+  const now = deps.clock.now();
+  const eventId = linkageEventId({
+    ...decision,
+    appid: doc.appid,
+    openid: doc.openid,
+    stateAt: doc.stateAt,
+  });
+  try {
+    await deps.models.LinkageOutbox.create({
+      eventId,
+      ...decision,
+      appid: doc.appid,
+      at: new Date(doc.stateAt * 1000),
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+    });
+  } catch (err) {
+    // Already stored (a retry or another instance): the same change, the same id.
+    if (!isDuplicateKeyError(err)) throw err;
+  }
+  signalOutboxWrite(deps.models.LinkageOutbox);
+}
+
+/**
+ * Emits the linkage event the follower `(appid, openid)` owes, if any, and
+ * clears its `linkagePending`. `force` also checks a follower not flagged
+ * (a user whose unionid became known after the follow).
+ */
+export async function settleLinkage(
+  deps: LinkageDeps,
+  ref: { appid: string; openid: string },
+  force = false,
+): Promise<void> {
+  const Followers = deps.models.Follower;
+  await retryOnConflict('linkage event', async () => {
+    const doc = await Followers.findOne(ref).lean<Follower & { _id: unknown }>();
+    if (doc === null || (!doc.linkagePending && !force)) return undefined;
+    const decision = decideLinkage(doc, await matchedUser(deps, doc));
+    if (decision === null && !doc.linkagePending) return undefined;
+    if (decision !== null) await storeEvent(deps, doc, decision);
+    const followed = decision?.type === 'user.followed';
+    const keep = decision === null && doc.linkage === 'followed';
+    // Guarded by the version read: a state change meanwhile re-flags and settles itself.
+    const res = await Followers.updateOne(
+      { _id: doc._id, version: doc.version },
+      {
+        $set: {
+          linkage: followed || keep ? 'followed' : null,
+          linkedUserId: followed ? decision.userId : keep ? doc.linkedUserId : null,
+          linkagePending: false,
+          version: doc.version + 1,
+        },
+      },
+    );
+    return res.matchedCount === 1 ? undefined : CONFLICT;
+  });
+}
+
+/** Settles followers whose flag was left set (a crash between the write and the event). */
+export async function settlePendingLinkage(deps: LinkageDeps, olderThan: Date): Promise<number> {
+  const stale = await deps.models.Follower.find({
+    linkagePending: true,
+    updatedAt: { $lt: olderThan },
+  })
+    .limit(100)
+    .lean<Follower[]>();
+  for (const doc of stale) await settleLinkage(deps, { appid: doc.appid, openid: doc.openid });
+  return stale.length;
+}
