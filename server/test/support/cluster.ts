@@ -501,8 +501,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ...(options.mongoUri ? { MONGODB_URI: options.mongoUri } : {}),
     ...options.env,
   };
-  const workersOf = (i: number): BackgroundWorkerOptions | undefined =>
-    typeof options.workers === 'function' ? options.workers(i) : options.workers;
+  // No background follower import unless a suite asks for it (as in the harness).
+  const workersOf = (i: number): BackgroundWorkerOptions => ({
+    followers: false,
+    ...(typeof options.workers === 'function' ? options.workers(i) : options.workers),
+  });
 
   const timeoutOf = (i: number): number | undefined =>
     typeof options.wechatTimeoutMs === 'function'

@@ -100,8 +100,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ({ running, config } = await startServerForTests({
       env: { ...sandboxEnv(sandbox), ...options.env },
       dbName,
-      // The runtime's own worker defaults unless a suite tunes them.
-      workers: options.workers ?? {},
+      // The runtime's own worker defaults unless a suite tunes them, but no
+      // background follower import: suites that test it turn it on.
+      workers: { followers: false, ...options.workers },
       ...(options.logDestination ? { logDestination: options.logDestination } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.wechatFetch ? { wechatFetch: options.wechatFetch } : {}),

@@ -103,11 +103,12 @@ export async function getAccountSubscription(
   if (unionid === null || unionid === '') {
     return toSubscriptionView(account, 'unknown', null);
   }
-  const found = await findFollowerByUnionid(deps, account.appid, unionid);
-  const [imported, pending] =
-    found === null
-      ? await Promise.all([listImported(deps, account.appid), lookupPending(deps, account.appid)])
-      : [true, false];
+  // Side by side: one database round trip on the login path, whatever the answer.
+  const [found, imported, pending] = await Promise.all([
+    findFollowerByUnionid(deps, account.appid, unionid),
+    listImported(deps, account.appid),
+    lookupPending(deps, account.appid),
+  ]);
   const status = followerStatus({
     identityKnown: true,
     follower: found,

@@ -39,6 +39,7 @@ const LOGIN_COLLECTIONS = new Set([
   'sessions',
   'login_audits',
   'oa_followers',
+  'sync_cursors',
 ]);
 
 interface Command {
@@ -160,8 +161,10 @@ describe('returning login round trips', () => {
 
     expect(commands.map((c) => `${c.name} ${c.collection}`).sort()).toEqual([
       'find oa_followers', // the view's subscription (the user has a unionid)
+      'find oa_followers', // … whether a new follower's unionid lookup is pending
       'find rate_limits', // the failed-login budget
       'find session_keys',
+      'find sync_cursors', // … whether the follower list was imported once
       'find users', // the liveness re-check after the writes
       'findAndModify rate_limits',
       'findAndModify users',
