@@ -31,7 +31,8 @@ beforeAll(async () => {
       OFFICIAL_ACCOUNT_TOKEN: '',
       OFFICIAL_ACCOUNT_AES_KEY: '',
     },
-    workers: { inbox: { pollIntervalMs: 50, backoffBaseMs: 50 } },
+    // The import is driven by hand here: one account at a time.
+    workers: { inbox: { pollIntervalMs: 50, backoffBaseMs: 50 }, followers: false },
   });
 });
 afterAll(async () => {

@@ -498,6 +498,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const dbName = options.dbName ?? uniqueDbName('cluster');
   const env: Record<string, string> = {
     ...sandboxEnv(sandbox),
+    // The load, fault and fuzz invariants compare every follower with what
+    // WeChat said (unionid and times kept after an unfollow): `keep`. Erasure
+    // has its own suites (followers/erase.test.ts, linkage-events).
+    FOLLOWER_RETENTION: 'keep',
     ...(options.mongoUri ? { MONGODB_URI: options.mongoUri } : {}),
     ...options.env,
   };

@@ -100,9 +100,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ({ running, config } = await startServerForTests({
       env: { ...sandboxEnv(sandbox), ...options.env },
       dbName,
-      // The runtime's own worker defaults unless a suite tunes them, but no
-      // background follower import: suites that test it turn it on.
-      workers: { followers: false, ...options.workers },
+      // A suite that tunes no worker gets the runtime's defaults without the
+      // background follower import (it would fetch tokens and write cursors
+      // under the suite's feet); a suite that passes `workers` gets what it asks.
+      workers: options.workers ?? { followers: false },
       ...(options.logDestination ? { logDestination: options.logDestination } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.wechatFetch ? { wechatFetch: options.wechatFetch } : {}),
