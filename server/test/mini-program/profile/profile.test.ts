@@ -23,6 +23,8 @@ beforeAll(async () => {
   noUnionid = await startTestServer({
     sandbox: t.sandbox,
     wechatFetch: withoutCode2SessionUnionid,
+    // The follower import runs at start, so a known unionid can be answered `never`.
+    workers: {},
   });
 });
 afterAll(async () => {
