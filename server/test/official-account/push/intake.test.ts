@@ -259,6 +259,8 @@ describe('EncodingAESKey rotation', () => {
       env: {
         OFFICIAL_ACCOUNT_AES_KEY: newKey,
         OFFICIAL_ACCOUNT_AES_KEY_PREVIOUS: sandbox.config.officialAccount.encodingAesKey,
+        // The inbox is inspected after processing: erase would delete an unfollower's entries.
+        FOLLOWER_RETENTION: 'keep',
       },
       workers: FAST_WORKERS,
     });
