@@ -45,9 +45,18 @@ interface BulkOp {
 /** Counts inserts; answers like mongoose's bulkWrite result for the fields syncFollowers reads. */
 class FollowerStandIn {
   inserted = 0;
-  find(): { lean(): Promise<never[]> } {
-    // No follower is known yet: every snapshot becomes an insert.
-    return { lean: () => Promise.resolve([]) };
+  find(): { lean(): Promise<never[]>; limit(): { lean(): Promise<never[]> } } {
+    // No follower is known yet: every snapshot becomes an insert, and no
+    // stored follower is missing from the list (the reconciliation finds none).
+    const none = { lean: () => Promise.resolve([]) };
+    return { ...none, limit: () => none };
+  }
+  findOne(): { lean(): Promise<null> } {
+    return { lean: () => Promise.resolve(null) };
+  }
+  /** The run's "listed" mark: nothing stored to mark. */
+  updateMany(): Promise<{ matchedCount: number; modifiedCount: number }> {
+    return Promise.resolve({ matchedCount: 0, modifiedCount: 0 });
   }
   bulkWrite(ops: readonly BulkOp[]): Promise<{ insertedCount: number; matchedCount: number }> {
     const inserts = ops.filter((op) => op.insertOne !== undefined).length;
