@@ -1,9 +1,11 @@
 import { buildOpenApiDocument } from '@wxlink/contracts/openapi';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Router, type Request } from 'express';
+import type { Router } from 'express';
+import { type Request } from 'express';
 import type { AppDeps } from '../deps';
 import { envelope, notFound } from './errors';
 import { withTimeout } from '../platform/with-timeout';
+import { exactRouter } from './router';
 
 /**
  * How long /readyz waits for the database ping. Probes (Kubernetes, load
@@ -18,7 +20,7 @@ export const READY_PING_TIMEOUT_MS = 1500;
  * OpenAPI description of the mini-program API (built once from the contracts).
  */
 export function createHealthRouter(deps: Pick<AppDeps, 'db' | 'metrics' | 'config'>): Router {
-  const router = Router({ caseSensitive: true, strict: true });
+  const router = exactRouter();
   const openApi = JSON.stringify(buildOpenApiDocument({ serverUrl: deps.config.publicBaseUrl }));
   router.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(openApi);

@@ -1,13 +1,15 @@
-import { Router, type RequestHandler } from 'express';
+import type { Router } from 'express';
+import { type RequestHandler } from 'express';
 import type { AppDeps } from '../deps';
 import { createAccountRouter } from './account/routes';
 import { createAvatarsRouter } from './profile/avatar-routes';
 import { createMeRouter } from './profile/routes';
 import { createSessionsRouter } from './sessions/routes';
+import { exactRouter } from '../http/router';
 
 /** Mini-program API under /api/v1. */
 export function createApiRouter(deps: AppDeps): Router {
-  const router = Router();
+  const router = exactRouter();
   router.use(noStore);
   // JSON bodies are parsed per route (http/json-body.ts), so an unknown
   // route is a 404 whatever its body; jsonBody() re-enters the request context.

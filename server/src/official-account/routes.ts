@@ -1,8 +1,9 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { OfficialAccountConfig } from '../config';
 import type { AppDeps } from '../deps';
 import { createOAuthRouter } from './oauth/routes';
 import { createPushRouter } from './push/routes';
+import { exactRouter } from '../http/router';
 
 /**
  * WeChat-facing routes under /wechat/official-account, per configured
@@ -11,9 +12,9 @@ import { createPushRouter } from './push/routes';
  * Only configured appids are mounted, so any other is a 404.
  */
 export function createOfficialAccountRouter(deps: AppDeps): Router {
-  const router = Router({ caseSensitive: true, strict: true });
+  const router = exactRouter();
   const accountRouter = (account: OfficialAccountConfig): Router => {
-    const scoped = Router({ caseSensitive: true, strict: true });
+    const scoped = exactRouter();
     scoped.use(createPushRouter(deps, account));
     scoped.use(createOAuthRouter(deps, account));
     return scoped;

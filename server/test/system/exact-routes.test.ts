@@ -34,6 +34,19 @@ describe('without METRICS_TOKEN', () => {
     expect((await server.raw('GET', '/api/v1/me')).status).toBe(401);
     expect((await server.raw('GET', '/wechat/official-account/EVENTS')).status).toBe(404);
     expect((await server.raw('GET', '/wechat/official-account/events/')).status).toBe(404);
+    // Every feature router, not only the app's: another spelling is an unknown route.
+    for (const path of [
+      '/api/v1/ME',
+      '/api/v1/me/',
+      '/api/v1/Me/subscription',
+      '/api/v1/me/subscriptions/',
+      '/wechat/official-account/OAUTH',
+      '/wechat/official-account/oauth/',
+    ]) {
+      const res = await server.raw('GET', path);
+      expect([path, res.status]).toEqual([path, 404]);
+    }
+    expect((await server.raw('POST', '/api/v1/SESSIONS')).status).toBe(404);
   });
 });
 

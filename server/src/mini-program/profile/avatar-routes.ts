@@ -1,5 +1,6 @@
 import { API_ROUTES, AVATAR_UPLOAD } from '@wxlink/contracts';
-import { Router, type RequestHandler, type Response } from 'express';
+import type { Router } from 'express';
+import { type RequestHandler, type Response } from 'express';
 import multer from 'multer';
 import type { AppDeps } from '../../deps';
 import { authOf, requireSession } from '../../http/auth';
@@ -8,6 +9,7 @@ import { AppError } from '../../platform/errors';
 import { bindRequestContext } from '../../platform/logger';
 import { discardAvatarOfDeletedUser } from '../account/delete-account';
 import { avatarTypeOf, openAvatar, storeAvatar } from './avatar';
+import { exactRouter } from '../../http/router';
 
 /**
  * POST /me/avatar (upload, per-user rate limit) and GET /avatars/:id:
@@ -16,7 +18,7 @@ import { avatarTypeOf, openAvatar, storeAvatar } from './avatar';
  * never the client's claim.
  */
 export function createAvatarsRouter(deps: AppDeps): Router {
-  const router = Router();
+  const router = exactRouter();
   const admitUpload = uploadRateLimit(deps);
 
   router.post(

@@ -1,5 +1,6 @@
 import { API_ROUTES, type ApiRequest } from '@wxlink/contracts';
-import { Router, type RequestHandler } from 'express';
+import type { Router } from 'express';
+import { type RequestHandler } from 'express';
 import type { AppDeps } from '../../deps';
 import { authOf, requireSession } from '../../http/auth';
 import { jsonRequest } from '../../http/validate';
@@ -11,10 +12,11 @@ import {
   listSubscriptionViews,
 } from '../../official-account/followers/subscription';
 import { toUserView } from '../users/user-view';
+import { exactRouter } from '../../http/router';
 
 /** Routes of the logged-in user under /me. */
 export function createMeRouter(deps: AppDeps): Router {
-  const router = Router();
+  const router = exactRouter();
   const auth = requireSession(deps);
 
   router.get('/me', auth, async (_req, res) => {

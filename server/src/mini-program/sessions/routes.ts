@@ -1,5 +1,6 @@
 import { API_ROUTES, type ApiRequest } from '@wxlink/contracts';
-import { Router, type Request, type RequestHandler } from 'express';
+import type { Router } from 'express';
+import { type Request, type RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { AppDeps } from '../../deps';
 import { authOf, requireSession } from '../../http/auth';
@@ -7,6 +8,7 @@ import { AppError } from '../../platform/errors';
 import { MongoRateLimitStore } from '../../http/rate-limit-store';
 import { jsonRequest } from '../../http/validate';
 import { login, revokeSession } from './sessions';
+import { exactRouter } from '../../http/router';
 
 const LOGIN_WINDOW_MS = 60_000;
 
@@ -26,7 +28,7 @@ const LOGIN_WINDOW_MS = 60_000;
  *   Retry-After), instead of spending WeChat's code2Session quota.
  */
 export function createSessionsRouter(deps: AppDeps): Router {
-  const router = Router();
+  const router = exactRouter();
   const failures = loginFailureBudget(deps);
 
   // Validation first: garbage never reaches the counter store or WeChat.

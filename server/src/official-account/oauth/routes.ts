@@ -1,11 +1,13 @@
 import { ERROR_STATUS } from '@wxlink/contracts';
-import { Router, type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
+import type { Router } from 'express';
+import { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { OfficialAccountConfig } from '../../config';
 import type { AppDeps } from '../../deps';
 import { logRequestError, mapError } from '../../http/errors';
 import { completeOAuth, startOAuth } from './oauth';
 import { renderOAuthErrorPage, renderOAuthPage } from './page';
+import { exactRouter } from '../../http/router';
 
 /**
  * Web OAuth (snsapi_base), mounted under /wechat/official-account:
@@ -15,7 +17,7 @@ import { renderOAuthErrorPage, renderOAuthPage } from './page';
  * unless the client asked for JSON.
  */
 export function createOAuthRouter(deps: AppDeps, account: OfficialAccountConfig): Router {
-  const router = Router();
+  const router = exactRouter();
   const errorPage = htmlErrorPage(deps.logger);
 
   const start: RequestHandler = (req, res) => {

@@ -1,5 +1,6 @@
 import { ERROR_STATUS } from '@wxlink/contracts';
-import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import type { Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { OfficialAccountConfig } from '../../config';
 import type { AppDeps } from '../../deps';
@@ -7,6 +8,7 @@ import { logRequestError, mapError } from '../../http/errors';
 import { hasErrorCode } from '../../platform/errors';
 import { inboxWriteTimeoutMs, openPush, storePush, verifyUrl } from './intake';
 import { bindSignedQuery } from './replay-guard';
+import { exactRouter } from '../../http/router';
 
 /** Largest push accepted; WeChat's pushes are a few KiB. Matches the XML parser's cap. */
 const PUSH_BODY_LIMIT = '64kb';
@@ -21,7 +23,7 @@ const PUSH_BODY_LIMIT = '64kb';
  * stored gets no answer at all (see holdUntilDeadline).
  */
 export function createPushRouter(deps: AppDeps, account: OfficialAccountConfig): Router {
-  const router = Router({ caseSensitive: true, strict: true });
+  const router = exactRouter();
 
   router.get('/events', (req, res) => {
     const echostr = verifyUrl(account, req.query);
