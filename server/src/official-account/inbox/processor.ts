@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { isRetryableWechatError } from '@wxlink/contracts';
+import type { Logger } from 'pino';
 import type { AppDeps } from '../../deps';
-import type { InboxItem } from './inbox.model';
 import { describeError } from '../../platform/errors';
-import { isLeaseFree, takeLease } from '../../platform/lease';
 import { WechatApiError } from '../../wechat/errors';
+import { claimDueItem, completeItem, releaseClaims, type ClaimedItem } from './claims';
 import { handlerFor, type HandlerItem } from './handlers';
 import { forgetFollowerEntries } from './retention';
 import { linkageMetrics } from '../linkage-events/metrics';
 import { onInboxWrite } from './signal';
+import { WakeUp } from './wake-up';
 
 /**
  * Background processing of the official-account inbox, safe with any number
@@ -54,9 +55,6 @@ export const DEFAULT_INBOX_PROCESSOR_OPTIONS: Readonly<InboxProcessorOptions> = 
   backlogSampleMs: 15_000,
 };
 
-/** Due items read per claim round; several, so instances racing for the head still find work. */
-const CLAIM_CANDIDATES = 8;
-
 export type ProcessorDeps = Pick<
   AppDeps,
   'models' | 'clock' | 'wechat' | 'logger' | 'metrics' | 'config'
@@ -65,11 +63,6 @@ export type ProcessorDeps = Pick<
 export interface InboxProcessor {
   stop(): Promise<void>;
 }
-
-type Claimed = Pick<
-  InboxItem,
-  'appid' | 'type' | 'openid' | 'createTime' | 'payload' | 'attempts'
-> & { _id: unknown };
 
 export function backoffDelayMs(
   attempts: number,
@@ -91,226 +84,156 @@ export function isPermanentFailure(err: unknown): boolean {
   return false;
 }
 
-const describe = describeError;
-
+/** Starts this instance's processing loops; stop() finishes or releases what they hold. */
 export function startInboxProcessor(
   deps: ProcessorDeps,
   overrides: Partial<InboxProcessorOptions> = {},
 ): InboxProcessor {
-  const options: InboxProcessorOptions = { ...DEFAULT_INBOX_PROCESSOR_OPTIONS, ...overrides };
-  const Inbox = deps.models.Inbox;
-  const instanceId = randomUUID();
-  const log = deps.logger.child({ component: 'inbox-processor' });
-  let running = true;
-  let claimSeq = 0;
+  return new InboxLoops(deps, { ...DEFAULT_INBOX_PROCESSOR_OPTIONS, ...overrides });
+}
+
+class InboxLoops implements InboxProcessor {
+  private readonly instanceId = randomUUID();
+  private readonly log: Logger;
+  private readonly wake = new WakeUp();
+  private readonly unsubscribe: () => void;
+  private readonly loops: Promise<void>[];
   /** Claim tokens this instance holds right now. */
-  const held = new Set<string>();
-  let wakeUp: (() => void)[] = [];
-  /** A nudge that found no idle loop: the next sleep returns at once (no lost wake-up). */
-  let nudgedWhileBusy = false;
-  let lastBacklogSample = 0;
+  private readonly held = new Set<string>();
+  private running = true;
+  private claimSeq = 0;
+  private lastBacklogSample = 0;
 
-  const nudge = (): void => {
-    const waiting = wakeUp;
-    wakeUp = [];
-    if (waiting.length === 0) nudgedWhileBusy = true;
-    for (const resolve of waiting) resolve();
-  };
-  const unsubscribe = onInboxWrite(Inbox, nudge);
+  constructor(
+    private readonly deps: ProcessorDeps,
+    private readonly options: InboxProcessorOptions,
+  ) {
+    this.log = deps.logger.child({ component: 'inbox-processor' });
+    this.unsubscribe = onInboxWrite(deps.models.Inbox, () => this.wake.nudge());
+    this.loops = Array.from({ length: Math.max(1, options.concurrency) }, () => this.loop());
+  }
 
-  const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      if (nudgedWhileBusy) {
-        nudgedWhileBusy = false;
-        resolve();
-        return;
-      }
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        wakeUp = wakeUp.filter((r) => r !== done);
-        resolve();
-      }
-      wakeUp.push(done);
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.unsubscribe();
+    this.wake.nudge();
+    const finished = Promise.all(this.loops).then(() => true);
+    const timedOut = new Promise<false>((resolve) => {
+      setTimeout(() => resolve(false), this.options.stopTimeoutMs).unref();
     });
-
-  /**
-   * Read a few due candidates, then take one's lease (platform/lease.ts),
-   * guarded by the status and attempts we read: exactly one claimer wins
-   * each item, on any MongoDB.
-   */
-  async function claim(): Promise<{ item: Claimed; token: string } | null> {
-    const now = deps.clock.now();
-    const candidates = await Inbox.find({
-      $or: [
-        { status: 'pending', nextAttemptAt: { $lte: now } },
-        { status: 'processing', leaseUntil: { $lt: now } },
-      ],
-    })
-      .sort({ nextAttemptAt: 1 })
-      .limit(CLAIM_CANDIDATES)
-      .lean<(Claimed & Pick<InboxItem, 'status' | 'leaseOwner' | 'leaseUntil'>)[]>();
-    for (const candidate of candidates) {
-      // A pending item holds no lease; a processing one only an expired one.
-      if (!isLeaseFree(candidate, now)) continue;
-      const token = `${instanceId}:${++claimSeq}`;
-      const taken = await takeLease(Inbox, { _id: candidate._id }, candidate, {
-        owner: token,
-        until: new Date(now.getTime() + options.leaseMs),
-        set: { status: 'processing' },
-        inc: { attempts: 1 },
-        guard: { status: candidate.status, attempts: candidate.attempts },
-      });
-      if (taken) return { item: { ...candidate, attempts: candidate.attempts + 1 }, token };
-      // Another instance took it first; try the next one.
-    }
-    return null;
-  }
-
-  async function complete(
-    id: unknown,
-    token: string,
-    update: Record<string, unknown>,
-  ): Promise<void> {
-    await Inbox.updateOne(
-      { _id: id, status: 'processing', leaseOwner: token },
-      { $set: { ...update, leaseUntil: null, leaseOwner: null } },
-    );
-  }
-
-  /** No handler for this type (e.g. a menu click): done, but counted and logged as unhandled. */
-  async function ignore(item: Claimed, token: string): Promise<void> {
-    const event = typeof item.payload.event === 'string' ? item.payload.event : '';
-    await complete(item._id, token, { status: 'done', processedAt: deps.clock.now() });
-    deps.metrics.eventsProcessed.inc({ type: item.type, outcome: 'ignored' });
-    linkageMetrics(deps.metrics.registry).pushesUnhandled.inc({ type: item.type, event });
-    log.info({ inboxId: String(item._id), type: item.type, event }, 'no handler for this push');
-  }
-
-  async function processOne(item: Claimed, token: string): Promise<void> {
-    const handler = handlerFor(item.type);
-    if (handler === undefined) return ignore(item, token);
+    if (await Promise.race([finished, timedOut])) return;
+    // Handlers still running: hand their items back.
+    const tokens = [...this.held];
+    if (tokens.length === 0) return;
     try {
-      // The stored payload is the parsed push of `item.type` (intake writes both together).
-      const outcome = await handler(deps, item as unknown as HandlerItem);
-      await complete(item._id, token, {
-        status: 'done',
-        processedAt: deps.clock.now(),
-        lastError: null,
-      });
-      if (outcome.forgetFollower) await forgetFollowerEntries(deps, item.appid, item.openid);
-      deps.metrics.eventsProcessed.inc({ type: item.type, outcome: 'done' });
+      await releaseClaims(this.deps, tokens);
+      this.log.info({ released: tokens.length }, 'released inbox claims on shutdown');
     } catch (err) {
-      const lastError = describe(err).slice(0, 1000);
-      const now = deps.clock.now();
-      if (item.attempts >= options.maxAttempts || isPermanentFailure(err)) {
-        await complete(item._id, token, { status: 'dead', lastError, processedAt: now });
-        deps.metrics.eventsDeadLettered.inc({ type: item.type });
-        log.error(
-          { inboxId: String(item._id), type: item.type, attempts: item.attempts, lastError },
-          'inbox item dead-lettered',
-        );
-        return;
-      }
-      const delay = backoffDelayMs(item.attempts, options);
-      await complete(item._id, token, {
-        status: 'pending',
-        lastError,
-        nextAttemptAt: new Date(now.getTime() + delay),
-      });
-      deps.metrics.eventsProcessed.inc({ type: item.type, outcome: 'retry' });
-      log.warn(
-        {
-          inboxId: String(item._id),
-          type: item.type,
-          attempts: item.attempts,
-          retryInMs: delay,
-          lastError,
-        },
-        'inbox item failed; will retry',
+      this.log.warn(
+        { err: describeError(err) },
+        'could not release inbox claims; their leases will expire',
       );
     }
   }
 
-  /** Claims and processes one item; false when nothing was due. */
-  async function step(): Promise<boolean> {
-    const claimed = await claim();
-    if (claimed === null) return false;
-    held.add(claimed.token);
-    try {
-      await processOne(claimed.item, claimed.token);
-    } finally {
-      held.delete(claimed.token);
-    }
-    return true;
-  }
-
-  async function sampleBacklog(): Promise<void> {
-    const now = Date.now();
-    if (now - lastBacklogSample < options.backlogSampleMs) return;
-    lastBacklogSample = now;
-    const backlog = await Inbox.countDocuments({ status: { $in: ['pending', 'processing'] } });
-    deps.metrics.inboxBacklog.set(backlog);
-  }
-
-  async function loop(): Promise<void> {
+  private async loop(): Promise<void> {
     let failures = 0;
-    while (running) {
+    while (this.running) {
       try {
-        const worked = await step();
+        const worked = await this.step();
         failures = 0;
-        if (!worked && running) {
-          await sampleBacklog();
-          await sleep(options.pollIntervalMs);
+        if (!worked && this.running) {
+          await this.sampleBacklog();
+          await this.wake.sleep(this.options.pollIntervalMs);
         }
       } catch (err) {
         // The database is unreachable or similar: back off, keep the loop alive.
         failures++;
-        log.warn({ err: describe(err), failures }, 'inbox poll failed');
-        if (running)
-          await sleep(Math.min(options.pollIntervalMs * 2 ** Math.min(failures, 5), 30_000));
+        this.log.warn({ err: describeError(err), failures }, 'inbox poll failed');
+        const backoff = this.options.pollIntervalMs * 2 ** Math.min(failures, 5);
+        if (this.running) await this.wake.sleep(Math.min(backoff, 30_000));
       }
     }
   }
 
-  const loops = Array.from({ length: Math.max(1, options.concurrency) }, () => loop());
+  /** Claims and processes one item; false when nothing was due. */
+  private async step(): Promise<boolean> {
+    const token = `${this.instanceId}:${++this.claimSeq}`;
+    const { Inbox } = this.deps.models;
+    const item = await claimDueItem(Inbox, this.deps.clock.now(), token, this.options.leaseMs);
+    if (item === null) return false;
+    this.held.add(token);
+    try {
+      await this.processOne(item, token);
+    } finally {
+      this.held.delete(token);
+    }
+    return true;
+  }
 
-  return {
-    async stop(): Promise<void> {
-      if (!running) return;
-      running = false;
-      unsubscribe();
-      nudge();
-      const finished = Promise.all(loops).then(() => true);
-      const timedOut = new Promise<false>((resolve) => {
-        const t = setTimeout(() => resolve(false), options.stopTimeoutMs);
-        t.unref();
-      });
-      if (await Promise.race([finished, timedOut])) return;
-      // Handlers still running: hand their items back so another instance takes over now
-      // rather than after the lease; the attempt did not fail, so it is not counted.
-      const tokens = [...held];
-      if (tokens.length === 0) return;
-      try {
-        await Inbox.updateMany(
-          { status: 'processing', leaseOwner: { $in: tokens } },
-          {
-            $set: {
-              status: 'pending',
-              leaseUntil: null,
-              leaseOwner: null,
-              nextAttemptAt: deps.clock.now(),
-            },
-            $inc: { attempts: -1 },
-          },
-        );
-        log.info({ released: tokens.length }, 'released inbox claims on shutdown');
-      } catch (err) {
-        log.warn(
-          { err: describe(err) },
-          'could not release inbox claims; their leases will expire',
-        );
-      }
-    },
-  };
+  private async processOne(item: ClaimedItem, token: string): Promise<void> {
+    const { deps } = this;
+    const handler = handlerFor(item.type);
+    if (handler === undefined) return this.ignore(item, token);
+    try {
+      // The stored payload is the parsed push of `item.type` (intake writes both together).
+      const outcome = await handler(deps, item as unknown as HandlerItem);
+      const done = { status: 'done', processedAt: deps.clock.now(), lastError: null };
+      await completeItem(deps.models.Inbox, item._id, token, done);
+      if (outcome.forgetFollower) await forgetFollowerEntries(deps, item.appid, item.openid);
+      deps.metrics.eventsProcessed.inc({ type: item.type, outcome: 'done' });
+    } catch (err) {
+      await this.fail(item, token, err);
+    }
+  }
+
+  /** No handler for this type (e.g. a menu click): done, but counted and logged as unhandled. */
+  private async ignore(item: ClaimedItem, token: string): Promise<void> {
+    const { deps } = this;
+    const event = typeof item.payload.event === 'string' ? item.payload.event : '';
+    const done = { status: 'done', processedAt: deps.clock.now() };
+    await completeItem(deps.models.Inbox, item._id, token, done);
+    deps.metrics.eventsProcessed.inc({ type: item.type, outcome: 'ignored' });
+    linkageMetrics(deps.metrics.registry).pushesUnhandled.inc({ type: item.type, event });
+    this.log.info(
+      { inboxId: String(item._id), type: item.type, event },
+      'no handler for this push',
+    );
+  }
+
+  /** A failed attempt: dead-lettered once the attempts are used up, else retried after a backoff. */
+  private async fail(item: ClaimedItem, token: string, err: unknown): Promise<void> {
+    const { deps, options } = this;
+    const lastError = describeError(err).slice(0, 1000);
+    const now = deps.clock.now();
+    const facts = {
+      inboxId: String(item._id),
+      type: item.type,
+      attempts: item.attempts,
+      lastError,
+    };
+    if (item.attempts >= options.maxAttempts || isPermanentFailure(err)) {
+      const dead = { status: 'dead', lastError, processedAt: now };
+      await completeItem(deps.models.Inbox, item._id, token, dead);
+      deps.metrics.eventsDeadLettered.inc({ type: item.type });
+      this.log.error(facts, 'inbox item dead-lettered');
+      return;
+    }
+    const delay = backoffDelayMs(item.attempts, options);
+    const retry = { status: 'pending', lastError, nextAttemptAt: new Date(now.getTime() + delay) };
+    await completeItem(deps.models.Inbox, item._id, token, retry);
+    deps.metrics.eventsProcessed.inc({ type: item.type, outcome: 'retry' });
+    this.log.warn({ ...facts, retryInMs: delay }, 'inbox item failed; will retry');
+  }
+
+  private async sampleBacklog(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastBacklogSample < this.options.backlogSampleMs) return;
+    this.lastBacklogSample = now;
+    const backlog = await this.deps.models.Inbox.countDocuments({
+      status: { $in: ['pending', 'processing'] },
+    });
+    this.deps.metrics.inboxBacklog.set(backlog);
+  }
 }
