@@ -110,41 +110,33 @@ function problemsOf(error: z.ZodError): string[] {
   });
 }
 
-/** Parses the environment. Throws ConfigError listing every problem, one line each. */
-export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'production'): Config {
-  const problems: string[] = [];
-  const required = (name: string): string => {
-    const v = env[name]?.trim();
-    if (!v) {
-      if (mode === 'production') problems.push(`${name} is required`);
-      return '';
-    }
-    return v;
-  };
+/** The single-valued variables, with their defaults and bounds. */
+const SCALARS = z.object({
+  PORT: intFrom('PORT', 3000, 0, 65535),
+  SESSION_TTL_SECONDS: intFrom('SESSION_TTL_SECONDS', 604_800, 60, 31_536_000),
+  WATERMARK_MAX_AGE_SECONDS: intFrom('WATERMARK_MAX_AGE_SECONDS', 600, 0, 31_536_000),
+  SESSION_KEY_GRACE_SECONDS: intFrom('SESSION_KEY_GRACE_SECONDS', 300, 0, 3600),
+  LOGIN_RATE_LIMIT_PER_MINUTE: intFrom('LOGIN_RATE_LIMIT_PER_MINUTE', 600, 1, 100_000),
+  PUSH_ANSWER_DEADLINE_MS: intFrom('PUSH_ANSWER_DEADLINE_MS', 5000, 100, 30_000),
+  WECHAT_API_BASE: url('WECHAT_API_BASE').default('https://api.weixin.qq.com'),
+  WECHAT_OPEN_BASE: url('WECHAT_OPEN_BASE').default('https://open.weixin.qq.com'),
+  PUBLIC_BASE_URL: url('PUBLIC_BASE_URL').optional(),
+  WECHAT_ACCESS_TOKEN_ENDPOINT: z
+    .enum(['stable', 'classic'], {
+      message: 'WECHAT_ACCESS_TOKEN_ENDPOINT must be stable or classic',
+    })
+    .default('stable'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+});
 
-  const schema = z.object({
-    PORT: intFrom('PORT', 3000, 0, 65535),
-    SESSION_TTL_SECONDS: intFrom('SESSION_TTL_SECONDS', 604_800, 60, 31_536_000),
-    WATERMARK_MAX_AGE_SECONDS: intFrom('WATERMARK_MAX_AGE_SECONDS', 600, 0, 31_536_000),
-    SESSION_KEY_GRACE_SECONDS: intFrom('SESSION_KEY_GRACE_SECONDS', 300, 0, 3600),
-    LOGIN_RATE_LIMIT_PER_MINUTE: intFrom('LOGIN_RATE_LIMIT_PER_MINUTE', 600, 1, 100_000),
-    PUSH_ANSWER_DEADLINE_MS: intFrom('PUSH_ANSWER_DEADLINE_MS', 5000, 100, 30_000),
-    WECHAT_API_BASE: url('WECHAT_API_BASE').default('https://api.weixin.qq.com'),
-    WECHAT_OPEN_BASE: url('WECHAT_OPEN_BASE').default('https://open.weixin.qq.com'),
-    PUBLIC_BASE_URL: url('PUBLIC_BASE_URL').optional(),
-    WECHAT_ACCESS_TOKEN_ENDPOINT: z
-      .enum(['stable', 'classic'], {
-        message: 'WECHAT_ACCESS_TOKEN_ENDPOINT must be stable or classic',
-      })
-      .default('stable'),
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-        message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
-      })
-      .default('info'),
-  });
+/** Parses the single-valued variables (empty counts as unset). */
+function parseScalars(env: NodeJS.ProcessEnv) {
   const emptyToUndefined = (v: string | undefined) => (v?.trim() === '' ? undefined : v);
-  const parsed = schema.safeParse({
+  return SCALARS.safeParse({
     PORT: env.PORT,
     SESSION_TTL_SECONDS: env.SESSION_TTL_SECONDS,
     WATERMARK_MAX_AGE_SECONDS: env.WATERMARK_MAX_AGE_SECONDS,
@@ -157,6 +149,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'productio
     WECHAT_ACCESS_TOKEN_ENDPOINT: emptyToUndefined(env.WECHAT_ACCESS_TOKEN_ENDPOINT)?.trim(),
     LOG_LEVEL: emptyToUndefined(env.LOG_LEVEL),
   });
+}
+
+/** Parses the environment. Throws ConfigError listing every problem, one line each. */
+export function loadConfig(env: NodeJS.ProcessEnv, mode: ConfigMode = 'production'): Config {
+  const problems: string[] = [];
+  const required = (name: string): string => {
+    const v = env[name]?.trim();
+    if (!v) {
+      if (mode === 'production') problems.push(`${name} is required`);
+      return '';
+    }
+    return v;
+  };
+
+  const parsed = parseScalars(env);
   if (!parsed.success) problems.push(...problemsOf(parsed.error));
 
   const miniProgram = {
