@@ -11,7 +11,7 @@ import type { Sandbox } from '@wxlink/wechat-sandbox';
 import type { RunningServer } from '@wxlink/server';
 import { startServerForTests } from '@wxlink/server/testing';
 
-/** Where the sandbox pushes official-account events (DESIGN.md). */
+/** Where the sandbox pushes official-account events (docs/api.md). */
 export const EVENTS_PATH = '/wechat/official-account/events';
 
 export interface Stack {

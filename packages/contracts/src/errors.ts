@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Every error code the product API can answer with. The set is closed: clients switch on
- * `error.code`, so adding a code is a contract change (update DESIGN.md first).
+ * `error.code`, so adding a code is a contract change (update docs/api.md and the OpenAPI document with it).
  */
 export const ERROR_CODES = [
   'VALIDATION_FAILED',

@@ -1,7 +1,7 @@
 import { ERROR_CODES, ERROR_STATUS, ErrorEnvelopeSchema, isErrorCode } from '../src/errors';
 
 describe('ERROR_CODES / ERROR_STATUS', () => {
-  it('gives every code the status DESIGN.md and architecture.md fix', () => {
+  it('gives every code the status the API fixes', () => {
     expect(ERROR_STATUS).toEqual({
       VALIDATION_FAILED: 400,
       PAYLOAD_TOO_LARGE: 413,

@@ -306,7 +306,7 @@ describe('AvatarUploadResponseSchema', () => {
 });
 
 describe('API_ROUTES', () => {
-  it('lists every mini-program route of DESIGN.md with its method, path, auth and status', () => {
+  it('lists every mini-program route of the contract with its method, path, auth and status', () => {
     const table = Object.fromEntries(
       Object.entries(API_ROUTES).map(([name, r]) => [
         name,

@@ -11,7 +11,7 @@ export type { LimitsConfig } from './limits';
 
 /**
  * Runtime configuration, parsed once at start from the environment. Names and
- * defaults are fixed by DESIGN.md. A problem is reported as one line naming
+ * defaults are fixed by the product contract (docs/api.md, README). A problem is reported as one line naming
  * the variable; secrets are never echoed back.
  */
 /**

@@ -14,8 +14,6 @@ export const INTERNAL_ERROR_CODES = [
   'USAGE',
   /** Configuration is missing or malformed (start-up exits with one line per problem). */
   'CONFIGURATION_INVALID',
-  /** WeChat refused our credentials or address: only an operator can fix it. */
-  'WECHAT_MISCONFIGURED',
   /** An awaited operation did not settle in time. */
   'TIMEOUT',
   /** An operator command was asked for something that cannot be done (e.g. replay a live item). */
