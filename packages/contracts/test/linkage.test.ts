@@ -186,7 +186,7 @@ describe('subscriptionStatus', () => {
 describe('subscriptionView', () => {
   const appid = 'wx1234567890abcdef';
 
-  it('builds the API's subscription object for all four statuses', () => {
+  it('builds the API subscription object for all four statuses', () => {
     const views = [
       subscriptionView(appid, { userUnionid: null, follower: subscribedState }),
       subscriptionView(appid, { userUnionid: 'u-1', follower: null }),
