@@ -1,5 +1,8 @@
 /** A repeated stop signal within 3 s is ignored; a later one forces the exit. */
-import { createSignalHandler, REPEATED_SIGNAL_WINDOW_MS } from '../../src/platform/shutdown-signals';
+import {
+  createSignalHandler,
+  REPEATED_SIGNAL_WINDOW_MS,
+} from '../../src/platform/shutdown-signals';
 
 describe('6. a repeated stop signal within 3 s is ignored', () => {
   function harness() {
