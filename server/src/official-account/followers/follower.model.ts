@@ -64,7 +64,7 @@ const followerSchema = new Schema<Follower>(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
-  { collection: 'oa_followers', autoCreate: false, versionKey: false },
+  { collection: 'oa_followers', autoCreate: false, versionKey: false, strict: 'throw' },
 );
 followerSchema.index({ appid: 1, openid: 1 }, { unique: true });
 // The linkage lookup: a mini-program user's unionid → their follower record.

@@ -49,7 +49,7 @@ const syncCursorSchema = new Schema<SyncCursor>(
     leaseOwner: { type: String, default: null },
     leaseUntil: { type: Date, default: null },
   },
-  { collection: 'sync_cursors', autoCreate: false, versionKey: false },
+  { collection: 'sync_cursors', autoCreate: false, versionKey: false, strict: 'throw' },
 );
 syncCursorSchema.index({ name: 1 }, { unique: true });
 

@@ -60,7 +60,13 @@ const inboxSchema = new Schema<InboxItem>(
     receivedAt: { type: Date, required: true },
     processedAt: { type: Date, default: null },
   },
-  { collection: 'oa_inbox', autoCreate: false, versionKey: false, minimize: false },
+  {
+    collection: 'oa_inbox',
+    autoCreate: false,
+    versionKey: false,
+    minimize: false,
+    strict: 'throw',
+  },
 );
 // Per account: two official accounts may see messages with the same MsgId.
 inboxSchema.index({ appid: 1, dedupKey: 1 }, { unique: true });

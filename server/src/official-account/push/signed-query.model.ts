@@ -24,7 +24,7 @@ const signedQuerySchema = new Schema<SignedQuery>(
     bodyHash: { type: String, required: true },
     expiresAt: { type: Date, required: true },
   },
-  { collection: 'push_signed_queries', autoCreate: false, versionKey: false },
+  { collection: 'push_signed_queries', autoCreate: false, versionKey: false, strict: 'throw' },
 );
 signedQuerySchema.index({ queryKey: 1 }, { unique: true });
 // Clean-up on a real MongoDB; the embedded test server never expires
