@@ -1,4 +1,4 @@
-import { API_ROUTES, ErrorEnvelopeSchema } from '@wxlink/contracts';
+import { API_ROUTES, AVATAR_UPLOAD, ErrorEnvelopeSchema } from '@wxlink/contracts';
 import type {
   ApiRequest,
   ApiResponse,
@@ -34,7 +34,8 @@ export interface ClientOptions {
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** The multipart field name `POST /api/v1/me/avatar` reads. */
-export const AVATAR_FIELD = 'file';
+/** The multipart field of an avatar upload: the contract's, so both sides agree. */
+export const AVATAR_FIELD = AVATAR_UPLOAD.field;
 
 /** Routes with no JSON body are called with no second argument. */
 type BodyArgs<N extends ApiRouteName> =

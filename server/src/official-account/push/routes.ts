@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_XML_BYTES } from '@wxlink/contracts/node';
 import { ERROR_STATUS } from '@wxlink/contracts';
 import type { Router } from 'express';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
@@ -10,8 +11,8 @@ import { inboxWriteTimeoutMs, openPush, storePush, verifyUrl } from './intake';
 import { bindSignedQuery } from './replay-guard';
 import { exactRouter } from '../../http/router';
 
-/** Largest push accepted; WeChat's pushes are a few KiB. Matches the XML parser's cap. */
-const PUSH_BODY_LIMIT = '64kb';
+/** Largest push accepted: the XML parser's own cap (one number for both). */
+const PUSH_BODY_LIMIT = DEFAULT_MAX_XML_BYTES;
 
 /**
  * One official account's push URL: `GET /events` (URL verification when the
