@@ -69,6 +69,11 @@ function accountsEnv(sandbox: Awaited<ReturnType<typeof startSandbox>>, count: n
   return { ...env, ...single, OFFICIAL_ACCOUNTS_FILE: file };
 }
 
+/**
+ * Starts database, sandbox and server, prints where they are and what to do
+ * next, and stops all three on a signal. A straight-line script of ~80 lines:
+ * split, its order (what must run before what) would be harder to read.
+ */
 async function main(): Promise<void> {
   const accounts = accountCount();
   // The MongoDB strictness guard (@wxlink/testkit) reports writes MongoDB would refuse.
