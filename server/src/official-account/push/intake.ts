@@ -13,6 +13,7 @@ import type { OfficialAccountConfig } from '../../config';
 import type { AppDeps } from '../../deps';
 import { AppError } from '../../platform/errors';
 import { isDuplicateKeyError } from '../../platform/retry';
+import type { InboxItem } from '../inbox/inbox.model';
 import { signalInboxWrite } from '../inbox/signal';
 import { withTimeout } from '../../platform/with-timeout';
 import { checkCreateTime, checkPushTimestamp, type SignedQueryUse } from './replay-guard';
@@ -216,7 +217,10 @@ export async function storePush(
   timeoutMs: number,
 ): Promise<StoreOutcome> {
   const now = deps.clock.now();
-  const write = deps.models.Inbox.create({
+  // Every field spelled out (the type makes the list complete) and inserted
+  // with the driver: the push path skips building a mongoose document, which
+  // was a third of its CPU (bench/README.md). The unique index still decides.
+  const item: InboxItem = {
     dedupKey: dedupKeyOf(message),
     appid,
     type: message.type,
@@ -226,8 +230,13 @@ export async function storePush(
     status: 'pending',
     attempts: 0,
     nextAttemptAt: now,
+    leaseUntil: null,
+    leaseOwner: null,
+    lastError: null,
     receivedAt: now,
-  });
+    processedAt: null,
+  };
+  const write = deps.models.Inbox.collection.insertOne(item);
   try {
     await withTimeout(write, timeoutMs);
   } catch (err) {

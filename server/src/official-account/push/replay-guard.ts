@@ -1,3 +1,4 @@
+import type { SignedQuery } from './signed-query.model';
 import { createHash } from 'node:crypto';
 import type { AppDeps } from '../../deps';
 import { PUSH_CLOCK_SKEW_SECONDS } from '../../config/intake';
@@ -94,7 +95,9 @@ export async function bindSignedQuery(
   );
   sweepExpired(deps, now);
   try {
-    await withTimeout(model.create({ queryKey, bodyHash, expiresAt }), timeoutMs);
+    // The driver's insert: no mongoose document on the push path (see intake.ts).
+    const binding: SignedQuery = { queryKey, bodyHash, expiresAt };
+    await withTimeout(model.collection.insertOne(binding), timeoutMs);
     return;
   } catch (err) {
     if (!isDuplicateKeyError(err)) throw unavailable(deps, err);
