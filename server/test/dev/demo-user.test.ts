@@ -1,6 +1,7 @@
 /** npm run dev: the demo user and a next step that shows. */
 import { startSandbox } from '@wxlink/wechat-sandbox';
 import { ensureDemoUser, nextSteps } from '../../src/dev-demo';
+import { listImported } from '../../src/official-account/followers/subscription';
 import { EVENTS_PATH, FAST_WORKERS, eventually } from '../official-account/linkage-support';
 import { startTestServer, type TestServer } from '../support/harness';
 
@@ -38,6 +39,12 @@ describe('4. npm run dev: the demo user and a next step that shows', () => {
     expect(login.status).toBe(201);
     expect(login.body.user.hasUnionId).toBe(true);
     const token = login.body.token as string;
+    // `unknown` until the follower list has been imported once (in the background at start).
+    await eventually(
+      () => listImported(t.deps, t.config.officialAccount.appid),
+      10_000,
+      'the first follower import',
+    );
     const before = await t.api('GET', '/api/v1/me/subscription', undefined, token);
     expect(before.body.status).toBe('never');
 
