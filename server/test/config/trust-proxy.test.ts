@@ -1,23 +1,6 @@
 /** TRUST_PROXY is validated at config time, one line naming it. */
 import express from 'express';
 import { ConfigError, loadConfig, parseTrustProxy } from '../../src/config';
-import { EVENTS_PATH, FAST_WORKERS } from '../official-account/linkage-support';
-import { startTestServer, type TestServer } from '../support/harness';
-
-const PUBLIC_BASE_URL = 'https://api.example.com';
-
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer({
-    workers: FAST_WORKERS,
-    env: { PUBLIC_BASE_URL },
-    sandboxOptions: { acceptUnknownLoginCodes: true },
-  });
-  t.sandbox.setPushTarget({ url: t.url + EVENTS_PATH, mode: 'safe' });
-});
-afterAll(async () => {
-  await t?.close();
-});
 
 describe('1. TRUST_PROXY is validated at config time', () => {
   const base = {

@@ -4,23 +4,10 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { AppDeps } from '../../src/deps';
 import { createHealthRouter, READY_PING_TIMEOUT_MS } from '../../src/http/health-routes';
-import { EVENTS_PATH, FAST_WORKERS } from '../official-account/linkage-support';
-import { startTestServer, type TestServer } from '../support/harness';
 
-const PUBLIC_BASE_URL = 'https://api.example.com';
+import { useSuiteServer } from '../support/harness';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer({
-    workers: FAST_WORKERS,
-    env: { PUBLIC_BASE_URL },
-    sandboxOptions: { acceptUnknownLoginCodes: true },
-  });
-  t.sandbox.setPushTarget({ url: t.url + EVENTS_PATH, mode: 'safe' });
-});
-afterAll(async () => {
-  await t?.close();
-});
+const suite = useSuiteServer();
 
 describe('5. /readyz answers within probe timeouts', () => {
   it('a hung database ping is a 503 after 1.5 s, not 5 s', async () => {
@@ -29,7 +16,7 @@ describe('5. /readyz answers within probe timeouts', () => {
       db: { admin: () => ({ ping: () => new Promise<never>(() => undefined) }) },
     } as unknown as AppDeps['db'];
     const app = express().use(
-      createHealthRouter({ db: hung, metrics: t.deps.metrics, config: t.config }),
+      createHealthRouter({ db: hung, metrics: suite().deps.metrics, config: suite().config }),
     );
     const server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -51,7 +38,7 @@ describe('5. /readyz answers within probe timeouts', () => {
   });
 
   it('a live database is ready', async () => {
-    const res = await t.raw('GET', '/readyz');
+    const res = await suite().raw('GET', '/readyz');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ready' });
   });

@@ -170,3 +170,41 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       })()),
   };
 }
+
+/** The public URL the shared suites' servers announce (absolute avatar URLs, OAuth). */
+export const SUITE_PUBLIC_BASE_URL = 'https://api.example.com';
+
+/**
+ * One server for a test file, started before its tests and closed after:
+ * fast inbox workers (with the background follower import), a fixed
+ * PUBLIC_BASE_URL, a sandbox that logs any unknown login code in as its demo
+ * user (what DevTools sends), and the sandbox pushing to this server. Returns
+ * a getter, valid inside tests.
+ */
+export function useSuiteServer(): () => TestServer {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer({
+      workers: { inbox: { pollIntervalMs: 50, backoffBaseMs: 50 } },
+      env: { PUBLIC_BASE_URL: SUITE_PUBLIC_BASE_URL },
+      sandboxOptions: { acceptUnknownLoginCodes: true },
+    });
+    server.sandbox.setPushTarget({
+      url: `${server.url}/wechat/official-account/events`,
+      mode: 'safe',
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return () => {
+    if (server === undefined) throw new Error('useSuiteServer: the server is not started yet');
+    return server;
+  };
+}
+
+/** Asserts an error answer: the status and the envelope's code. */
+export function expectApiError(res: ApiResult, status: number, code: string): void {
+  expect(res.status).toBe(status);
+  expect((res.body as { error?: { code?: unknown } } | undefined)?.error?.code).toBe(code);
+}

@@ -1,28 +1,10 @@
 /** Absolute avatar URLs are checked by id, whatever the host. */
-import { ErrorEnvelopeSchema } from '@wxlink/contracts';
 import { normalizeAvatarUrl } from '../../../src/mini-program/profile/avatar';
-import { EVENTS_PATH, FAST_WORKERS } from '../../official-account/linkage-support';
-import { startTestServer, type ApiResult, type TestServer } from '../../support/harness';
 
-const PUBLIC_BASE_URL = 'https://api.example.com';
+import { useSuiteServer, SUITE_PUBLIC_BASE_URL, expectApiError } from '../../support/harness';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer({
-    workers: FAST_WORKERS,
-    env: { PUBLIC_BASE_URL },
-    sandboxOptions: { acceptUnknownLoginCodes: true },
-  });
-  t.sandbox.setPushTarget({ url: t.url + EVENTS_PATH, mode: 'safe' });
-});
-afterAll(async () => {
-  await t?.close();
-});
-
-function expectError(res: ApiResult, status: number, code: string): void {
-  expect(res.status).toBe(status);
-  expect(ErrorEnvelopeSchema.parse(res.body).error.code).toBe(code);
-}
+const PUBLIC_BASE_URL = SUITE_PUBLIC_BASE_URL;
+const server = useSuiteServer();
 
 describe('10. avatar URLs naming one of our uploads get the ownership check, whatever the host', () => {
   const PNG = Buffer.from(
@@ -33,7 +15,7 @@ describe('10. avatar URLs naming one of our uploads get the ownership check, wha
   async function upload(token: string): Promise<string> {
     const form = new FormData();
     form.append('file', new Blob([PNG], { type: 'image/png' }), 'a.png');
-    const res = await t.raw('POST', '/api/v1/me/avatar', {
+    const res = await server().raw('POST', '/api/v1/me/avatar', {
       body: form,
       headers: { authorization: `Bearer ${token}` },
     });
@@ -42,31 +24,41 @@ describe('10. avatar URLs naming one of our uploads get the ownership check, wha
   }
 
   it("another user's upload spelled out in full is rejected; one's own is stored relative", async () => {
-    const alice = await t.login();
-    const bob = await t.login();
+    const alice = await server().login();
+    const bob = await server().login();
     const path = await upload(alice.token);
     const absolute = `${PUBLIC_BASE_URL}${path}`;
 
-    const stolen = await t.api('PUT', '/api/v1/me/profile', { avatarUrl: absolute }, bob.token);
-    expectError(stolen, 400, 'VALIDATION_FAILED');
+    const stolen = await server().api(
+      'PUT',
+      '/api/v1/me/profile',
+      { avatarUrl: absolute },
+      bob.token,
+    );
+    expectApiError(stolen, 400, 'VALIDATION_FAILED');
     expect(stolen.body.error.message).toMatch(/^avatarUrl: /);
     // Same origin however it is spelled (case, default port).
     const spelled = `https://API.example.com:443${path}`;
-    expectError(
-      await t.api('PUT', '/api/v1/me/profile', { avatarUrl: spelled }, bob.token),
+    expectApiError(
+      await server().api('PUT', '/api/v1/me/profile', { avatarUrl: spelled }, bob.token),
       400,
       'VALIDATION_FAILED',
     );
 
-    const own = await t.api('PUT', '/api/v1/me/profile', { avatarUrl: absolute }, alice.token);
+    const own = await server().api(
+      'PUT',
+      '/api/v1/me/profile',
+      { avatarUrl: absolute },
+      alice.token,
+    );
     expect(own.status).toBe(200);
     expect(own.body.avatarUrl).toBe(path);
   });
 
   it('a malformed avatar path on our origin is rejected; other origins are untouched', async () => {
-    const { token } = await t.login();
-    expectError(
-      await t.api(
+    const { token } = await server().login();
+    expectApiError(
+      await server().api(
         'PUT',
         '/api/v1/me/profile',
         { avatarUrl: `${PUBLIC_BASE_URL}/api/v1/avatars/0123456789abcdef01234567.png/x` },
@@ -76,8 +68,8 @@ describe('10. avatar URLs naming one of our uploads get the ownership check, wha
       'VALIDATION_FAILED',
     );
     // Ownership is checked by id, whatever the host: an avatar path elsewhere is still one.
-    expectError(
-      await t.api(
+    expectApiError(
+      await server().api(
         'PUT',
         '/api/v1/me/profile',
         { avatarUrl: 'https://cdn.example.org/api/v1/avatars/0123456789abcdef01234567' },
@@ -87,7 +79,7 @@ describe('10. avatar URLs naming one of our uploads get the ownership check, wha
       'VALIDATION_FAILED',
     );
     const elsewhere = 'https://cdn.example.org/img/0123456789abcdef01234567.png';
-    const res = await t.api('PUT', '/api/v1/me/profile', { avatarUrl: elsewhere }, token);
+    const res = await server().api('PUT', '/api/v1/me/profile', { avatarUrl: elsewhere }, token);
     expect(res.status).toBe(200);
     expect(res.body.avatarUrl).toBe(elsewhere);
   });

@@ -1,28 +1,15 @@
 /** OAuth failures: a friendly page for browsers, no internals anywhere. */
 import { renderOAuthErrorPage } from '../../../src/official-account/oauth/page';
-import { EVENTS_PATH, FAST_WORKERS } from '../linkage-support';
-import { startTestServer, type TestServer } from '../../support/harness';
 
-const PUBLIC_BASE_URL = 'https://api.example.com';
+import { useSuiteServer } from '../../support/harness';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer({
-    workers: FAST_WORKERS,
-    env: { PUBLIC_BASE_URL },
-    sandboxOptions: { acceptUnknownLoginCodes: true },
-  });
-  t.sandbox.setPushTarget({ url: t.url + EVENTS_PATH, mode: 'safe' });
-});
-afterAll(async () => {
-  await t?.close();
-});
+const server = useSuiteServer();
 
 describe('9. OAuth failures: a friendly page for browsers, no internals anywhere', () => {
   const HTML = 'text/html,application/xhtml+xml,*/*;q=0.8';
 
   async function get(path: string, accept: string) {
-    const res = await fetch(t.url + path, { redirect: 'manual', headers: { accept } });
+    const res = await fetch(server().url + path, { redirect: 'manual', headers: { accept } });
     return { status: res.status, headers: res.headers, text: await res.text() };
   }
 
@@ -76,12 +63,12 @@ describe('9. OAuth failures: a friendly page for browsers, no internals anywhere
   });
 
   it('WeChat unreachable: 502 page', async () => {
-    t.sandbox.injectFault('sns/oauth2/access_token', { errcode: -1, times: 1 });
+    server().sandbox.injectFault('sns/oauth2/access_token', { errcode: -1, times: 1 });
     const page = await get(
       `/wechat/official-account/oauth/callback?code=any&state=${await freshState()}`,
       HTML,
     );
-    t.sandbox.clearFaults();
+    server().sandbox.clearFaults();
     expect(page.status).toBe(502);
     expect(page.text).toContain('WeChat did not answer in time');
     expect(page.text).not.toMatch(INTERNALS);
