@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /**
  * Every error code the product API can answer with. The set is closed: clients switch on
- * `error.code`, so adding a code is a contract change (update docs/api.md and the OpenAPI document with it).
+ * `error.code`, so adding a code is a contract change (describe it in
+ * openapi/error-descriptions.ts, then regenerate docs/api.md with `npm run docs:api`).
  */
 export const ERROR_CODES = [
   'VALIDATION_FAILED',

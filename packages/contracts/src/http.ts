@@ -251,9 +251,9 @@ export interface ApiRoute {
   /** The status of a successful answer. */
   readonly status: number;
   /**
-   * The error codes that belong to what this route does. Codes every route (or every
-   * authenticated route, or every route with a body) can answer are added by
-   * `routeErrorCodes()` in route-errors.ts, so they are not repeated here.
+   * The error codes the product contract names for this route. `routeErrorCodes()` in
+   * route-errors.ts adds those every route (or every authenticated route, or every route with
+   * a body) can answer, without repeats, so a code listed here and implied there counts once.
    */
   readonly errors: readonly ErrorCode[];
 }

@@ -45,8 +45,9 @@ export interface FollowEventInput {
  *   "EventKey 事件KEY值，qrscene_为前缀，后面为二维码的参数值" and "Ticket".
  * - "用户已关注时的事件推送": `SCAN` with the scene value itself as EventKey
  *   (no prefix) and Ticket.
- * - A follow without a QR code and an unfollow carry an empty EventKey (the
- *   docs' sample omits it; receivers must accept both).
+ * - A follow without a QR code and an unfollow carry no EventKey and no
+ *   Ticket: the docs' 关注/取消关注 sample has neither
+ *   (ToUserName, FromUserName, CreateTime, MsgType, Event only).
  */
 export function followEventFields(input: FollowEventInput): XmlFields {
   const fields: XmlFields = {
@@ -64,8 +65,6 @@ export function followEventFields(input: FollowEventInput): XmlFields {
   } else if (input.event === 'subscribe' && input.scene) {
     fields.EventKey = `qrscene_${input.scene}`;
     fields.Ticket = ticket;
-  } else {
-    fields.EventKey = '';
   }
   return fields;
 }

@@ -19,7 +19,7 @@ export interface LinkageConfig {
   readonly webhook: { readonly url: string; readonly secret: string } | undefined;
 }
 
-/** Defaults of DESIGN's configuration table. */
+/** The defaults the README's configuration table lists. */
 export const LINKAGE_DEFAULTS = {
   followerRetention: 'erase',
   followerReconcileIntervalSeconds: 86_400,

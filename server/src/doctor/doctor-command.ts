@@ -13,7 +13,7 @@
  * Exit codes: 0 every check passed, 1 a check failed (or the database could
  * not be reached), 2 bad usage/configuration.
  */
-import { runCommand, UsageError } from '../platform/command';
+import { parseHelpOnly, runAsProcess, runCommand } from '../platform/command';
 import { runDoctor } from './doctor';
 
 export const USAGE = `Usage: doctor
@@ -25,19 +25,6 @@ Environment: the server's (MONGODB_URI, MINIPROGRAM_APPID/SECRET, OFFICIAL_ACCOU
 OFFICIAL_ACCOUNTS_FILE, PUBLIC_BASE_URL, WECHAT_API_BASE, ...). Start the server first:
 the push URL check calls it through PUBLIC_BASE_URL.`;
 
-export interface CliArgs {
-  help: boolean;
-}
-
-export function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { help: false };
-  for (const arg of argv) {
-    if (arg === '--help' || arg === '-h') args.help = true;
-    else throw new UsageError(`unknown argument: ${arg}`);
-  }
-  return args;
-}
-
 export async function run(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
@@ -47,7 +34,7 @@ export async function run(
     {
       name: 'doctor',
       usage: USAGE,
-      parseArgs,
+      parseArgs: parseHelpOnly,
       failureHint: 'FAIL database reachable: start MongoDB or fix MONGODB_URI',
       execute: async (deps) => {
         const accountsFromFile = Boolean(env.OFFICIAL_ACCOUNTS_FILE?.trim());
@@ -60,12 +47,4 @@ export async function run(
   );
 }
 
-if (require.main === module) {
-  run(process.argv.slice(2), process.env, process.stdout).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runAsProcess(run);

@@ -11,7 +11,7 @@
  */
 import type { AppDeps } from '../deps';
 import { AppError } from '../platform/errors';
-import { runCommand, UsageError } from '../platform/command';
+import { flagValue, runAsProcess, runCommand, UsageError } from '../platform/command';
 import {
   BLOCK_REASON_MAX_LENGTH,
   blockUser,
@@ -55,9 +55,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     if (arg === '--help' || arg === '-h') args.help = true;
-    else if (arg === '--user') args.userId = valueOf(rest, ++i, '--user');
+    else if (arg === '--user') args.userId = flagValue(rest, ++i, '--user');
     else if (arg === '--reason' && args.action === 'block') {
-      args.reason = valueOf(rest, ++i, '--reason');
+      args.reason = flagValue(rest, ++i, '--reason');
     } else throw new UsageError(`unknown argument: ${arg}`);
   }
   if (args.help) return args;
@@ -67,12 +67,6 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     throw new UsageError(`--reason is longer than ${BLOCK_REASON_MAX_LENGTH} characters`);
   }
   return args;
-}
-
-function valueOf(argv: readonly string[], i: number, flag: string): string {
-  const value = argv[i];
-  if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-  return value;
 }
 
 /** The work of one action; the line printed on success. */
@@ -124,12 +118,4 @@ export async function run(
   );
 }
 
-if (require.main === module) {
-  run(process.argv.slice(2), process.env, process.stdout).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runAsProcess(run);

@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import type { AppDeps } from '../deps';
 import { AppError } from '../platform/errors';
 import type { User } from '../mini-program/users/user.model';
+import { isLiveUser } from '../mini-program/account/delete-account';
 
 type Deps = Pick<AppDeps, 'models' | 'clock'>;
 
@@ -72,7 +73,6 @@ function parseId(userId: string): Types.ObjectId {
 
 async function existingUserId(deps: Deps, userId: string): Promise<Types.ObjectId> {
   const id = parseId(userId);
-  const user = await deps.models.User.exists({ _id: id, deletedAt: null }).exec();
-  if (!user) throw unknownUser(userId);
+  if (!(await isLiveUser(deps, id))) throw unknownUser(userId);
   return id;
 }

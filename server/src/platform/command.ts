@@ -27,6 +27,48 @@ export interface CommandSpec<A extends { help: boolean }> {
 }
 
 /**
+ * The value after a flag (`--user <id>`): `argv[i]`, or UsageError when it is
+ * missing or is the next flag.
+ */
+export function flagValue(argv: readonly string[], i: number, flag: string): string {
+  const value = argv[i];
+  if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+  return value;
+}
+
+/** The arguments of a command whose only flag is `--help`. */
+export function parseHelpOnly(argv: readonly string[]): { help: boolean } {
+  const args = { help: false };
+  for (const arg of argv) {
+    if (arg === '--help' || arg === '-h') args.help = true;
+    else throw new UsageError(`unknown argument: ${arg}`);
+  }
+  return args;
+}
+
+/** A command's entry: argv without node and the script, the environment, where to print. */
+export type CommandEntry = (
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  out: NodeJS.WritableStream,
+) => Promise<number>;
+
+/**
+ * Runs a command's entry as the process (`if (require.main === module)
+ * runAsProcess(run)`): exits with its code; an unexpected error is printed
+ * (message only) and exits 1.
+ */
+export function runAsProcess(run: CommandEntry): void {
+  run(process.argv.slice(2), process.env, process.stdout).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+/**
  * The start-up every operational command shares: arguments, then the same
  * production configuration as `npm start` (exit 2 with one line per problem),
  * then the server's own wiring (composeDeps), and the database closed at the

@@ -1,12 +1,11 @@
 import { en } from '../../i18n/en';
 import { useLanguage } from '../../i18n/index';
-import { configureClient } from '../../services/index';
-import { installPrivacyListener, resetPrivacyForTests } from '../../services/privacy';
-import { configureUi } from '../../services/ui';
-import { FakeBackend } from '../../test-support/fake-backend';
-import { FakeUi } from '../../test-support/fake-ui';
-import { FakeWx, flush } from '../../test-support/fake-wx';
-import { API_BASE, errorBody } from '../../test-support/fixtures';
+import { installPrivacyListener } from '../../services/privacy';
+import type { FakeUi } from '../../test-support/fake-ui';
+import { flush } from '../../test-support/fake-wx';
+import type { FakeWx } from '../../test-support/fake-wx';
+import { errorBody } from '../../test-support/fixtures';
+import { freshFakes } from '../../test-support/fresh-fakes';
 import { exists, loadOnce, renderAttached } from '../../test-support/simulate';
 import type { Rendered } from '../../test-support/simulate';
 import { submission } from './submission';
@@ -18,12 +17,7 @@ let wx: FakeWx;
 let fakeUi: FakeUi;
 
 beforeEach(() => {
-  wx = new FakeWx();
-  new FakeBackend(wx);
-  configureClient({ wx, apiBase: API_BASE });
-  fakeUi = new FakeUi();
-  configureUi(fakeUi);
-  resetPrivacyForTests();
+  ({ wx, fakeUi } = freshFakes());
 });
 
 /** Renders the editor and records what it tells the page. */

@@ -1,17 +1,15 @@
 import { en } from '../../i18n/en';
 import { useLanguage } from '../../i18n/index';
-import { configureClient } from '../../services/index';
-import { resetPrivacyForTests } from '../../services/privacy';
-import { configureUi } from '../../services/ui';
 import { FakeBackend } from '../../test-support/fake-backend';
-import { FakeUi } from '../../test-support/fake-ui';
-import { FakeWx, flush } from '../../test-support/fake-wx';
-import { API_BASE, errorBody, makeUser, userInfoDetail } from '../../test-support/fixtures';
+import { flush } from '../../test-support/fake-wx';
+import type { FakeWx } from '../../test-support/fake-wx';
+import { errorBody, makeUser, userInfoDetail } from '../../test-support/fixtures';
+import { freshFakes } from '../../test-support/fresh-fakes';
 import { exists, loadOnce, renderAttached, textOf } from '../../test-support/simulate';
 import type { Rendered } from '../../test-support/simulate';
 
 const RETAP_NOTICE = en.notice.retap;
-// These tests read English; zh_CN (the default) has its own suite in zh.test.ts.
+// These tests read English; zh_CN (the default) has its own suite in wechat-rules.test.ts.
 useLanguage('en');
 
 const pageId = loadOnce('pages/home/index');
@@ -24,15 +22,9 @@ interface HomePage {
 
 let wx: FakeWx;
 let backend: FakeBackend;
-let fakeUi: FakeUi;
 
 beforeEach(() => {
-  wx = new FakeWx();
-  backend = new FakeBackend(wx);
-  configureClient({ wx, apiBase: API_BASE });
-  fakeUi = new FakeUi();
-  configureUi(fakeUi);
-  resetPrivacyForTests();
+  ({ wx, backend } = freshFakes());
 });
 
 /** The global wx miniprogram-simulate installs (the page calls its stopPullDownRefresh). */

@@ -5,13 +5,13 @@
  */
 import { zh_CN } from '../../i18n/zh_CN';
 import { useLanguage } from '../../i18n/index';
-import { configureClient } from '../../services/index';
-import { installPrivacyListener, resetPrivacyForTests } from '../../services/privacy';
-import { configureUi } from '../../services/ui';
-import { FakeBackend } from '../../test-support/fake-backend';
-import { FakeUi } from '../../test-support/fake-ui';
-import { FakeWx, flush } from '../../test-support/fake-wx';
-import { API_BASE, errorBody, makeUser } from '../../test-support/fixtures';
+import { installPrivacyListener } from '../../services/privacy';
+import type { FakeBackend } from '../../test-support/fake-backend';
+import type { FakeUi } from '../../test-support/fake-ui';
+import { flush } from '../../test-support/fake-wx';
+import type { FakeWx } from '../../test-support/fake-wx';
+import { errorBody, makeUser } from '../../test-support/fixtures';
+import { freshFakes } from '../../test-support/fresh-fakes';
 import { exists, find, loadOnce, renderAttached, textOf } from '../../test-support/simulate';
 import type { Rendered } from '../../test-support/simulate';
 
@@ -23,12 +23,7 @@ let backend: FakeBackend;
 let fakeUi: FakeUi;
 
 beforeEach(() => {
-  wx = new FakeWx();
-  backend = new FakeBackend(wx);
-  configureClient({ wx, apiBase: API_BASE });
-  fakeUi = new FakeUi();
-  configureUi(fakeUi);
-  resetPrivacyForTests();
+  ({ wx, backend, fakeUi } = freshFakes());
 });
 
 async function openHome(): Promise<Rendered> {

@@ -8,15 +8,7 @@ const HEX_SHA = /^[0-9a-f]+$/i;
  * length is a mismatch; case is ignored (hex is case-insensitive).
  */
 export function hexDigestEquals(expectedHex: string, candidate: unknown): boolean {
-  if (
-    typeof candidate !== 'string' ||
-    candidate.length !== expectedHex.length ||
-    !HEX_SHA.test(candidate)
-  ) {
-    return false;
-  }
-  // Same length and hex on both sides, so the buffers have equal lengths.
-  return timingSafeEqual(Buffer.from(expectedHex, 'hex'), Buffer.from(candidate, 'hex'));
+  return digestEqualsHex(Buffer.from(expectedHex, 'hex'), candidate);
 }
 
 /**
@@ -32,5 +24,6 @@ export function digestEqualsHex(expected: Buffer, candidate: unknown): boolean {
   ) {
     return false;
   }
+  // Same length and hex on both sides, so the buffers have equal lengths.
   return timingSafeEqual(expected, Buffer.from(candidate, 'hex'));
 }

@@ -26,6 +26,7 @@
  */
 import { WechatXmlError } from './errors';
 import { DEFAULT_MAX_XML_BYTES, DEFAULT_MAX_XML_DEPTH } from './xml-document';
+import { malformed, skipSpace } from './xml-scan';
 
 /** Largest number of elements (the root included) an envelope may hold. */
 export const MAX_ENVELOPE_ELEMENTS = 64;
@@ -40,22 +41,8 @@ const ELEMENT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const CDATA_OPEN = '<![CDATA[';
 const CDATA_CLOSE = ']]>';
 
-function malformed(message: string): WechatXmlError {
-  return new WechatXmlError('XML_MALFORMED', message);
-}
-
 function tooLarge(maxBytes: number): WechatXmlError {
   return new WechatXmlError('XML_TOO_LARGE', `XML exceeds ${maxBytes} bytes`);
-}
-
-function isSpace(code: number): boolean {
-  return code === 0x20 || code === 0x0a || code === 0x09 || code === 0x0d;
-}
-
-function skipSpace(xml: string, from: number): number {
-  let i = from;
-  while (isSpace(xml.charCodeAt(i))) i++;
-  return i;
 }
 
 /** Counters of one extraction; `steps` is the number of markup items visited. */

@@ -18,7 +18,8 @@
  * 接收普通消息 (MsgId), 消息加解密 (<Encrypt> envelope).
  */
 import { WechatXmlError } from './errors';
-import { malformed, parseDocument, type ParseXmlOptions, type XmlRecord } from './xml-document';
+import { parseDocument, type ParseXmlOptions, type XmlRecord } from './xml-document';
+import { malformed } from './xml-scan';
 
 export {
   DEFAULT_MAX_XML_BYTES,

@@ -6,7 +6,7 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { WechatXmlError } from './errors';
-import { scanXmlMarkup } from './xml-scan';
+import { malformed, scanXmlMarkup } from './xml-scan';
 
 /** Default cap on a push body, in UTF-8 bytes. */
 export const DEFAULT_MAX_XML_BYTES = 64 * 1024;
@@ -26,11 +26,6 @@ export type XmlValue = string | XmlRecord | readonly XmlValue[];
 /** Element children by tag name; a repeated tag becomes an array. Null-prototype. */
 export interface XmlRecord {
   readonly [tag: string]: XmlValue;
-}
-
-/** A WechatXmlError with code XML_MALFORMED (messages never echo the input). */
-export function malformed(message: string): WechatXmlError {
-  return new WechatXmlError('XML_MALFORMED', message);
 }
 
 function limits(options: ParseXmlOptions | undefined): { maxBytes: number; maxDepth: number } {

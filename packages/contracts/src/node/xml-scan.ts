@@ -32,7 +32,8 @@ const APOSTROPHE = 0x27;
 const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 const PREDEFINED_ENTITY = /^(?:lt|gt|amp|quot|apos)$/;
 
-function malformed(message: string): WechatXmlError {
+/** A WechatXmlError with code XML_MALFORMED (messages never echo the input). */
+export function malformed(message: string): WechatXmlError {
   return new WechatXmlError('XML_MALFORMED', message);
 }
 
@@ -68,7 +69,8 @@ function nameEnd(xml: string, from: number): number {
   return i;
 }
 
-function skipSpace(xml: string, from: number): number {
+/** Index of the first non-whitespace character at or after `from`. */
+export function skipSpace(xml: string, from: number): number {
   let i = from;
   while (isSpace(xml.charCodeAt(i))) i++;
   return i;

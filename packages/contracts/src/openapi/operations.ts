@@ -1,7 +1,7 @@
 import { AVATAR_UPLOAD } from '../avatar-upload';
 import { ERROR_STATUS, type ErrorCode } from '../errors';
 import { API_ROUTES, type ApiRoute, type ApiRouteName } from '../http';
-import { routeErrorCodes } from '../route-errors';
+import { routeErrorCodes, routeTakesBody } from '../route-errors';
 import { COMPONENT_REF_PREFIX, NAMED_SCHEMAS, type JsonSchema } from './components';
 import { ERROR_DESCRIPTIONS } from './error-descriptions';
 
@@ -62,7 +62,8 @@ function requestBody(route: ApiRoute): JsonSchema | undefined {
   if (route.request !== null) {
     return { required: true, content: jsonContent(ref(schemaName(route.request))) };
   }
-  return route.method === 'POST' || route.method === 'PUT' ? multipartAvatarBody() : undefined;
+  // A body without a JSON schema is the multipart avatar upload.
+  return routeTakesBody(route) ? multipartAvatarBody() : undefined;
 }
 
 /** The route's error codes grouped by their HTTP status, statuses ascending. */

@@ -1,5 +1,6 @@
 import { ERROR_CODES, ERROR_STATUS } from '../errors';
 import { API_ROUTES, type ApiRoute, type ApiRouteName } from '../http';
+import { routeTakesBody } from '../route-errors';
 import { componentSchemas, NAMED_SCHEMAS, type JsonSchema } from './components';
 import { ERROR_DESCRIPTIONS } from './error-descriptions';
 import { errorCodesByStatus, ROUTE_SUMMARIES, schemaName } from './operations';
@@ -9,7 +10,7 @@ const ROUTES = Object.entries(API_ROUTES) as [ApiRouteName, ApiRoute][];
 
 function bodyText(route: ApiRoute): string {
   if (route.request !== null) return schemaLink(schemaName(route.request));
-  if (route.method === 'POST' || route.method === 'PUT') return 'multipart image (see below)';
+  if (routeTakesBody(route)) return 'multipart image (see below)';
   return 'none';
 }
 

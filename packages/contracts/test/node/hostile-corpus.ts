@@ -66,3 +66,37 @@ export const HOSTILE_CORPUS: [string, unknown, string][] = [
   ['90 000 bytes of CJK', wrap(`${head('text')}<C>${'你'.repeat(30_000)}</C>`), 'XML_TOO_LARGE'],
   ['10 MB of text', 'x'.repeat(10_000_000), 'XML_TOO_LARGE'],
 ];
+
+/**
+ * Pieces of markup, valid and broken, that property tests join at random (with
+ * random strings) to probe the parsers beyond the fixed corpus above.
+ */
+export const MARKUP_FRAGMENTS: readonly string[] = [
+  '<xml>',
+  '</xml>',
+  '<![CDATA[',
+  ']]>',
+  '<!--',
+  '-->',
+  '<!DOCTYPE',
+  '<?',
+  '?>',
+  '&amp;',
+  '&',
+  '&#x41;',
+  '<a>',
+  '</a>',
+  '<b/>',
+  '<a x="1">',
+  ' ',
+  head(),
+  '<ToUserName>t</ToUserName><FromUserName>f</FromUserName><CreateTime>1</CreateTime>',
+  '<MsgType>event</MsgType><Event>subscribe</Event>',
+  '<MsgType>text</MsgType><MsgId>1</MsgId>',
+  '<Event>subscribe</Event>',
+  '<MsgId>1</MsgId>',
+  '"',
+  "'",
+  '>',
+  '<',
+];

@@ -9,8 +9,8 @@ export type Params = Record<string, unknown>;
 
 /** A string parameter (the first of a repeated one); '' counts as missing. */
 export function str(params: Params, name: string): string | undefined {
-  const v = params[name];
-  if (Array.isArray(v)) return typeof v[0] === 'string' ? v[0] : undefined;
+  const raw = params[name];
+  const v: unknown = Array.isArray(raw) ? raw[0] : raw;
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 

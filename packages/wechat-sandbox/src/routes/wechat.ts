@@ -1,6 +1,6 @@
 import express from 'express';
 import type { Request, Response, Router } from 'express';
-import { stableToken, token } from '../apis/credentials';
+import { stableToken, str, token } from '../apis/credentials';
 import { checkSession, code2Session, phoneNumber } from '../apis/mini-program';
 import { batchUserInfo, oauthAccessToken, userGet, userInfo } from '../apis/official-account';
 import type { SandboxCore, WechatRoute } from '../core';
@@ -56,8 +56,7 @@ function parseJsonBody(req: Request, rule: BodyRule): Params | null {
 }
 
 function queryToken(req: Request): string | undefined {
-  const v = req.query.access_token;
-  return typeof v === 'string' && v !== '' ? v : undefined;
+  return str(req.query, 'access_token');
 }
 
 export function wechatRouter(core: SandboxCore, sleep: Sleep): Router {

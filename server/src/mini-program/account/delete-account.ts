@@ -16,6 +16,14 @@ export function tombstoneOpenid(userId: Types.ObjectId): string {
   return `deleted:${userId.toHexString()}`;
 }
 
+/** Whether the user exists and is not tombstoned (a tombstone is as gone as a deleted user). */
+export async function isLiveUser(
+  deps: Pick<AppDeps, 'models'>,
+  userId: Types.ObjectId,
+): Promise<boolean> {
+  return (await deps.models.User.exists({ _id: userId, deletedAt: null }).exec()) !== null;
+}
+
 /**
  * DELETE /api/v1/me (注销). Erases the user and everything personal kept
  * about them; every token dies; a later login of the same WeChat user
@@ -126,7 +134,7 @@ export async function discardAvatarOfDeletedUser(
   deps: Pick<AppDeps, 'models' | 'db'>,
   userId: Types.ObjectId,
 ): Promise<void> {
-  if ((await deps.models.User.exists({ _id: userId, deletedAt: null }).exec()) !== null) return;
+  if (await isLiveUser(deps, userId)) return;
   await deleteAvatars(deps, userId);
   throw new AppError('SESSION_INVALID', 'The user no longer exists; log in again');
 }

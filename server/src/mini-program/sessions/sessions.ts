@@ -10,7 +10,7 @@ import { toProductError, type WechatFailureMessages } from '../../wechat/errors'
 import { WechatApiError } from '../../wechat/errors';
 import { storeSessionKey } from './session-keys';
 import { toUserView } from '../users/user-view';
-import { eraseLoginTraces } from '../account/delete-account';
+import { eraseLoginTraces, isLiveUser } from '../account/delete-account';
 
 type Deps = Pick<AppDeps, 'config' | 'clock' | 'random' | 'models' | 'wechat' | 'metrics'>;
 
@@ -99,7 +99,7 @@ export async function login(deps: Deps, input: LoginInput): Promise<CreateSessio
   // 注销 (account/delete-account.ts) may have tombstoned the user we matched
   // while we wrote: erase what this login wrote for it, then sign in again,
   // which creates the new user a login after a deletion gets.
-  if (!(await isLive(deps, result.userId))) {
+  if (!(await isLiveUser(deps, result.userId))) {
     await eraseLoginTraces(deps, result.userId);
     result = await signIn();
   }
@@ -111,10 +111,6 @@ export async function login(deps: Deps, input: LoginInput): Promise<CreateSessio
   metrics.logins.inc({ outcome: 'ok' });
   const { userId: _userId, ...response } = result;
   return response;
-}
-
-async function isLive(deps: Deps, userId: Types.ObjectId): Promise<boolean> {
-  return (await deps.models.User.exists({ _id: userId, deletedAt: null }).exec()) !== null;
 }
 
 /** What the mini-program hears when WeChat refuses a login. */

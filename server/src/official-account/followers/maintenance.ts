@@ -18,13 +18,16 @@ import { TOMBSTONE_TTL_SECONDS } from './reduce';
 type MaintenanceDeps = Pick<AppDeps, 'models' | 'clock' | 'config' | 'logger' | 'metrics'>;
 
 /** Deletes expired tombstones (erase retention); returns how many. */
-export async function sweepTombstones(deps: MaintenanceDeps): Promise<number> {
+async function sweepTombstones(deps: MaintenanceDeps): Promise<number> {
   if (deps.config.linkage.followerRetention !== 'erase') return 0;
   const expired = new Date(deps.clock.now().getTime() - TOMBSTONE_TTL_SECONDS * 1000);
   const Followers = deps.models.Follower;
   // Records kept under `keep` before a switch to `erase`: erase them now.
   await Followers.updateMany(
-    { subscribed: false, $or: [{ unionid: { $ne: null } }, { scene: { $ne: null } }] },
+    {
+      subscribed: false,
+      $or: [{ unionid: { $ne: null } }, { scene: { $ne: null } }, { subscribedAt: { $ne: null } }],
+    },
     { $set: { unionid: null, scene: null, subscribedAt: null }, $inc: { version: 1 } },
   );
   const res = await Followers.deleteMany({

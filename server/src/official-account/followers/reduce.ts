@@ -20,7 +20,7 @@ export type FollowerChange =
 export const TOMBSTONE_TTL_SECONDS = 7 * 86_400;
 
 /** Only what the tombstone keeps: the unfollow's CreateTime. */
-export function tombstoneOf(state: FollowerState): FollowerState {
+function tombstoneOf(state: FollowerState): FollowerState {
   return {
     subscribed: false,
     stateAt: state.stateAt,

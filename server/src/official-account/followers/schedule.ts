@@ -19,10 +19,10 @@ export interface FollowerScheduleOptions {
 }
 
 /** Production defaults. */
-export const DEFAULT_FOLLOWER_SCHEDULE: FollowerScheduleOptions = { checkIntervalMs: 60_000 };
+const DEFAULT_FOLLOWER_SCHEDULE: FollowerScheduleOptions = { checkIntervalMs: 60_000 };
 
 /** Whether an account's run is due (pure). */
-export function isRunDue(
+function isRunDue(
   cursor: { status: string; completedAt: Date | null; firstCompletedAt?: Date | null } | null,
   now: Date,
   intervalSeconds: number,

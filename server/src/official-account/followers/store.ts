@@ -33,7 +33,7 @@ export interface ChangeOptions {
 }
 
 /** The FollowerState fields of a stored follower. */
-export function stateOf(doc: Pick<Follower, keyof FollowerState>): FollowerState {
+function stateOf(doc: Pick<Follower, keyof FollowerState>): FollowerState {
   return {
     subscribed: doc.subscribed,
     stateAt: doc.stateAt,
@@ -45,7 +45,7 @@ export function stateOf(doc: Pick<Follower, keyof FollowerState>): FollowerState
 }
 
 /** Whether two states are field for field the same. */
-export function sameState(a: FollowerState, b: FollowerState): boolean {
+function sameState(a: FollowerState, b: FollowerState): boolean {
   return (
     a.subscribed === b.subscribed &&
     a.stateAt === b.stateAt &&

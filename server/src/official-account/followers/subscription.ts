@@ -79,7 +79,7 @@ export async function listImported(deps: Pick<AppDeps, 'models'>, appid: string)
  * that keeps failing (a dead letter) must not turn every unmatched user into
  * `unknown` for good; the next reconciliation answers it from batchget.
  */
-export const NEW_FOLLOWER_SECONDS = 86_400;
+const NEW_FOLLOWER_SECONDS = 86_400;
 
 async function lookupPending(deps: ViewDeps, appid: string): Promise<boolean> {
   const since = Math.floor(deps.clock.now().getTime() / 1000) - NEW_FOLLOWER_SECONDS;
@@ -93,7 +93,7 @@ async function lookupPending(deps: ViewDeps, appid: string): Promise<boolean> {
 }
 
 /** The user's subscription to one account. */
-export async function getAccountSubscription(
+async function getAccountSubscription(
   deps: ViewDeps,
   account: OfficialAccountConfig,
   user: Pick<User, 'unionid' | '_id'>,

@@ -12,7 +12,7 @@ import type { PushType } from './handlers';
  * unhandled (processor.ts). Processed entries (done) are pruned after INBOX_RETENTION_DAYS; dead ones
  * stay until replayed.
  */
-export const INBOX_STATUSES = ['pending', 'processing', 'done', 'dead'] as const;
+const INBOX_STATUSES = ['pending', 'processing', 'done', 'dead'] as const;
 export type InboxStatus = (typeof INBOX_STATUSES)[number];
 
 export interface InboxItem {

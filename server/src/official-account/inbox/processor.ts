@@ -8,7 +8,7 @@ import { claimDueItem, completeItem, releaseClaims, type ClaimedItem } from './c
 import { handlerFor, type HandlerItem } from './handlers';
 import { forgetFollowerEntries } from './retention';
 import { linkageMetrics } from '../linkage-events/metrics';
-import { onInboxWrite } from './signal';
+import { onWrite } from '../write-signal';
 import { WakeUp } from './wake-up';
 
 /**
@@ -44,7 +44,7 @@ export interface InboxProcessorOptions {
   backlogSampleMs: number;
 }
 
-export const DEFAULT_INBOX_PROCESSOR_OPTIONS: Readonly<InboxProcessorOptions> = {
+const DEFAULT_INBOX_PROCESSOR_OPTIONS: Readonly<InboxProcessorOptions> = {
   pollIntervalMs: 1000,
   leaseMs: 60_000,
   maxAttempts: 10,
@@ -76,7 +76,7 @@ export function backoffDelayMs(
 }
 
 /** Whether a failure is worth retrying; anything unexpected is retried too (bounded by maxAttempts). */
-export function isPermanentFailure(err: unknown): boolean {
+function isPermanentFailure(err: unknown): boolean {
   if (err instanceof WechatApiError) {
     // e.g. 40003 invalid openid: asking again will not help.
     return err.code === 'NOT_FOUND' && !isRetryableWechatError(err.errcode);
@@ -109,7 +109,7 @@ class InboxLoops implements InboxProcessor {
     private readonly options: InboxProcessorOptions,
   ) {
     this.log = deps.logger.child({ component: 'inbox-processor' });
-    this.unsubscribe = onInboxWrite(deps.models.Inbox, () => this.wake.nudge());
+    this.unsubscribe = onWrite(deps.models.Inbox, () => this.wake.nudge());
     this.loops = Array.from({ length: Math.max(1, options.concurrency) }, () => this.loop());
   }
 

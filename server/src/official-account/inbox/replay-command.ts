@@ -12,7 +12,7 @@ import { AppError } from '../../platform/errors';
  */
 import type { AppDeps } from '../../deps';
 import { replayDeadLetters, type ReplayOptions, type ReplayedItem } from './replay';
-import { runCommand, UsageError } from '../../platform/command';
+import { flagValue, runAsProcess, runCommand, UsageError } from '../../platform/command';
 
 export const USAGE = `Usage: inbox-replay (--id <inboxId> | --all) [--dry-run]
 
@@ -35,11 +35,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     if (arg === '--all') args.all = true;
     else if (arg === '--dry-run') args.dryRun = true;
     else if (arg === '--help' || arg === '-h') args.help = true;
-    else if (arg === '--id') {
-      const value = argv[++i];
-      if (value === undefined || value.startsWith('--')) throw new UsageError('--id needs a value');
-      args.id = value;
-    } else if (arg?.startsWith('--id=')) args.id = arg.slice('--id='.length);
+    else if (arg === '--id') args.id = flagValue(argv, ++i, '--id');
+    else if (arg?.startsWith('--id=')) args.id = arg.slice('--id='.length);
     else throw new UsageError(`unknown argument: ${arg}`);
   }
   if (!args.help && (args.id !== undefined) === (args.all === true)) {
@@ -94,12 +91,4 @@ async function replay(deps: AppDeps, args: CliArgs, out: NodeJS.WritableStream):
   }
 }
 
-if (require.main === module) {
-  run(process.argv.slice(2), process.env, process.stdout).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runAsProcess(run);

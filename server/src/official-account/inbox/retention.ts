@@ -10,7 +10,7 @@ import type { AppDeps } from '../../deps';
 type RetentionDeps = Pick<AppDeps, 'models' | 'clock' | 'config'>;
 
 /** Statuses of entries that are finished with (never `dead`: those wait for a replay). */
-export const PROCESSED_STATUSES = ['done'] as const;
+const PROCESSED_STATUSES = ['done'] as const;
 
 /** Deletes the processed entries of one follower; returns how many. */
 export async function forgetFollowerEntries(

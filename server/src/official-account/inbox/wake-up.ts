@@ -1,6 +1,7 @@
 /**
- * Sleep that another part of the process can cut short: the processor's
- * loops sleep between polls, and a push stored by this instance wakes them.
+ * Sleep that another part of the process can cut short: the inbox processor's
+ * and the linkage delivery's loops sleep between polls, and a write by this
+ * instance (write-signal.ts) wakes them.
  * A wake-up that finds no sleeper is remembered, so the next sleep returns at
  * once: a push stored while every loop is busy is never left for the poll.
  */

@@ -6,8 +6,9 @@ import { isLeaseFree, takeLease } from '../../platform/lease';
 import { LINKAGE_EVENT_HANDLERS, type LinkageEventHandler } from './handlers';
 import { linkageMetrics } from './metrics';
 import type { LinkageOutboxItem } from './outbox.model';
-import { onOutboxWrite } from './signal';
 import { postLinkageEvent } from './webhook';
+import { WakeUp } from '../inbox/wake-up';
+import { onWrite } from '../write-signal';
 
 /**
  * Delivers stored linkage events at least once, on any number of instances:
@@ -27,7 +28,7 @@ export interface LinkageDeliveryOptions {
 }
 
 /** Production defaults. */
-export const DEFAULT_LINKAGE_DELIVERY_OPTIONS: Readonly<LinkageDeliveryOptions> = {
+const DEFAULT_LINKAGE_DELIVERY_OPTIONS: Readonly<LinkageDeliveryOptions> = {
   pollIntervalMs: 1000,
   leaseMs: 60_000,
   backoffBaseMs: 2000,
@@ -39,7 +40,7 @@ type DeliveryDeps = Pick<AppDeps, 'models' | 'db' | 'clock' | 'logger' | 'metric
 type Claimed = LinkageOutboxItem & { _id: unknown };
 
 /** The event as handlers and the webhook receive it. */
-export function eventOf(item: LinkageOutboxItem): LinkageEvent {
+function eventOf(item: LinkageOutboxItem): LinkageEvent {
   return {
     id: item.eventId,
     type: item.type,
@@ -145,32 +146,17 @@ export function startLinkageDelivery(
   const options = { ...DEFAULT_LINKAGE_DELIVERY_OPTIONS, ...overrides };
   const instance = randomUUID();
   let running = true;
-  let wake: (() => void) | null = null;
-  let nudged = false;
-  const nudge = (): void => {
-    nudged = true;
-    wake?.();
-  };
-  const unsubscribe = onOutboxWrite(deps.models.LinkageOutbox, nudge);
-  const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      if (nudged || !running) return resolve();
-      const timer = setTimeout(() => resolve(), ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  const wake = new WakeUp();
+  const unsubscribe = onWrite(deps.models.LinkageOutbox, () => wake.nudge());
 
   async function loop(): Promise<void> {
     let seq = 0;
     while (running) {
-      nudged = false;
       try {
         const owner = `${instance}:${++seq}`;
         const item = await claimOne(deps, options, owner);
         if (item === null) {
-          await sleep(options.pollIntervalMs);
+          await wake.sleep(options.pollIntervalMs);
           continue;
         }
         await deliver(deps, options, item, owner).catch((err: unknown) =>
@@ -178,7 +164,7 @@ export function startLinkageDelivery(
         );
       } catch (err) {
         deps.logger.warn({ err: describeError(err) }, 'linkage delivery poll failed');
-        if (running) await sleep(options.pollIntervalMs * 5);
+        if (running) await wake.sleep(options.pollIntervalMs * 5);
       }
     }
   }
@@ -187,7 +173,7 @@ export function startLinkageDelivery(
     async stop() {
       running = false;
       unsubscribe();
-      wake?.();
+      wake.nudge();
       await done;
     },
   };

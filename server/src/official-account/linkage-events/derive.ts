@@ -3,7 +3,7 @@ import type { LinkageEventType } from '@wxlink/contracts';
 import type { AppDeps } from '../../deps';
 import { CONFLICT, isDuplicateKeyError, retryOnConflict } from '../../platform/retry';
 import type { Follower } from '../followers/follower.model';
-import { signalOutboxWrite } from './signal';
+import { signalWrite } from '../write-signal';
 
 /**
  * Linkage events derived from follower records. A user is linked to a
@@ -20,7 +20,7 @@ import { signalOutboxWrite } from './signal';
 export type LinkageDeps = Pick<AppDeps, 'models' | 'config' | 'clock'>;
 
 /** The stable id of a linkage event: the same change always gets the same id. */
-export function linkageEventId(parts: {
+function linkageEventId(parts: {
   type: LinkageEventType;
   appid: string;
   openid: string;
@@ -37,7 +37,7 @@ interface Decision {
 }
 
 /** What to emit for a follower, if anything (pure). */
-export function decideLinkage(
+function decideLinkage(
   doc: Pick<Follower, 'subscribed' | 'linkage' | 'linkedUserId'>,
   matchedUserId: string | null,
 ): Decision | null {
@@ -77,7 +77,7 @@ async function storeEvent(deps: LinkageDeps, doc: Follower, decision: Decision):
     // Already stored (a retry or another instance): the same change, the same id.
     if (!isDuplicateKeyError(err)) throw err;
   }
-  signalOutboxWrite(deps.models.LinkageOutbox);
+  signalWrite(deps.models.LinkageOutbox);
 }
 
 /**

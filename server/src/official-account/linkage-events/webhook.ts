@@ -8,12 +8,12 @@ import { AppError } from '../../platform/errors';
  * The timestamp inside the signed text lets a receiver refuse a replayed old
  * delivery; the receiver verifies with `verifyLinkageSignature`.
  */
-export const SIGNATURE_HEADER = 'X-Wxlink-Signature';
+const SIGNATURE_HEADER = 'X-Wxlink-Signature';
 /** How long one POST may take before it counts as failed. */
-export const WEBHOOK_TIMEOUT_MS = 10_000;
+const WEBHOOK_TIMEOUT_MS = 10_000;
 
 /** The signature header value for `body` at `t` (unix seconds). */
-export function signLinkageBody(secret: string, t: number, body: string): string {
+function signLinkageBody(secret: string, t: number, body: string): string {
   const v1 = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
   return `t=${t},v1=${v1}`;
 }

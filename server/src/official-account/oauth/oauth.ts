@@ -24,13 +24,10 @@ import { followerStatus, listImported, toSubscriptionView } from '../followers/s
 type OAuthDeps = Pick<AppDeps, 'config' | 'clock' | 'random' | 'models' | 'wechat' | 'logger'>;
 
 /** Where the official-account routes live; the primary account's also without `/:appid`. */
-export const OFFICIAL_ACCOUNT_BASE_PATH = '/wechat/official-account';
+const OFFICIAL_ACCOUNT_BASE_PATH = '/wechat/official-account';
 
 /** The callback path of an account: the primary keeps the path without its appid. */
-export function oauthCallbackPath(
-  config: AppDeps['config'],
-  account: OfficialAccountConfig,
-): string {
+function oauthCallbackPath(config: AppDeps['config'], account: OfficialAccountConfig): string {
   const scope = account.appid === config.officialAccount.appid ? '' : `/${account.appid}`;
   return `${OFFICIAL_ACCOUNT_BASE_PATH}${scope}/oauth/callback`;
 }
@@ -40,7 +37,7 @@ export function oauthCallbackPath(
  * WeChat. A returnTo too long for the state rides in redirect_uri's own query:
  * WeChat redirects to redirect_uri with `code` and `state` appended.
  */
-export function authorizeUrl(
+function authorizeUrl(
   config: AppDeps['config'],
   account: OfficialAccountConfig,
   issued: IssuedOAuthState,

@@ -6,7 +6,7 @@ import type { OAuthResult } from './oauth';
  * (inline CSS, no scripts, no external assets); every dynamic value is
  * HTML-escaped, even the ones we validated.
  */
-export function escapeHtml(value: string): string {
+function escapeHtml(value: string): string {
   return value
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

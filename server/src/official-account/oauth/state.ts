@@ -19,7 +19,7 @@ import { isDuplicateKeyError } from '../../platform/retry';
  * Single use: the callback inserts the nonce into a collection with a unique
  * key; the second insert fails (the only write, and only for a valid state).
  */
-export const OAUTH_STATE_TTL_SECONDS = 600;
+const OAUTH_STATE_TTL_SECONDS = 600;
 const STATE_FORMAT = /^[0-9a-f]{64}(?:[0-9a-f]{2}){0,32}$/;
 /** Bytes of returnTo carried inside the state (128 hex characters in all). */
 const RETURN_TO_IN_STATE_MAX_BYTES = 32;
@@ -37,7 +37,7 @@ let ephemeralKey: Buffer | undefined;
  * OAUTH_STATE_SECRET when set, else a key derived from the official account's
  * secret (domain-separated, so the state MAC never equals anything WeChat sees).
  */
-export function stateKey(config: AppDeps['config'], random: AppDeps['random']): Buffer {
+function stateKey(config: AppDeps['config'], random: AppDeps['random']): Buffer {
   if (config.oauthStateSecret !== undefined) return Buffer.from(config.oauthStateSecret, 'utf8');
   if (config.officialAccount.secret !== '') {
     return createHmac('sha256', config.officialAccount.secret)

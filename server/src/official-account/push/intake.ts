@@ -14,7 +14,7 @@ import type { AppDeps } from '../../deps';
 import { AppError } from '../../platform/errors';
 import { isDuplicateKeyError } from '../../platform/retry';
 import type { InboxItem } from '../inbox/inbox.model';
-import { signalInboxWrite } from '../inbox/signal';
+import { signalWrite } from '../write-signal';
 import { withTimeout } from '../../platform/with-timeout';
 import { checkCreateTime, checkPushTimestamp, type SignedQueryUse } from './replay-guard';
 
@@ -251,6 +251,6 @@ export async function storePush(
     throw new AppError('SERVICE_UNAVAILABLE', 'Event could not be stored; retry later');
   }
   deps.metrics.eventsReceived.inc({ type: message.type });
-  signalInboxWrite(deps.models.Inbox);
+  signalWrite(deps.models.Inbox);
   return 'stored';
 }

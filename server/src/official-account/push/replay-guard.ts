@@ -51,7 +51,7 @@ export interface SignedQueryUse {
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** The binding's key; the NUL separators keep field boundaries unambiguous. */
-export function signedQueryKey(use: Omit<SignedQueryUse, 'body'>): string {
+function signedQueryKey(use: Omit<SignedQueryUse, 'body'>): string {
   return sha256([use.appid, use.timestamp, use.nonce, use.signature].join('\0'));
 }
 

@@ -141,3 +141,31 @@ test('reconciliation: an unfollow WeChat never delivered becomes never after one
     unionid: null,
   });
 });
+
+test('switching from keep to erase: the sweep erases a kept unfollower even when only its follow time is left', async () => {
+  const appid = server.config.officialAccount.appid;
+  const now = new Date();
+  // Kept under `keep` after an unfollow, its unionid lookup never answered: no unionid, no scene.
+  await server.deps.models.Follower.create({
+    appid,
+    openid: 'oKeptNoUnionid',
+    unionid: null,
+    subscribed: false,
+    stateAt: 1_700_000_200,
+    subscribedAt: 1_700_000_100,
+    unsubscribedAt: 1_700_000_200,
+    scene: null,
+    version: 3,
+    source: 'event',
+    createdAt: now,
+    updatedAt: now,
+  });
+  await runMaintenance(server.deps);
+  expect(await followerOf(server.deps, 'oKeptNoUnionid')).toMatchObject({
+    subscribed: false,
+    unionid: null,
+    scene: null,
+    subscribedAt: null,
+    unsubscribedAt: 1_700_000_200,
+  });
+});
