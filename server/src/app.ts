@@ -1,10 +1,8 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import type { AppDeps } from './deps';
-import { bindRequestContext } from './platform/logger';
 import { errorHandler, notFound } from './http/errors';
-import { requestIdOf } from './http/request-id';
+import { requestLog } from './http/request-log';
 import { requestDeadline } from './platform/request-deadline';
 import { createApiRouter } from './mini-program/routes';
 import { createHealthRouter } from './http/health-routes';
@@ -26,27 +24,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
 
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const id = requestIdOf(req);
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // Only the path: query strings carry WeChat signatures, codes and openids.
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          path: req.url.split('?')[0],
-        }),
-      },
-      customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
-    }),
-  );
-  app.use(bindRequestContext);
+  app.use(requestLog(deps.logger));
   app.use(helmet());
   app.use((req, res, next) => {
     const end = deps.metrics.httpDuration.startTimer({ method: req.method });

@@ -12,7 +12,7 @@ export function envelope(code: ErrorCode, message: string, requestId?: string): 
 export const notFound: RequestHandler = (req, res) => {
   res
     .status(404)
-    .json(envelope('NOT_FOUND', `No route for ${req.method} ${req.path}`, req.id as string));
+    .json(envelope('NOT_FOUND', `No route for ${req.method} ${req.path}`, req.id));
 };
 
 interface BodyParserError {
@@ -28,7 +28,7 @@ interface BodyParserError {
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const requestId = req.id as string;
+    const requestId = req.id;
     const mapped = mapError(err);
     logRequestError(logger, err, req, mapped.code);
     if (res.headersSent) return;
@@ -39,7 +39,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 
 /** Faults go to the log with their detail; expected 4xx errors only at debug. */
 export function logRequestError(logger: Logger, err: unknown, req: Request, code: ErrorCode): void {
-  const requestId = req.id as string;
+  const requestId = req.id;
   if (code === 'INTERNAL') {
     const route = (req.route as { path?: string } | undefined)?.path;
     logger.error({ err, requestId, route }, 'unhandled error');

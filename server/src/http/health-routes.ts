@@ -35,7 +35,7 @@ export function createHealthRouter(deps: Pick<AppDeps, 'db' | 'metrics' | 'confi
     } catch {
       res
         .status(503)
-        .json(envelope('SERVICE_UNAVAILABLE', 'Database unreachable', req.id as string));
+        .json(envelope('SERVICE_UNAVAILABLE', 'Database unreachable', req.id));
     }
   });
   // With METRICS_TOKEN set, a request without the right bearer token gets the

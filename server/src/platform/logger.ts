@@ -11,14 +11,12 @@ import type { Config } from '../config';
 export const requestContext = new AsyncLocalStorage<{ requestId: string }>();
 
 /**
- * Enters the request context. Mounted after pino-http and again after each
- * body parser: stream callbacks (body-parser, multer) resume outside it.
+ * Enters the request context again. http/request-log.ts enters it first;
+ * mounted again after each body parser: stream callbacks (body-parser,
+ * multer) resume outside it.
  */
 export const bindRequestContext: RequestHandler = (req, _res, next) => {
-  requestContext.run(
-    { requestId: typeof req.id === 'string' ? req.id : String(req.id as number) },
-    next,
-  );
+  requestContext.run({ requestId: req.id }, next);
 };
 
 /**

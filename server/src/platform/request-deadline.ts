@@ -19,7 +19,7 @@ export function requestDeadline(deadlineMs: number, logger: Logger): RequestHand
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
       if (res.writableEnded || res.headersSent) return;
-      timer = setTimeout(() => answerUnavailable(res, req.id as string, logger), deadlineMs);
+      timer = setTimeout(() => answerUnavailable(res, req.id, logger), deadlineMs);
     };
     const stop = () => clearTimeout(timer);
     res.once('finish', stop);

@@ -62,7 +62,7 @@ function htmlErrorPage(logger: Logger): ErrorRequestHandler {
     }
     const mapped = mapError(err);
     logRequestError(logger, err, req, mapped.code);
-    const requestId = typeof req.id === 'string' ? req.id : undefined;
+    const requestId = req.id;
     res
       .status(ERROR_STATUS[mapped.code])
       .set('Cache-Control', 'no-store')
