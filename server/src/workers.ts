@@ -1,4 +1,5 @@
 import type { AppDeps } from './deps';
+import { startDeletionSweep } from './mini-program/account/deletion-sweep';
 import { startMaintenance } from './official-account/followers/maintenance';
 import {
   startFollowerSchedule,
@@ -27,12 +28,14 @@ export interface BackgroundWorkerOptions {
   linkage?: Partial<LinkageDeliveryOptions>;
   /** Interval of the retention clean-up (tombstones, processed inbox entries). */
   maintenanceIntervalMs?: number;
+  /** Interval of the sweep that finishes account deletions (注销). */
+  deletionSweepIntervalMs?: number;
 }
 
 /**
  * Starts the background work of one server instance: the inbox processor,
- * the follower import/reconciliation schedule, linkage-event delivery and the
- * retention clean-up. Called by the runtime after the database is ready; the
+ * the follower import/reconciliation schedule, linkage-event delivery, the
+ * retention clean-up and the sweep that finishes account deletions. Called by the runtime after the database is ready; the
  * returned workers are stopped on shutdown before the database closes.
  */
 export function startBackgroundWorkers(
@@ -43,6 +46,7 @@ export function startBackgroundWorkers(
     startInboxProcessor(deps, options.inbox),
     startLinkageDelivery(deps, options.linkage),
     startMaintenance(deps, options.maintenanceIntervalMs),
+    startDeletionSweep(deps, options.deletionSweepIntervalMs),
   ];
   if (options.followers !== false) workers.push(startFollowerSchedule(deps, options.followers));
   return workers;

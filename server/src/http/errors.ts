@@ -10,9 +10,7 @@ export function envelope(code: ErrorCode, message: string, requestId?: string): 
 }
 
 export const notFound: RequestHandler = (req, res) => {
-  res
-    .status(404)
-    .json(envelope('NOT_FOUND', `No route for ${req.method} ${req.path}`, req.id));
+  res.status(404).json(envelope('NOT_FOUND', `No route for ${req.method} ${req.path}`, req.id));
 };
 
 interface BodyParserError {

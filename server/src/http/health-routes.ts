@@ -33,9 +33,7 @@ export function createHealthRouter(deps: Pick<AppDeps, 'db' | 'metrics' | 'confi
       await withTimeout(deps.db.db!.admin().ping(), READY_PING_TIMEOUT_MS);
       res.json({ status: 'ready' });
     } catch {
-      res
-        .status(503)
-        .json(envelope('SERVICE_UNAVAILABLE', 'Database unreachable', req.id));
+      res.status(503).json(envelope('SERVICE_UNAVAILABLE', 'Database unreachable', req.id));
     }
   });
   // With METRICS_TOKEN set, a request without the right bearer token gets the

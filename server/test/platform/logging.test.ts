@@ -56,14 +56,12 @@ describe('logs', () => {
     expect(errcodeLines.length).toBeGreaterThanOrEqual(2);
     for (const line of errcodeLines) expect(line.requestId).toEqual(expect.any(String));
 
-    const stored = await t.deps.models.SessionKey.findOne({ openid: user.miniOpenid }).lean();
+    const stored = await t.deps.models.User.findOne({ miniOpenid: user.miniOpenid }).lean();
     const accessTokens = await t.deps.models.AccessToken.find().lean();
     const forbidden: Record<string, string | undefined> = {
       'mini-program secret': t.config.miniProgram.secret,
       'official-account secret': t.config.officialAccount.secret,
       'push token': t.config.officialAccount.token,
-      'current session_key': stored?.current.key,
-      'previous session_key': stored?.previous?.key,
       'sandbox session_key': t.sandbox.sessionKeyOf(user),
       'bearer token': token,
       'login code': loginCode,
@@ -76,6 +74,9 @@ describe('logs', () => {
       'rawData signature': payload.signature,
     };
     for (const at of accessTokens) forbidden[`access_token ${at.appid}`] = at.token ?? undefined;
+    for (const [i, key] of Object.values(stored?.sessionKeys ?? {}).entries()) {
+      forbidden[`stored session_key ${i}`] = key;
+    }
     for (const [what, value] of Object.entries(forbidden)) {
       if (!value) continue;
       expect({ what, leaked: logs.includes(value) }).toEqual({ what, leaked: false });

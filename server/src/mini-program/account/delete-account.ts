@@ -25,48 +25,62 @@ export async function isLiveUser(
 }
 
 /**
+ * How long after its tombstone a deleted user's in-flight requests may still
+ * land writes: a login that matched the user just before the tombstone
+ * writes its session and audit line afterwards. Far above any request's
+ * life (API_DEADLINE_MS, the driver's server selection timeout of 30 s);
+ * deletion-sweep.ts finishes a deletion only once it has passed.
+ */
+export const DELETION_SETTLE_MS = 10 * 60_000;
+
+/**
  * DELETE /api/v1/me (注销). Erases the user and everything personal kept
- * about them; every token dies; a later login of the same WeChat user
- * creates a new user.
+ * about them; every token dies at once; a later login of the same WeChat
+ * user creates a new user.
  *
  * The order makes any interleaving with the user's other requests safe:
- * 1. tombstone: one atomic write sets `deletedAt`, clears the personal
- *    fields and replaces `miniOpenid`. From here authentication refuses every
- *    token of the user (401), and a concurrent login no longer matches this
- *    document: it creates a new user instead of reviving this one.
- * 2. dependents, each idempotent: sessions, the session_key record, avatar
- *    files, and the personal fields of the login audit.
- * 3. the user document itself. A request that authenticated before step 1
- *    and writes afterwards cannot bring it back: updateUser never upserts
- *    (a missing user is 401).
- * 4. the dependents once more, for writes of such in-flight requests that
- *    landed during steps 2-3 (a session issued by a login that matched before
- *    step 1, an avatar upload, an audit line).
+ * 1. the former `session_keys` record (keyed by openid, which the tombstone
+ *    replaces);
+ * 2. tombstone: one atomic write sets `deletedAt`, clears the personal
+ *    fields and the session_keys, and replaces `miniOpenid`. From here
+ *    authentication refuses every token of the user (401), and a concurrent
+ *    login no longer matches this document: it creates a new user instead of
+ *    reviving this one;
+ * 3. dependents, each idempotent: sessions, avatar files, and the personal
+ *    fields of the login audit;
+ * 4. the tombstone's blanking once more. On MongoDB nothing can write a
+ *    personal field onto a tombstone (the login upsert matches by openid and
+ *    profile writes by `deletedAt: null`, each atomically), but the embedded
+ *    database (`npm run dev`, the tests) applies a findAndModify's update
+ *    after re-reading the document by id, so a login or profile write that
+ *    matched just before step 2 can land just after it.
+ * The answer is 204 here: nothing personal is left. The tombstone stays until
+ * deletion-sweep.ts, after DELETION_SETTLE_MS, erases the dependents once
+ * more (what requests in flight at step 2 wrote afterwards: a login's session
+ * and audit line, an avatar upload) and deletes it. A crash between the steps
+ * leaves a tombstone, which the same sweep finishes.
  *
  * A concurrent second deletion of the same user runs the same idempotent
- * steps and also answers 204 (or 401 once the document is gone). A login of
- * the same WeChat user racing the deletion gets a new user, but may lose the
- * session_key it just stored (keyed by openid, erased in step 2): its next
- * profile authorization answers 409 SESSION_KEY_STALE and the client logs in
- * again, as after any key rotation. What is not stored by user: the official
- * account's follower records are joined to users by unionid at read time,
- * so nothing there belongs to the mini-program account; they follow the
- * follower's own lifecycle (unsubscribe, FOLLOWER_RETENTION).
+ * steps and also answers 204 (or 401 once the tombstone is written). What is
+ * not stored by user: the official account's follower records are joined to
+ * users by unionid at read time, so nothing there belongs to the
+ * mini-program account; they follow the follower's own lifecycle
+ * (unsubscribe, FOLLOWER_RETENTION).
  */
 export async function deleteAccount(
   deps: Deps,
   user: Pick<User, '_id' | 'miniOpenid'>,
 ): Promise<void> {
-  await tombstone(deps, user._id);
-  await eraseDependents(deps, user._id, user.miniOpenid);
-  await deps.models.User.deleteOne({ _id: user._id }).exec();
-  await eraseDependents(deps, user._id, user.miniOpenid);
+  await deps.models.SessionKey.deleteMany({ openid: user.miniOpenid }).exec();
+  const deletedAt = deps.clock.now();
+  await tombstone(deps, user._id, deletedAt);
+  await eraseDependents(deps, user._id);
+  await tombstone(deps, user._id, deletedAt);
   deps.logger.info({ userId: user._id.toHexString() }, 'account deleted (注销)');
 }
 
-/** Step 1: one atomic write; a user already gone (deleted meanwhile) is 401. */
-async function tombstone(deps: Deps, userId: Types.ObjectId): Promise<void> {
-  const now = deps.clock.now();
+/** Steps 2 and 4: one atomic write; a user already gone (deleted meanwhile) is 401. */
+async function tombstone(deps: Deps, userId: Types.ObjectId, now: Date): Promise<void> {
   const res = await deps.models.User.updateOne(
     { _id: userId },
     {
@@ -82,6 +96,7 @@ async function tombstone(deps: Deps, userId: Types.ObjectId): Promise<void> {
         lastLoginIp: null,
         updatedAt: now,
       },
+      $unset: { sessionKeys: '' },
     },
   ).exec();
   if (res.matchedCount === 0) {
@@ -89,27 +104,14 @@ async function tombstone(deps: Deps, userId: Types.ObjectId): Promise<void> {
   }
 }
 
-/** Steps 2 and 4: everything kept by user id or by the user's openid. Idempotent. */
-async function eraseDependents(deps: Deps, userId: Types.ObjectId, openid: string): Promise<void> {
-  await Promise.all([
-    deps.models.Session.deleteMany({ userId }).exec(),
-    deps.models.SessionKey.deleteMany({ openid }).exec(),
-    deleteAvatars(deps, userId),
-    unlinkAudits(deps, userId),
-  ]);
-}
-
-/**
- * What a login wrote for a user that a deletion tombstoned meanwhile: its
- * session and the personal fields of its audit line (the session_key record
- * is the WeChat user's current key, kept for the new user that login makes).
- */
-export async function eraseLoginTraces(
-  deps: Pick<AppDeps, 'models'>,
+/** Everything kept by user id: sessions, avatar files, the audit's personal fields. Idempotent. */
+export async function eraseDependents(
+  deps: Pick<AppDeps, 'models' | 'db'>,
   userId: Types.ObjectId,
 ): Promise<void> {
   await Promise.all([
     deps.models.Session.deleteMany({ userId }).exec(),
+    deleteAvatars(deps, userId),
     unlinkAudits(deps, userId),
   ]);
 }

@@ -32,7 +32,7 @@ export async function authorizeProfile(
   user: User,
   body: ProfileAuthorizationRequest,
 ): Promise<User> {
-  const keys = await usableSessionKeys(deps, user.miniOpenid);
+  const keys = await usableSessionKeys(deps, user);
   const candidates = [keys.current, keys.previous].filter((k): k is string => k !== null);
   const sessionKey = candidates.find((key) => signatureMatches(body, key));
   if (sessionKey === undefined) {
@@ -188,14 +188,19 @@ export async function updateProfile(
   return updateUser(deps, user, set);
 }
 
-/** Applies `set` to the user and returns the updated document; a user deleted meanwhile is 401. */
+/**
+ * Applies `set` to the user and returns the updated document; a user deleted
+ * meanwhile is 401. Never writes to a tombstone (注销 under way, see
+ * account/delete-account.ts): a request that authenticated just before it
+ * cannot put a nickname or phone back on it.
+ */
 export async function updateUser(
   deps: Pick<AppDeps, 'models'>,
   user: User,
   set: Record<string, unknown>,
 ): Promise<User> {
   const updated = await deps.models.User.findOneAndUpdate(
-    { _id: user._id },
+    { _id: user._id, deletedAt: null },
     { $set: set },
     { returnDocument: 'after' },
   )

@@ -12,7 +12,12 @@ export interface StoredPreviousSessionKey extends StoredSessionKey {
   rotatedAt: Date;
 }
 
-/** The session_key of one mini-program openid: the latest one and the one it replaced. */
+/**
+ * The former storage of a mini-program openid's session_key (the latest one
+ * and the one it replaced). Keys now live in the user document
+ * (`User.sessionKeys`); this collection is only read for users who have not
+ * logged in since (session-keys.ts) and erased by 注销.
+ */
 export interface SessionKeyRecord {
   _id: Types.ObjectId;
   openid: string;

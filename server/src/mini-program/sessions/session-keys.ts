@@ -1,6 +1,12 @@
 import type { AppDeps } from '../../deps';
-import { CONFLICT, retryOnConflict } from '../../platform/retry';
+import type { User } from '../users/user.model';
 import type { SessionKeyRecord } from './session-key.model';
+import {
+  entriesToDrop,
+  readSessionKeyHistory,
+  sessionKeyEntries,
+  sessionKeyField,
+} from './session-key-history';
 
 type Deps = Pick<AppDeps, 'models' | 'clock' | 'config'>;
 
@@ -17,85 +23,28 @@ function nextIssuedAt(now: Date): number {
 }
 
 /**
- * Records the session_key code2Session just returned for `openid`. Latest
- * wins: each write is a compare-and-set on the stored `current`
- * (retryOnConflict), so when two logins race the one stamped later ends up
- * current and the other becomes `previous` (kept for the grace window)
- * instead of overwriting it.
+ * The `$set` entry that records the session_key code2Session just returned,
+ * for the login's user upsert (sessions.ts): the key travels in the write
+ * the login makes anyway. Latest wins when reading (session-key-history.ts).
  */
-export async function storeSessionKey(deps: Deps, openid: string, key: string): Promise<void> {
-  const issuedAt = nextIssuedAt(deps.clock.now());
-  await retryOnConflict('session_key rotation', async () => {
-    const doc = await deps.models.SessionKey.findOne({ openid }).lean<SessionKeyRecord>().exec();
-    const now = deps.clock.now();
-    if (!doc) {
-      // E11000 when a racing first login inserted it: the next round reads theirs.
-      await deps.models.SessionKey.create({
-        openid,
-        current: { key, issuedAt },
-        previous: null,
-        updatedAt: now,
-      });
-      return true;
-    }
-    if (doc.current.key === key) return true; // WeChat handed out the same key again
-    const write =
-      doc.current.issuedAt > issuedAt
-        ? keepAsPrevious(doc, key, issuedAt, now)
-        : promote(doc, key, issuedAt, now);
-    if (write === null) return true;
-    const res = await deps.models.SessionKey.updateOne(write.filter, write.update).exec();
-    return res.matchedCount === 1 ? true : CONFLICT;
-  });
-}
-
-interface GuardedWrite {
-  filter: Record<string, unknown>;
-  update: Record<string, unknown>;
+export function sessionKeyWrite(now: Date, key: string): Record<string, string> {
+  return { [`sessionKeys.${sessionKeyField(nextIssuedAt(now))}`]: key };
 }
 
 /**
- * A later login already won: ours is older than `current` but may still be
- * newer than `previous`; keep whichever is newer there (null: nothing to do).
+ * Drops the entries of `user.sessionKeys` (as the login's upsert returned
+ * them) that no reader can need any more: a blind `$unset`, so it runs beside
+ * the login's other writes. Nothing to drop (a first login, the usual second
+ * one): no command at all.
  */
-function keepAsPrevious(
-  doc: SessionKeyRecord,
-  key: string,
-  issuedAt: number,
-  now: Date,
-): GuardedWrite | null {
-  if (doc.previous && doc.previous.issuedAt >= issuedAt) return null;
-  return {
-    filter: {
-      openid: doc.openid,
-      'current.issuedAt': doc.current.issuedAt,
-      ...(doc.previous ? { 'previous.issuedAt': doc.previous.issuedAt } : { previous: null }),
-    },
-    update: {
-      $set: {
-        previous: { key, issuedAt, rotatedAt: new Date(doc.current.issuedAt) },
-        updatedAt: now,
-      },
-    },
-  };
-}
-
-/** Ours is the newest: it becomes `current`, the old current becomes `previous`. */
-function promote(doc: SessionKeyRecord, key: string, issuedAt: number, now: Date): GuardedWrite {
-  return {
-    filter: {
-      openid: doc.openid,
-      'current.key': doc.current.key,
-      'current.issuedAt': doc.current.issuedAt,
-    },
-    update: {
-      $set: {
-        current: { key, issuedAt },
-        previous: { ...doc.current, rotatedAt: new Date(issuedAt) },
-        updatedAt: now,
-      },
-    },
-  };
+export async function dropReplacedSessionKeys(
+  deps: Pick<AppDeps, 'models'>,
+  user: Pick<User, '_id' | 'sessionKeys'>,
+): Promise<void> {
+  const fields = entriesToDrop(sessionKeyEntries(user.sessionKeys));
+  if (fields.length === 0) return;
+  const unset = Object.fromEntries(fields.map((f) => [`sessionKeys.${f}`, '']));
+  await deps.models.User.updateOne({ _id: user._id }, { $unset: unset }).exec();
 }
 
 export interface UsableSessionKeys {
@@ -106,10 +55,34 @@ export interface UsableSessionKeys {
   expiredPrevious: string | null;
 }
 
-/** The keys a getUserInfo payload may be signed with: current, and previous within the grace window. */
-export async function usableSessionKeys(deps: Deps, openid: string): Promise<UsableSessionKeys> {
+const NONE: UsableSessionKeys = { current: null, previous: null, expiredPrevious: null };
+
+/**
+ * The keys a getUserInfo payload may be signed with: current, and previous
+ * within SESSION_KEY_GRACE_SECONDS of being replaced. Read from the user
+ * document the request has already loaded; a user who has not logged in
+ * since the keys moved there still has them in the former `session_keys`
+ * collection, read once here (its next login writes the new form).
+ */
+export async function usableSessionKeys(
+  deps: Deps,
+  user: Pick<User, 'miniOpenid' | 'sessionKeys'>,
+): Promise<UsableSessionKeys> {
+  const history = readSessionKeyHistory(sessionKeyEntries(user.sessionKeys));
+  if (history === null) return legacySessionKeys(deps, user.miniOpenid);
+  const graceMs = deps.config.sessionKeyGraceSeconds * 1000;
+  const inGrace = deps.clock.now().getTime() - history.currentSince <= graceMs;
+  return {
+    current: history.current,
+    previous: inGrace ? history.previous : null,
+    expiredPrevious: inGrace ? null : history.previous,
+  };
+}
+
+/** The former `{current, previous}` record of `session_keys`, with the same grace rule. */
+async function legacySessionKeys(deps: Deps, openid: string): Promise<UsableSessionKeys> {
   const doc = await deps.models.SessionKey.findOne({ openid }).lean<SessionKeyRecord>().exec();
-  if (!doc) return { current: null, previous: null, expiredPrevious: null };
+  if (!doc) return NONE;
   const graceMs = deps.config.sessionKeyGraceSeconds * 1000;
   const inGrace =
     doc.previous !== null &&

@@ -5,12 +5,12 @@ import type { AppDeps } from '../../deps';
 import { AppError } from '../../platform/errors';
 import { CONFLICT, retryOnConflict } from '../../platform/retry';
 import type { Session } from './session.model';
+import type { LoginAudit } from './login-audit.model';
 import type { User } from '../users/user.model';
 import { toProductError, type WechatFailureMessages } from '../../wechat/errors';
 import { WechatApiError } from '../../wechat/errors';
-import { storeSessionKey } from './session-keys';
+import { dropReplacedSessionKeys, sessionKeyWrite } from './session-keys';
 import { toUserView } from '../users/user-view';
-import { eraseLoginTraces, isLiveUser } from '../account/delete-account';
 
 type Deps = Pick<AppDeps, 'config' | 'clock' | 'random' | 'models' | 'wechat' | 'metrics'>;
 
@@ -34,15 +34,18 @@ export interface LoginInput {
  */
 export async function login(deps: Deps, input: LoginInput): Promise<CreateSessionResponse> {
   const { models, clock, metrics } = deps;
-  const audit = (outcome: string, userId: Types.ObjectId | null, firstLogin = false) =>
-    models.LoginAudit.create({
+  const audit = (outcome: string, userId: Types.ObjectId | null, firstLogin = false) => {
+    const entry: Omit<LoginAudit, '_id'> = {
       at: clock.now(),
       userId,
       outcome,
       ip: input.ip,
       userAgent: input.userAgent?.slice(0, 256) ?? null,
       firstLogin,
-    });
+    };
+    // The driver's insert, every field typed: no mongoose document per login (bench/README.md).
+    return models.LoginAudit.collection.insertOne(entry);
+  };
 
   let identity;
   try {
@@ -54,63 +57,38 @@ export async function login(deps: Deps, input: LoginInput): Promise<CreateSessio
     throw toProductError(err, LOGIN_FAILURES);
   }
 
-  const signIn = async (): Promise<CreateSessionResponse & { userId: Types.ObjectId }> => {
-    // The session_key needs only the openid, so it starts before the user is known.
-    const keyStored = storeSessionKey(deps, identity.openid, identity.sessionKey);
-    let user: User;
-    try {
-      user = await upsertUserOnLogin(deps, identity.openid, identity.unionid ?? null, input.ip);
-    } catch (err) {
-      await keyStored.catch(() => undefined); // the upsert's failure is the one to report
-      throw err;
-    }
-    // Refused only now, after code2Session: WeChat has consumed the code either
-    // way, and only its answer tells whose login this is.
-    if (user.blockedAt != null) {
-      await keyStored.catch(() => undefined);
-      metrics.logins.inc({ outcome: 'ACCOUNT_BLOCKED' });
-      await audit('ACCOUNT_BLOCKED', user._id);
-      throw new AppError('ACCOUNT_BLOCKED', ACCOUNT_BLOCKED);
-    }
-    // If any of these fails the request fails (500) as before, but the others may
-    // already have completed: an unused session (its token was never handed
-    // out, so it is unusable and expires by TTL), a stored session_key (the
-    // user's real current key, which is right to keep) or an `ok` audit entry
-    // for a login whose answer was an error. All harmless; the client retries.
-    const [, session, , view] = await Promise.all([
-      keyStored,
-      issueSession(deps, user._id, input.ip),
-      audit('ok', user._id, user.loginCount === 1),
-      toUserView(deps, user),
-    ]);
-    return {
-      token: session.token,
-      expiresAt: session.expiresAt.toISOString(),
-      user: view,
-      userId: user._id,
-    };
-  };
-
-  // Sequential database waits of a returning user's login: the rate-limit
-  // counter (before this function), the user upsert with the session_key read
-  // beside it, one parallel group (session_key write, session insert, audit
-  // insert, the view's follower lookup), and the liveness re-check below.
-  let result = await signIn();
-  // 注销 (account/delete-account.ts) may have tombstoned the user we matched
-  // while we wrote: erase what this login wrote for it, then sign in again,
-  // which creates the new user a login after a deletion gets.
-  if (!(await isLiveUser(deps, result.userId))) {
-    await eraseLoginTraces(deps, result.userId);
-    result = await signIn();
+  const user = await upsertUserOnLogin(deps, identity, input.ip);
+  // Refused only now, after code2Session: WeChat has consumed the code either
+  // way, and only its answer tells whose login this is.
+  if (user.blockedAt != null) {
+    metrics.logins.inc({ outcome: 'ACCOUNT_BLOCKED' });
+    await audit('ACCOUNT_BLOCKED', user._id);
+    throw new AppError('ACCOUNT_BLOCKED', ACCOUNT_BLOCKED);
   }
-  if (!result.user.hasUnionId) {
+  // Database waits of a returning user's login: the rate-limit counter
+  // (before this function), the user upsert (which also records the
+  // session_key), and this one parallel group. If any of these fails the
+  // request fails (500), but the others may have completed: an unused session
+  // (its token was never handed out; it expires), an `ok` audit entry for a
+  // login whose answer was an error. Harmless; the client retries.
+  //
+  // No liveness re-check after the writes: a 注销 that tombstones this user
+  // meanwhile leaves the tombstone until account/deletion-sweep.ts erases,
+  // after a settling time, whatever in-flight logins wrote for it; the token
+  // answered here is refused from the tombstone on (401: log in again).
+  const [session, , view] = await Promise.all([
+    issueSession(deps, user._id, input.ip),
+    audit('ok', user._id, user.loginCount === 1),
+    toUserView(deps, user),
+    dropReplacedSessionKeys(deps, user),
+  ]);
+  if (!view.hasUnionId) {
     // The unionid gap: a user the linkage cannot answer for (no unionid from
     // code2Session and none learned earlier from decrypted user data).
     metrics.loginsWithoutUnionid.inc({ appid: deps.config.miniProgram.appid });
   }
   metrics.logins.inc({ outcome: 'ok' });
-  const { userId: _userId, ...response } = result;
-  return response;
+  return { token: session.token, expiresAt: session.expiresAt.toISOString(), user: view };
 }
 
 /** What the mini-program hears when WeChat refuses a login. */
@@ -125,17 +103,25 @@ const LOGIN_FAILURES: WechatFailureMessages = {
 /**
  * One user per openid even when first logins race: an upsert on the unique
  * openid; the loser of an insert race gets E11000 and retries
- * (retryOnConflict), which then updates the winner's document.
+ * (retryOnConflict), which then updates the winner's document. The same
+ * write records the session_key (session-keys.ts). A tombstone (注销 under
+ * way) has another miniOpenid, so it is never matched: the login creates
+ * the new user a login after a deletion gets.
  */
 async function upsertUserOnLogin(
   deps: Deps,
-  openid: string,
-  unionid: string | null,
+  identity: { openid: string; unionid?: string | null; sessionKey: string },
   ip: string | null,
 ): Promise<User> {
   const now = deps.clock.now();
-  const set: Record<string, unknown> = { lastLoginAt: now, lastLoginIp: ip, updatedAt: now };
-  if (unionid) set.unionid = unionid;
+  const set: Record<string, unknown> = {
+    lastLoginAt: now,
+    lastLoginIp: ip,
+    updatedAt: now,
+    ...sessionKeyWrite(now, identity.sessionKey),
+  };
+  if (identity.unionid) set.unionid = identity.unionid;
+  const openid = identity.openid;
   return retryOnConflict('first login of one openid', async () => {
     const user = await deps.models.User.findOneAndUpdate(
       { miniOpenid: openid },
@@ -160,14 +146,15 @@ async function issueSession(
   const now = deps.clock.now();
   const expiresAt = new Date(now.getTime() + deps.config.sessionTtlSeconds * 1000);
   const token = deps.random.bytes(TOKEN_BYTES).toString('base64url');
-  await deps.models.Session.create({
+  const session: Omit<Session, '_id'> = {
     tokenHash: hashToken(token),
     userId,
     createdAt: now,
     expiresAt,
     revokedAt: null,
     ip,
-  });
+  };
+  await deps.models.Session.collection.insertOne(session);
   return { token, expiresAt };
 }
 

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import type { StoredSessionKeys } from '../sessions/session-key-history';
 
 /** A phone number bound through the getPhoneNumber button (wxa/business/getuserphonenumber). */
 export interface UserPhone {
@@ -43,6 +44,13 @@ export interface User {
    * new login of the same WeChat user creates a new user at once.
    */
   deletedAt?: Date | null;
+  /**
+   * The session_keys code2Session returned, `k<issuedAtMs>` → base64 key
+   * (sessions/session-key-history.ts). Server-side only: never logged, never
+   * in a response (users/user-view.ts builds responses from an allow-list).
+   * Absent on users who have not logged in since the keys moved here.
+   */
+  sessionKeys?: StoredSessionKeys;
 }
 
 export type UserModel = Model<User>;
@@ -77,8 +85,11 @@ export function defineUserModel(conn: Connection): UserModel {
       blockedAt: { type: Date, default: null },
       blockedReason: { type: String, default: null },
       deletedAt: { type: Date, default: null },
+      sessionKeys: { type: Map, of: String, default: undefined },
     },
     { collection: 'users', autoCreate: false, strict: 'throw' },
   );
+  // The deletion sweep's query (account/deletion-sweep.ts): tombstones by age.
+  schema.index({ deletedAt: 1 });
   return conn.model<User>('User', schema);
 }

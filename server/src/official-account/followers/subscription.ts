@@ -68,10 +68,21 @@ export function toSubscriptionView(
 
 type ViewDeps = Pick<AppDeps, 'config' | 'models' | 'clock'>;
 
+/**
+ * Accounts whose first import is known to have completed, per database (keyed
+ * by its SyncCursor model). `firstCompletedAt` is written once and never
+ * cleared, so a `true` stays true: the login path then skips the read.
+ */
+const importedOnce = new WeakMap<object, Set<string>>();
+
 /** Whether the account's follower list has been imported at least once. */
 export async function listImported(deps: Pick<AppDeps, 'models'>, appid: string): Promise<boolean> {
-  const cursor = await deps.models.SyncCursor.findOne({ name: cursorName(appid) }).lean();
-  return (cursor?.firstCompletedAt ?? null) !== null;
+  const model = deps.models.SyncCursor;
+  if (importedOnce.get(model)?.has(appid) === true) return true;
+  const cursor = await model.findOne({ name: cursorName(appid) }).lean();
+  const imported = (cursor?.firstCompletedAt ?? null) !== null;
+  if (imported) importedOnce.set(model, (importedOnce.get(model) ?? new Set()).add(appid));
+  return imported;
 }
 
 /**

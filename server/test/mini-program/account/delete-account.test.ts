@@ -4,6 +4,8 @@
  * leaves no half-deleted state.
  */
 import { mongo, Types } from 'mongoose';
+import { DELETION_SETTLE_MS } from '../../../src/mini-program/account/delete-account';
+import { finishDeletions } from '../../../src/mini-program/account/deletion-sweep';
 import { startTestServer, type TestServer } from '../../support/harness';
 
 const PNG = Buffer.from(
@@ -36,16 +38,43 @@ function avatarFiles(userId: string) {
 async function traces(userId: string, openid: string) {
   const id = new Types.ObjectId(userId);
   const { User, Session, SessionKey, LoginAudit } = t.deps.models;
+  const user = await User.findById(id).lean();
   return {
-    users: await User.countDocuments({ _id: id }),
+    users: user ? 1 : 0,
     sessions: await Session.countDocuments({ userId: id }),
-    sessionKeys: await SessionKey.countDocuments({ openid }),
+    // In the user document, and the former per-openid collection.
+    sessionKeys:
+      Object.keys(user?.sessionKeys ?? {}).length + (await SessionKey.countDocuments({ openid })),
     audits: await LoginAudit.countDocuments({ userId: id }),
     avatars: (await avatarFiles(userId)).length,
   };
 }
 
 const NONE = { users: 0, sessions: 0, sessionKeys: 0, audits: 0, avatars: 0 };
+/** What 注销 leaves until the sweep: a tombstone, nothing else. */
+const TOMBSTONE_ONLY = { ...NONE, users: 1 };
+
+/** The tombstone holds nothing personal: the fields a person could be found by are blank. */
+async function expectBlankTombstone(userId: string): Promise<void> {
+  const user = await t.deps.models.User.findById(userId).lean();
+  expect(user).toMatchObject({
+    miniOpenid: `deleted:${userId}`,
+    unionid: null,
+    nickname: null,
+    avatarUrl: null,
+    gender: null,
+    phone: null,
+    lastLoginIp: null,
+    deletedAt: expect.any(Date),
+  });
+  expect(user?.sessionKeys).toBeUndefined();
+}
+
+/** Runs the deletion sweep as it runs once DELETION_SETTLE_MS have passed. */
+function sweepAfterSettling(): Promise<number> {
+  const later = () => new Date(Date.now() + DELETION_SETTLE_MS + 1000);
+  return finishDeletions({ ...t.deps, clock: { now: later } });
+}
 
 test('after deletion nothing personal remains and every token is dead', async () => {
   const sandboxUser = t.sandbox.createUser({ nickName: 'Erase Me' });
@@ -71,12 +100,17 @@ test('after deletion nothing personal remains and every token is dead', async ()
   ).map((a) => a._id);
   expect(auditIds).toHaveLength(2);
   const before = await traces(userId, sandboxUser.miniOpenid);
-  expect(before).toEqual({ users: 1, sessions: 2, sessionKeys: 1, audits: 2, avatars: 1 });
+  expect(before).toEqual({ users: 1, sessions: 2, sessionKeys: 2, audits: 2, avatars: 1 });
 
   const res = await t.api('DELETE', '/api/v1/me', undefined, token);
   expect(res.status).toBe(204);
   expect(res.text).toBe('');
 
+  expect(await traces(userId, sandboxUser.miniOpenid)).toEqual(TOMBSTONE_ONLY);
+  await expectBlankTombstone(userId);
+  // Not before the settling time; then the tombstone goes too.
+  expect(await finishDeletions(t.deps)).toBe(0);
+  expect(await sweepAfterSettling()).toBe(1);
   expect(await traces(userId, sandboxUser.miniOpenid)).toEqual(NONE);
   // The audit lines stay for abuse statistics, unlinked and without ip / user agent.
   const audits = await t.deps.models.LoginAudit.find({ _id: { $in: auditIds } }).lean();
@@ -112,6 +146,7 @@ test('a user other than the deleted one keeps everything', async () => {
   const gone = await t.login();
   expect((await t.api('DELETE', '/api/v1/me', undefined, gone.token)).status).toBe(204);
   expect((await t.api('GET', '/api/v1/me', undefined, keep.token)).status).toBe(200);
+  await sweepAfterSettling();
   expect(await traces(keep.body.user.id, keep.sandboxUser.miniOpenid)).toEqual({
     users: 1,
     sessions: 1,
@@ -145,13 +180,16 @@ test('racing the user’s own requests leaves no half-deleted state (20 to 60 ro
     expect([200, 401]).toContain(put.status);
     expect([201, 401]).toContain(upload.status);
     expect(relogin.status).toBe(201);
-    // The deleted user is entirely gone, whatever ran first.
-    const left = await traces(userId, 'not-an-openid');
-    expect({ ...left, sessionKeys: 0 }).toEqual(NONE);
+    // Nothing personal is left at once, whatever ran first: a blank tombstone
+    // and at most what the racing login wrote for it after the deletion.
+    await expectBlankTombstone(userId);
     // The racing login either came first (its token died with the user) or made a new user.
     const me = await t.api('GET', '/api/v1/me', undefined, relogin.body.token);
     if (relogin.body.user.id === userId) expect(me.status).toBe(401);
     else expect([me.status, me.body.loginCount]).toEqual([200, 1]);
+    // Once settled, the deleted user is entirely gone.
+    expect(await sweepAfterSettling()).toBe(1);
+    expect(await traces(userId, sandboxUser.miniOpenid)).toEqual(NONE);
     expect(await t.deps.models.User.countDocuments({ deletedAt: { $ne: null } })).toBe(0);
     outcomes.add(relogin.body.user.id === userId ? 'login first' : 'deletion first');
     outcomes.add(`put ${put.status}`);

@@ -1,24 +1,23 @@
 import { CreateSessionResponseSchema } from '@wxlink/contracts';
+import type { SandboxUser } from '@wxlink/wechat-sandbox';
+import { syncFollowers } from '../../../src/official-account/followers/import';
+import { usableSessionKeys } from '../../../src/mini-program/sessions/session-keys';
 import { startTestServer, type TestServer } from '../../support/harness';
 
 /**
- * A returning user's login costs four database round trips on the request
+ * A returning user's login costs three database round trips on the request
  * path. A round trip is one sequential wait for the database; commands in
  * flight together share one. Expected, in order:
  *   1. the per-IP rate-limit counter (findAndModify) beside the per-IP
  *      failed-login budget (find), in the route before login();
- *   2. the user upsert, with the session_key read beside it;
- *   3. one parallel group: the session_key write (after its read), the session
- *      insert, the audit insert and the view's follower lookup (only with a
- *      unionid). login-latency.test.ts proves that group runs concurrently;
- *   4. the user's liveness re-check (find users): a 注销 that tombstoned the
- *      user while this login wrote must not leave it a session (the target of
- *      three is not met because of this check).
- * Checked here: exactly these commands, counted through the driver's command
- * monitoring (the connection has monitorCommands on: the MongoDB guard needs
- * it in tests), and a barrier proving that the upsert and the session_key read
- * are in flight together (were the read issued after the upsert, its write
- * would make a fourth wait).
+ *   2. the user upsert, which also records the session_key;
+ *   3. one parallel group: the session insert, the audit insert, the view's
+ *      follower lookups (only with a unionid) and, when the user document
+ *      holds replaced session_keys, their removal.
+ * Checked here through the driver's command monitoring (the connection has
+ * monitorCommands on: the MongoDB guard needs it in tests): exactly these
+ * commands, and the longest chain of commands each sent after the previous
+ * one answered, which is the number of round trips.
  */
 let t: TestServer;
 beforeAll(async () => {
@@ -35,7 +34,6 @@ afterEach(() => {
 const LOGIN_COLLECTIONS = new Set([
   'rate_limits',
   'users',
-  'session_keys',
   'sessions',
   'login_audits',
   'oa_followers',
@@ -90,108 +88,85 @@ function recordCommands() {
   };
 }
 
-const BARRIER_TIMEOUT_MS = 2000;
-
-/** Resolves once both names have arrived; rejects after BARRIER_TIMEOUT_MS. */
-function pairBarrier(names: readonly [string, string]) {
-  const arrived = new Set<string>();
-  let wake: (() => void) | undefined;
-  return async (name: string): Promise<void> => {
-    arrived.add(name);
-    if (names.every((n) => arrived.has(n))) {
-      wake?.();
-      return;
-    }
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${name} waited alone: the two were not in flight together`)),
-        BARRIER_TIMEOUT_MS,
-      );
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  };
+/**
+ * Sequential database waits: the longest chain of commands in which each
+ * was sent after the one before it had answered.
+ */
+function roundTrips(commands: readonly Command[]): number {
+  const chain = new Map<Command, number>();
+  for (const c of [...commands].sort((x, y) => x.startedAt - y.startedAt)) {
+    const before = commands.filter((p) => p.endedAt !== null && p.endedAt < c.startedAt);
+    chain.set(c, 1 + Math.max(0, ...before.map((p) => chain.get(p) ?? 0)));
+  }
+  return Math.max(0, ...chain.values());
 }
 
-interface GatedQuery {
-  exec(): Promise<unknown>;
+/** Logs `user` in, recording the database commands of that login only. */
+async function recordedLogin(user: SandboxUser) {
+  const recorder = recordCommands();
+  const res = await t.api('POST', '/api/v1/sessions', { code: t.sandbox.mintLoginCode(user) });
+  const commands = recorder.stop();
+  expect(res.status).toBe(201);
+  expect(commands.every((c) => c.endedAt !== null)).toBe(true);
+  return { body: CreateSessionResponseSchema.parse(res.body), commands };
 }
 
-/** Makes the query a model method returns wait at `arrive` before it is sent. */
-function gateQuery<M extends object>(model: M, method: keyof M, arrive: () => Promise<void>) {
-  const original = (model[method] as (...args: unknown[]) => GatedQuery).bind(model);
-  return jest.spyOn(model, method as never).mockImplementation(((...args: unknown[]) => {
-    const query = original(...args);
-    const exec = query.exec.bind(query);
-    query.exec = async () => {
-      await arrive();
-      return exec();
-    };
-    return query;
-  }) as never);
-}
+const names = (commands: readonly Command[]) => commands.map((c) => `${c.name} ${c.collection}`);
 
 describe('returning login round trips', () => {
-  it('sends the session_key read while the user upsert is in flight', async () => {
+  it('before the first follower import, the view also reads the import cursor', async () => {
     const user = t.sandbox.createUser();
-    expect(
-      (await t.api('POST', '/api/v1/sessions', { code: t.sandbox.mintLoginCode(user) })).status,
-    ).toBe(201);
-    const arrive = pairBarrier(['user upsert', 'session_key read']);
-    gateQuery(t.deps.models.User, 'findOneAndUpdate', () => arrive('user upsert'));
-    gateQuery(t.deps.models.SessionKey, 'findOne', () => arrive('session_key read'));
-    const started = Date.now();
-    const res = await t.api('POST', '/api/v1/sessions', { code: t.sandbox.mintLoginCode(user) });
-    expect(res.status).toBe(201);
-    expect(Date.now() - started).toBeLessThan(BARRIER_TIMEOUT_MS);
+    await t.login(user);
+    const { commands } = await recordedLogin(user);
+    expect(names(commands)).toContain('find sync_cursors');
+    expect(roundTrips(commands)).toBe(3);
   });
 
-  it('sends exactly the expected commands and does every write', async () => {
+  it('sends exactly the expected commands in three round trips and does every write', async () => {
+    expect((await syncFollowers(t.deps)).status).toBe('completed');
     const user = t.sandbox.createUser();
-    const first = await t.api('POST', '/api/v1/sessions', { code: t.sandbox.mintLoginCode(user) });
-    expect(first.status).toBe(201);
+    // Two logins first: the third finds a key to drop (current + previous + its own).
+    await t.login(user);
+    const second = await t.login(user);
+    const { body, commands } = await recordedLogin(user);
+    expect(body.user.loginCount).toBe(3);
 
-    const recorder = recordCommands();
-    const res = await t.api('POST', '/api/v1/sessions', { code: t.sandbox.mintLoginCode(user) });
-    const commands = recorder.stop();
-    expect(res.status).toBe(201);
-    expect(CreateSessionResponseSchema.parse(res.body).user.loginCount).toBe(2);
-
-    expect(commands.map((c) => `${c.name} ${c.collection}`).sort()).toEqual([
+    expect(names(commands).sort()).toEqual([
       'find oa_followers', // the view's subscription (the user has a unionid)
       'find oa_followers', // … whether a new follower's unionid lookup is pending
       'find rate_limits', // the failed-login budget
-      'find session_keys',
-      'find sync_cursors', // … whether the follower list was imported once
-      'find users', // the liveness re-check after the writes
+      'findAndModify rate_limits', // the per-IP login counter
+      'findAndModify users', // the upsert, which records the session_key
+      'insert login_audits',
+      'insert sessions',
+      'update users', // drops the key two rotations old
+    ]);
+    expect(roundTrips(commands)).toBe(3);
+
+    // Nothing was skipped: current + previous key kept, every login audited.
+    const stored = await t.deps.models.User.findById(body.user.id).lean();
+    const keys = await usableSessionKeys(t.deps, stored!);
+    expect(keys.current).toBe(t.sandbox.sessionKeyOf(user));
+    expect(keys.previous).not.toBeNull();
+    expect(keys.previous).not.toBe(keys.current);
+    expect(Object.keys(stored!.sessionKeys ?? {})).toHaveLength(2);
+    const userId = body.user.id;
+    expect(await t.deps.models.LoginAudit.countDocuments({ userId, outcome: 'ok' })).toBe(3);
+    expect(second.body.user.id).toBe(userId);
+  });
+
+  it('skips the follower lookups for a user without unionid', async () => {
+    const user = t.sandbox.createUser({ unionid: null });
+    await t.login(user);
+    const { commands } = await recordedLogin(user);
+    expect(commands.some((c) => c.collection === 'oa_followers')).toBe(false);
+    expect(names(commands).sort()).toEqual([
+      'find rate_limits',
       'findAndModify rate_limits',
       'findAndModify users',
       'insert login_audits',
       'insert sessions',
-      'update session_keys',
     ]);
-    expect(commands.every((c) => c.endedAt !== null)).toBe(true);
-
-    // Nothing was skipped: the key rotated (current + previous), both logins audited.
-    const keys = await t.deps.models.SessionKey.findOne({ openid: user.miniOpenid }).lean();
-    expect(keys?.current.key).toBe(t.sandbox.sessionKeyOf(user));
-    expect(keys?.previous).not.toBeNull();
-    const userId = CreateSessionResponseSchema.parse(res.body).user.id;
-    expect(await t.deps.models.LoginAudit.countDocuments({ userId, outcome: 'ok' })).toBe(2);
-  });
-
-  it('skips the follower lookup for a user without unionid', async () => {
-    const user = t.sandbox.createUser({ unionid: null });
-    expect(
-      (await t.api('POST', '/api/v1/sessions', { code: t.sandbox.mintLoginCode(user) })).status,
-    ).toBe(201);
-    const recorder = recordCommands();
-    const res = await t.api('POST', '/api/v1/sessions', { code: t.sandbox.mintLoginCode(user) });
-    const commands = recorder.stop();
-    expect(res.status).toBe(201);
-    expect(commands.some((c) => c.collection === 'oa_followers')).toBe(false);
-    expect(commands).toHaveLength(8);
+    expect(roundTrips(commands)).toBe(3);
   });
 });
