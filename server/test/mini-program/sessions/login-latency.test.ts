@@ -52,13 +52,13 @@ describe('login latency', () => {
     // Both are inserted with the driver (no mongoose document on the login path).
     const gate = (name: string, collection: { insertOne: (...args: never[]) => unknown }) => {
       const original = collection.insertOne.bind(collection) as (...args: unknown[]) => unknown;
-      return jest.spyOn(collection, 'insertOne').mockImplementation((async (...args: unknown[]) => {
+      return jest.spyOn(collection, 'insertOne').mockImplementation(async (...args: unknown[]) => {
         await arrive(name).catch((err: unknown) => {
           failures.push(err);
           throw err;
         });
         return await original(...args);
-      }));
+      });
     };
     gate('session', Session.collection);
     gate('audit', LoginAudit.collection);
