@@ -6,7 +6,7 @@ import type { SandboxEvent } from './event-log';
 import type { PushResult } from './pusher';
 import { startSandbox } from './sandbox';
 import type { SandboxOptions } from './sandbox';
-import type { SandboxUserView } from './user-store';
+import type { SandboxUserView } from './user-view';
 
 /**
  * `npm run sandbox -- <command>`: start a sandbox (`serve`) or drive a

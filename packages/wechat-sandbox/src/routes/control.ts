@@ -6,7 +6,7 @@ import type { SandboxCore } from '../core';
 import { SandboxError } from '../errors';
 import type { SandboxErrorCode } from '../errors';
 import type { PushMode } from '../pusher';
-import type { CreateUserOptions } from '../user-store';
+import type { CreateUserOptions } from '../user-options';
 
 /**
  * The control API under `/__sandbox`, so the CLI and `npm run dev` can drive
