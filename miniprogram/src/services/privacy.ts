@@ -11,6 +11,12 @@
  * \"agreePrivacyAuthorization\"> 组件的 bindagreeprivacyauthorization 事件触发后再调用"
  * (api/open-api/privacy/wx.onNeedPrivacyAuthorization). The popup component
  * subscribes here and calls agree()/disagree().
+ *
+ * Several privacy APIs can ask before the user answers (the phone button and
+ * the nickname input's wx.requirePrivacyAuthorize, say). Each event brings
+ * its own `resolve`, and a resolve answers only "触发当前
+ * onNeedPrivacyAuthorization 事件的原隐私接口或组件" (same page), so every
+ * waiting one is kept and the user's single answer goes to all of them.
  */
 import { ui } from './ui';
 import type { PrivacyResolution, PrivacySetting, WxErrnoFailure } from './ui';
@@ -52,8 +58,14 @@ export interface PrivacyRequest {
 
 type Listener = (request: PrivacyRequest | null) => void;
 
+/** One API waiting on the prompt: its own resolve, and whether it was told the popup is up. */
+interface Waiting {
+  resolve: (r: PrivacyResolution) => void;
+  exposed: boolean;
+}
+
 let installed = false;
-let pending: ((r: PrivacyResolution) => void) | null = null;
+let waiting: Waiting[] = [];
 const listeners = new Set<Listener>();
 
 function notify(request: PrivacyRequest | null): void {
@@ -66,33 +78,54 @@ export function installPrivacyListener(): boolean {
   const port = ui();
   if (typeof port.onNeedPrivacyAuthorization !== 'function') return false; // base library < 2.32.3
   port.onNeedPrivacyAuthorization((resolve, info) => {
-    // A newer request supersedes an unanswered one; the old API then simply stays unanswered.
-    pending = resolve;
+    // Queued beside any unanswered one: dropping an older resolve would leave its API pending forever.
+    waiting.push({ resolve, exposed: false });
     notify({ referrer: info?.referrer ?? '' });
   });
   installed = true;
   return true;
 }
 
-/** The popup calls this once it is on screen ("把隐私弹窗曝光告知平台"). */
+/**
+ * The popup calls this once it is on screen ("把隐私弹窗曝光告知平台"): each
+ * waiting API is told once, however many popups (one per page on the stack) report it.
+ */
 export function privacyPopupShown(): void {
-  pending?.({ event: 'exposureAuthorization' });
+  for (const entry of waiting) {
+    if (entry.exposed) continue;
+    entry.exposed = true;
+    entry.resolve({ event: 'exposureAuthorization' });
+  }
 }
 
-/** The agree button's bindagreeprivacyauthorization fired: let the pending API continue. */
+/**
+ * Gives every waiting API the user's answer exactly once. The list is taken
+ * before anyone is told, so a resolve that throws, or a second tap, cannot
+ * answer anyone twice or skip the rest; the first error is rethrown after all were told.
+ */
+function answerAll(resolution: PrivacyResolution): void {
+  const answered = waiting;
+  waiting = [];
+  let failure: Error | null = null;
+  for (const entry of answered) {
+    try {
+      entry.resolve(resolution);
+    } catch (err) {
+      failure ??= err instanceof Error ? err : new Error(String(err));
+    }
+  }
+  notify(null);
+  if (failure !== null) throw failure;
+}
+
+/** The agree button's bindagreeprivacyauthorization fired: every waiting API continues. */
 export function agreePrivacy(buttonId: string): void {
-  const resolve = pending;
-  pending = null;
-  resolve?.({ event: 'agree', buttonId });
-  notify(null);
+  answerAll({ event: 'agree', buttonId });
 }
 
-/** The user declined: the pending API fails with errno 104. */
+/** The user declined: every waiting API fails with errno 104. */
 export function disagreePrivacy(): void {
-  const resolve = pending;
-  pending = null;
-  resolve?.({ event: 'disagree' });
-  notify(null);
+  answerAll({ event: 'disagree' });
 }
 
 /** The popup listens here; returns the unsubscribe function. */
@@ -136,6 +169,6 @@ export function openPrivacyContract(): void {
 /** Tests only: forget the listener and any pending request. */
 export function resetPrivacyForTests(): void {
   installed = false;
-  pending = null;
+  waiting = [];
   listeners.clear();
 }

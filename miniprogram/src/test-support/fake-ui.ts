@@ -3,7 +3,10 @@
  * WeChat documents them: requirePrivacyAuthorize succeeds at once once the
  * user agreed, otherwise fires the onNeedPrivacyAuthorization listener and
  * waits for `resolve`; agree → success, disagree → fail errno 104; an item
- * missing from the guideline → fail errno 112.
+ * missing from the guideline → fail errno 112. Every event carries its own
+ * `resolve`, answering only "触发当前 onNeedPrivacyAuthorization 事件的原隐私接口或组件"
+ * (api/open-api/privacy/wx.onNeedPrivacyAuthorization), so `requests` keeps
+ * each one's answers apart: a test can see one left unanswered or answered twice.
  */
 import type { PrivacyResolution, PrivacySetting, UiPort, WxErrnoFailure } from '../services/ui';
 
@@ -16,6 +19,8 @@ export class FakeUi implements UiPort {
   modalAnswer = true;
   readonly modals: Array<{ title: string; content: string }> = [];
   readonly resolutions: PrivacyResolution[] = [];
+  /** One entry per onNeedPrivacyAuthorization event, with what its own `resolve` was told. */
+  readonly requests: Array<{ referrer: string; resolutions: PrivacyResolution[] }> = [];
   openContractCalls = 0;
   listenerCount = 0;
   private listener:
@@ -49,9 +54,12 @@ export class FakeUi implements UiPort {
       fail({ errMsg: `${referrer}:fail privacy permission is not authorized`, errno: 104 });
       return;
     }
+    const request = { referrer, resolutions: [] as PrivacyResolution[] };
+    this.requests.push(request);
     this.listener(
       (r) => {
         this.resolutions.push(r);
+        request.resolutions.push(r);
         if (r.event === 'agree') {
           this.agreed = true;
           setTimeout(success, 0);

@@ -4,7 +4,8 @@ import type { SandboxStats } from './core';
 import type { SandboxEvent } from './event-log';
 import type { FaultSpec } from './faults';
 import type { PushMode, PushResult, PushTarget } from './pusher';
-import type { CreateUserOptions, SandboxUserView } from './user-store';
+import type { CreateUserOptions } from './user-options';
+import type { SandboxUserView } from './user-view';
 
 /**
  * A small client for the control API of a running sandbox (`/__sandbox/*`),

@@ -10,7 +10,9 @@ import { IdFactory } from './ids';
 import type { PushTarget } from './pusher';
 import { TokenStore } from './token-store';
 import { UserStore } from './user-store';
-import type { AccountSlot, SandboxUserView, UserRecord } from './user-store';
+import type { AccountSlot, UserRecord } from './user-store';
+import { userView } from './user-view';
+import type { SandboxUserView } from './user-view';
 
 /**
  * The sandbox's state, independent of HTTP: users, codes, tokens, faults and
@@ -140,7 +142,7 @@ export class SandboxCore {
 
   /** A user as the control API shows it. */
   view(rec: UserRecord): SandboxUserView {
-    return UserStore.view(rec, this.primaryAppid);
+    return userView(rec, this.primaryAppid);
   }
 
   invalidateAccessToken(appid?: string): void {

@@ -10,13 +10,9 @@ export type { SandboxStats } from './core';
 export type { FollowOptions } from './controls/follow';
 export { TOURIST_LOGIN_CODE } from './controls/users';
 export type { OAuthCodeOptions, UserInfoPayload, UserInfoPayloadOptions } from './controls/users';
-export type {
-  CreateUserOptions,
-  FollowRecord,
-  SandboxUser,
-  SandboxUserView,
-  UserRef,
-} from './user-store';
+export type { CreateUserOptions } from './user-options';
+export type { FollowRecord, SandboxUser, UserRef } from './user-store';
+export type { SandboxUserView } from './user-view';
 export type {
   PushAttempt,
   PushMode,

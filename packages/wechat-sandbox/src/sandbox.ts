@@ -17,7 +17,9 @@ import { DEFAULT_PUSH_ATTEMPTS, DEFAULT_PUSH_TIMEOUT_MS } from './pusher';
 import type { PushMode, PushOptions, PushResult, PushTarget } from './pusher';
 import { controlRouter } from './routes/control';
 import { wechatRouter } from './routes/wechat';
-import type { CreateUserOptions, SandboxUser, SandboxUserView, UserRef } from './user-store';
+import type { CreateUserOptions } from './user-options';
+import type { SandboxUser, UserRef } from './user-store';
+import type { SandboxUserView } from './user-view';
 
 export interface SandboxOptions extends ConfigInput {
   /** Clock in ms; inject one to test code expiry and token lifetimes. */

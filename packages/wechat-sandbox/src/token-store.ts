@@ -12,10 +12,14 @@ import { wechatError } from './errors';
  * - Tokens last 7200 s. Expired → 42001; revoked/unknown → 40001.
  * - Force refresh: "建议开发者仅在access_token泄漏时使用强制刷新模式，该模式限制每天20次。
  *   考虑到数据安全，连续使用该模式时，请保证调用时间隔至少为30s，否则不会刷新"
- *   (getStableAccessToken). A force refresh within 30 s of the previous one
- *   therefore hands back the current token unchanged ("不会刷新"), and the 21st
- *   of a day answers 45009 (the errcode WeChat answers stable_token callers
- *   over a daily quota, "reach max api daily quota limit").
+ *   (getStableAccessToken, mini-program page); the account pages put it as
+ *   "强制刷新模式每天限用 20 次且需间隔 30 秒". The limit is on uses of the mode,
+ *   not on refreshes that took effect, so every force_refresh call counts
+ *   toward the 20, including one inside the 30 s window. That one is not an
+ *   error: it hands back the current token unchanged ("否则不会刷新"). The 30 s
+ *   run from the previous force_refresh call ("调用时间隔"). The 21st call of a
+ *   day, inside the window or not, answers 45009 (the errcode WeChat answers
+ *   stable_token callers over a daily quota, "reach max api daily quota limit").
  * - `cgi-bin/token`: the API call limits page ("接口调用频次限制说明") lists
  *   "获取access_token | 2000" per day; over it WeChat answers 45009.
  * - Days are Beijing calendar days: WeChat's quotas reset at 00:00 UTC+8.
@@ -23,9 +27,9 @@ import { wechatError } from './errors';
 
 export const TOKEN_TTL_SECONDS = 7200;
 const OVERLAP_MS = 5 * 60 * 1000;
-/** Minimum spacing of two effective force refreshes. */
+/** Minimum spacing of two force_refresh calls for the second to take effect. */
 export const FORCE_REFRESH_SPACING_MS = 30_000;
-/** Force refreshes allowed per app and day. */
+/** force_refresh calls allowed per app and day (refreshed or not). */
 export const FORCE_REFRESH_PER_DAY = 20;
 /** `cgi-bin/token` calls allowed per app and day. */
 export const TOKEN_CALLS_PER_DAY = 2000;
@@ -112,7 +116,7 @@ export class TokenStore {
     const current = this.currentStable.get(appid);
     const rec = current === undefined ? undefined : this.tokens.get(current);
     const live = current !== undefined && rec && !rec.revoked && rec.expiresAt > this.now();
-    // "否则不会刷新": a force refresh too soon is answered as a normal call.
+    // "否则不会刷新": a force refresh too soon is answered as a normal call (and still counted).
     const force = forceRefresh && this.forceAllowed(appid, live === true);
     if (live && current !== undefined && rec) {
       const remaining = rec.expiresAt - this.now();
@@ -131,17 +135,17 @@ export class TokenStore {
   }
 
   /**
-   * Whether a force refresh may take effect now: 30 s after the previous
-   * effective one, and within the day's 20 (the 21st throws 45009).
+   * Counts one force_refresh call (throws 45009 past the day's 20) and says
+   * whether it may take effect: not within 30 s of the previous force call
+   * while a token is live. Without a live token there is nothing to keep, so
+   * the call mints as a normal one would.
    */
   private forceAllowed(appid: string, hasLiveToken: boolean): boolean {
-    const last = this.lastForce.get(appid);
-    if (hasLiveToken && last !== undefined && this.now() - last < FORCE_REFRESH_SPACING_MS) {
-      return false;
-    }
     if (!this.forceRefreshes.take(appid)) throw wechatError('DAILY_QUOTA');
+    const last = this.lastForce.get(appid);
     this.lastForce.set(appid, this.now());
-    return true;
+    const tooSoon = last !== undefined && this.now() - last < FORCE_REFRESH_SPACING_MS;
+    return !(hasLiveToken && tooSoon);
   }
 
   /**

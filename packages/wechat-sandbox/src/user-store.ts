@@ -1,4 +1,6 @@
 import { SandboxError } from './errors';
+import type { CreateUserOptions } from './user-options';
+import { checkUserOptions, followedAppids } from './user-options';
 import type { IdFactory } from './ids';
 import { newSessionKey } from './ids';
 
@@ -20,30 +22,6 @@ export interface SandboxUser {
   unionid: string | null;
 }
 
-export interface CreateUserOptions {
-  /** Default: generated. `null`: the user is not bound to the open platform. */
-  unionid?: string | null;
-  nickName?: string;
-  avatarUrl?: string;
-  /** 0 unknown, 1 male, 2 female (getUserInfo's convention). */
-  gender?: 0 | 1 | 2;
-  /** Pure phone number (digits). Default: a generated 138xxxxxxxx number. */
-  phone?: string;
-  /** Default `86`. */
-  countryCode?: string;
-  /**
-   * Already follows: `true` the primary official account, or the appids of
-   * the accounts followed. Default: none.
-   */
-  following?: boolean | string[];
-  /** subscribe_time (unix seconds) of each followed account; default now. */
-  subscribeTime?: number;
-  /** QR scene the user followed through, if any. */
-  scene?: string;
-  /** A high-risk user: code2Session answers 40226. */
-  blocked?: boolean;
-}
-
 /** A user's relation with one official account. */
 export interface FollowRecord {
   openid: string;
@@ -53,6 +31,7 @@ export interface FollowRecord {
   scene: string | null;
 }
 
+/** The store's full, mutable record of a user; never handed out as is. */
 export interface UserRecord extends SandboxUser {
   /** Position in creation order (the follower-list order of every account). */
   index: number;
@@ -69,88 +48,16 @@ export interface UserRecord extends SandboxUser {
   recentLogins: number[];
 }
 
-/** A user as the control API lists it (no session key). */
-export interface SandboxUserView extends SandboxUser {
-  nickName: string;
-  avatarUrl: string;
-  gender: number;
-  phone: string;
-  /** The primary official account's relation (flattened for convenience). */
-  following: boolean;
-  subscribeTime: number | null;
-  unsubscribeTime: number | null;
-  scene: string | null;
-  /** Every official account's relation, by appid. */
-  officialAccounts: Record<string, FollowRecord>;
-  blocked: boolean;
-  hasSession: boolean;
-}
-
 /** Anything naming a user: the object, its id, or one of its openids/unionid. */
 export type UserRef = SandboxUser | string;
 
 const DEFAULT_AVATAR = 'https://thirdwx.qlogo.cn/mmopen/vi_32/sandbox-avatar/132';
-
-/** A QR scene value (without the `qrscene_` prefix), as createUser and follow accept it. */
-export function checkScene(scene: string): void {
-  if (!/^[A-Za-z0-9_\-.]{1,64}$/.test(scene)) {
-    throw new SandboxError('INVALID_OPTION', 'scene must be 1-64 characters [A-Za-z0-9_-.]');
-  }
-}
-
-function checkOptions(opts: CreateUserOptions): void {
-  const bad = (msg: string): never => {
-    throw new SandboxError('INVALID_OPTION', msg);
-  };
-  if (opts.unionid !== undefined && opts.unionid !== null) {
-    if (typeof opts.unionid !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(opts.unionid)) {
-      bad('unionid must be 1-64 characters [A-Za-z0-9_-] or null');
-    }
-  }
-  if (
-    opts.nickName !== undefined &&
-    (typeof opts.nickName !== 'string' || opts.nickName.length > 64)
-  ) {
-    bad('nickName must be a string of at most 64 characters');
-  }
-  if (opts.avatarUrl !== undefined && typeof opts.avatarUrl !== 'string') {
-    bad('avatarUrl must be a string');
-  }
-  if (opts.gender !== undefined && ![0, 1, 2].includes(opts.gender))
-    bad('gender must be 0, 1 or 2');
-  if (opts.phone !== undefined && !/^\d{5,20}$/.test(String(opts.phone))) {
-    bad('phone must be 5-20 digits');
-  }
-  if (opts.countryCode !== undefined && !/^\d{1,4}$/.test(String(opts.countryCode))) {
-    bad('countryCode must be 1-4 digits');
-  }
-  if (
-    opts.subscribeTime !== undefined &&
-    (!Number.isInteger(opts.subscribeTime) || opts.subscribeTime < 0)
-  ) {
-    bad('subscribeTime must be a non-negative integer (unix seconds)');
-  }
-  if (opts.scene !== undefined) checkScene(String(opts.scene));
-  if (
-    opts.following !== undefined &&
-    typeof opts.following !== 'boolean' &&
-    !(Array.isArray(opts.following) && opts.following.every((a) => typeof a === 'string'))
-  ) {
-    bad('following must be a boolean or a list of official-account appids');
-  }
-}
 
 /** One official account as the store sees it: its appid and openid prefix. */
 export interface AccountSlot {
   appid: string;
   /** 3-char openid prefix, distinct per account. */
   prefix: string;
-}
-
-function followedAppids(opts: CreateUserOptions, primary: string): string[] {
-  if (opts.following === true) return [primary];
-  if (Array.isArray(opts.following)) return opts.following;
-  return [];
 }
 
 /** The sandbox's people, indexed by id, every openid and unionid. */
@@ -174,7 +81,7 @@ export class UserStore {
   }
 
   create(opts: CreateUserOptions = {}): UserRecord {
-    checkOptions(opts);
+    checkUserOptions(opts);
     const followed = followedAppids(opts, this.primary);
     for (const appid of followed) {
       if (!this.followers.has(appid)) {
@@ -318,36 +225,5 @@ export class UserStore {
       if (f?.following) page.push(f.openid);
     }
     return page;
-  }
-
-  /** The immutable identity of a user. */
-  static snapshot(rec: UserRecord): SandboxUser {
-    return {
-      id: rec.id,
-      miniOpenid: rec.miniOpenid,
-      oaOpenid: rec.oaOpenid,
-      oaOpenids: { ...rec.oaOpenids },
-      unionid: rec.unionid,
-    };
-  }
-
-  /** A user as the control API shows it; `primary` picks the flattened relation. */
-  static view(rec: UserRecord, primary: string): SandboxUserView {
-    const accounts = Object.fromEntries([...rec.follows].map(([appid, f]) => [appid, { ...f }]));
-    const main = accounts[primary];
-    return {
-      ...UserStore.snapshot(rec),
-      nickName: rec.nickName,
-      avatarUrl: rec.avatarUrl,
-      gender: rec.gender,
-      phone: rec.phone,
-      following: main?.following ?? false,
-      subscribeTime: main?.subscribeTime ?? null,
-      unsubscribeTime: main?.unsubscribeTime ?? null,
-      scene: main?.scene ?? null,
-      officialAccounts: accounts,
-      blocked: rec.blocked,
-      hasSession: rec.sessionKey !== null,
-    };
   }
 }

@@ -142,6 +142,24 @@ describe('session_key rotation and wxa/checksession', () => {
     expect(r.errcode).toBe(0);
   });
 
+  it('compares the signature exactly: another spelling of the hex digest answers 87009', async () => {
+    // signature = hmac_sha256(session_key, "") (api_checksessionkey); every example is
+    // lower-case hex and the page never says another spelling is accepted.
+    const user = t.sandbox.createUser();
+    t.sandbox.mintLoginCode(user);
+    const sig = hmac(t.sandbox.sessionKeyOf(user));
+    expect(sig).toMatch(/^[0-9a-f]{64}$/);
+    expect((await check(user.miniOpenid, sig)).errcode).toBe(0);
+    expect(await check(user.miniOpenid, sig.toUpperCase())).toMatchObject({
+      errcode: 87009,
+      errmsg: expect.stringMatching(/^invalid signature/) as unknown,
+    });
+    const mixed = sig.slice(0, 32) + sig.slice(32).toUpperCase();
+    expect((await check(user.miniOpenid, mixed)).errcode).toBe(87009);
+    expect((await check(user.miniOpenid, ` ${sig}`)).errcode).toBe(87009);
+    expect((await check(user.miniOpenid, sig.slice(0, 63))).errcode).toBe(87009);
+  });
+
   it('rejects unknown openids, other sig methods and missing tokens', async () => {
     const user = t.sandbox.createUser();
     t.sandbox.mintLoginCode(user);

@@ -148,6 +148,35 @@ describe('stable_token force_refresh limits and form posts', () => {
     expect(typeof (await force()).access_token).toBe('string');
   });
 
+  it('every force_refresh call counts toward the 20 a day, refreshed or not ("每天限用20次")', async () => {
+    t.clock.ms = Date.UTC(2025, 0, 15, 16, 0, 0); // 00:00 UTC+8
+    const first = (await force()).access_token as string;
+    for (let i = 2; i <= 20; i += 1) {
+      t.clock.advance(1_000); // inside the 30 s window: no refresh, but a use of the mode
+      expect((await force()).access_token).toBe(first);
+    }
+    t.clock.advance(1_000);
+    const over = await force(); // the 21st of the day, inside the window
+    expect(over.errcode).toBe(45009);
+    expect(over.errmsg).toMatch(/^reach max api daily quota limit/);
+    t.clock.advance(60_000); // spacing no longer matters: the day's 20 are spent
+    expect((await force()).errcode).toBe(45009);
+    expect((await userInfo(first)).subscribe).toBe(1); // never revoked
+    expect(t.sandbox.stats().tokensIssued[t.sandbox.config.officialAccount.appid]).toBe(1);
+  });
+
+  it('the 30 s are counted from the previous force_refresh call ("调用时间隔至少为30s")', async () => {
+    const first = (await force()).access_token as string;
+    t.clock.advance(20_000);
+    expect((await force()).access_token).toBe(first);
+    t.clock.advance(20_000); // 40 s after the refresh, 20 s after the previous call
+    expect((await force()).access_token).toBe(first);
+    t.clock.advance(30_000);
+    const next = (await force()).access_token as string;
+    expect(next).not.toBe(first);
+    expect((await userInfo(first)).errcode).toBe(40001);
+  });
+
   it('a form-encoded request answers 41002 (appid missing), as WeChat does', async () => {
     const { appid, secret } = t.sandbox.config.officialAccount;
     const res = await fetch(`${t.sandbox.url}/cgi-bin/stable_token`, {

@@ -14,7 +14,8 @@ import { privacyPopupText } from './display';
  * API or component asks (services/privacy.ts relays
  * wx.onNeedPrivacyAuthorization). Agreeing must go through
  * `<button open-type="agreePrivacyAuthorization">`: "基础库会检查对应的同意按钮是否
- * 被点击过" (api/open-api/privacy/wx.onNeedPrivacyAuthorization).
+ * 被点击过" (api/open-api/privacy/wx.onNeedPrivacyAuthorization). One tap
+ * answers every API waiting at that moment (services/privacy.ts keeps them all).
  */
 const AGREE_BUTTON_ID = 'agree-btn';
 

@@ -66,7 +66,18 @@ export function code2Session(core: SandboxCore, q: Params): Record<string, unkno
   return body;
 }
 
-/** GET (or POST) wxa/checksession */
+/**
+ * GET (or POST) wxa/checksession (检验登录态, api_checksessionkey). The
+ * signature is "用session_key对空字符串签名得到的结果。即 signature =
+ * hmac_sha256(session_key, \"\")", sig_method "目前只支持 hmac_sha256"; the
+ * page's errcodes are 0 "ok" and 87009 "invalid signature", and a key
+ * replaced by a newer login ("旧的 session_key 被顶替而失效") also answers
+ * 87009. The page defines the value as that hex digest (every example is
+ * lower-case hex) and never says another spelling is accepted, so the
+ * comparison is exact: a client that upper-cases the digest gets 87009 here
+ * rather than learning it from WeChat. Missing parameters, another
+ * sig_method and an unknown openid get the general errcodes 40097 and 40003.
+ */
 export function checkSession(core: SandboxCore, params: Params): Record<string, unknown> {
   core.tokens.check(str(params, 'access_token'), core.config.miniProgram.appid);
   const openid = str(params, 'openid');
@@ -76,10 +87,7 @@ export function checkSession(core: SandboxCore, params: Params): Record<string, 
   if (method !== 'hmac_sha256') throw wechatError('INVALID_ARGS');
   const rec = core.users.findByMiniOpenid(openid);
   if (!rec) throw wechatError('INVALID_OPENID');
-  if (
-    rec.sessionKey === null ||
-    !constantTimeEqual(signature.toLowerCase(), sessionSignature(rec.sessionKey))
-  ) {
+  if (rec.sessionKey === null || !constantTimeEqual(signature, sessionSignature(rec.sessionKey))) {
     core.log.add('api.checksession', `checksession: ${rec.id} signature invalid`);
     throw wechatError('INVALID_SIGNATURE');
   }

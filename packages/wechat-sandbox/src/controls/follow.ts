@@ -5,7 +5,7 @@ import type { FollowEvent, XmlFields } from '../event-xml';
 import { randomToken } from '../ids';
 import { deliver, preparePush } from '../pusher';
 import type { PushOptions, PushResult, PushTarget } from '../pusher';
-import { checkScene } from '../user-store';
+import { checkScene } from '../user-options';
 import type { UserRef } from '../user-store';
 
 /**

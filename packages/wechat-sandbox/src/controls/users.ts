@@ -1,7 +1,8 @@
 import type { SandboxCore } from '../core';
 import { SandboxError } from '../errors';
-import { UserStore } from '../user-store';
-import type { CreateUserOptions, SandboxUser, UserRecord, UserRef } from '../user-store';
+import type { CreateUserOptions } from '../user-options';
+import type { SandboxUser, UserRecord, UserRef } from '../user-store';
+import { userSnapshot } from '../user-view';
 import { sandboxEncryptUserData, signRawData } from '../wechat-crypto';
 
 /**
@@ -57,7 +58,7 @@ export function createUser(core: SandboxCore, opts?: CreateUserOptions): Sandbox
     'user.created',
     `${rec.id} created (mini ${rec.miniOpenid}, oa ${rec.oaOpenid}, ${rec.unionid ? `unionid ${rec.unionid}` : 'no unionid'}${follows.length ? `, following ${follows.join(' ')}` : ''})`,
   );
-  return UserStore.snapshot(rec);
+  return userSnapshot(rec);
 }
 
 /** `n` followers of `appid` (default the primary), with increasing subscribe times. */
@@ -82,7 +83,7 @@ export function createFollowers(
       following: [account],
       subscribeTime: Math.max(0, last - (n - 1 - i)),
     });
-    out[i] = UserStore.snapshot(rec);
+    out[i] = userSnapshot(rec);
   }
   core.log.add('user.created', `${n} followers of ${account} created`);
   return out;
@@ -228,7 +229,7 @@ export function demoUser(core: SandboxCore): SandboxUser {
       'demoUser() needs acceptUnknownLoginCodes or devToolsTouristMode (no login code reaches the demo user otherwise)',
     );
   }
-  return UserStore.snapshot(demoRecord(core));
+  return userSnapshot(demoRecord(core));
 }
 
 /** The demo user's record, created on first use. */

@@ -5,8 +5,17 @@ import * as users from '../controls/users';
 import type { SandboxCore } from '../core';
 import { SandboxError } from '../errors';
 import type { SandboxErrorCode } from '../errors';
-import type { PushMode } from '../pusher';
-import type { CreateUserOptions } from '../user-store';
+import {
+  bad,
+  body,
+  optBool,
+  optInt,
+  optString,
+  pushMode,
+  queryInt,
+  userOptions,
+} from './control-input';
+import type { Body } from './control-input';
 
 /**
  * The control API under `/__sandbox`, so the CLI and `npm run dev` can drive
@@ -15,78 +24,6 @@ import type { CreateUserOptions } from '../user-store';
  * user or account) or 409 (the phone quota is spent; `errno` 1400001).
  * Official-account operations take an optional `appid` (default: the primary).
  */
-
-type Body = Record<string, unknown>;
-
-function body(req: Request): Body {
-  const b: unknown = req.body;
-  return b !== null && typeof b === 'object' && !Array.isArray(b) ? (b as Body) : {};
-}
-
-function bad(message: string): never {
-  throw new SandboxError('INVALID_OPTION', message);
-}
-
-function optString(b: Body, name: string): string | undefined {
-  const v = b[name];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') bad(`${name} must be a string`);
-  return v;
-}
-
-function optInt(b: Body, name: string): number | undefined {
-  const v = b[name];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v)) bad(`${name} must be an integer`);
-  return v;
-}
-
-function optBool(b: Body, name: string): boolean | undefined {
-  const v = b[name];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') bad(`${name} must be a boolean`);
-  return v;
-}
-
-function queryInt(req: Request, name: string, fallback: number, max: number): number {
-  const raw = req.query[name];
-  if (raw === undefined) return fallback;
-  const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(n) || n > max) bad(`${name} must be an integer between 0 and ${max}`);
-  return n;
-}
-
-function following(b: Body): boolean | string[] | undefined {
-  const v = b.following;
-  if (v === undefined || v === null || typeof v === 'boolean') return v ?? undefined;
-  if (Array.isArray(v) && v.every((a) => typeof a === 'string')) return v;
-  return bad('following must be a boolean or a list of appids');
-}
-
-function userOptions(b: Body): CreateUserOptions {
-  const unbound = optBool(b, 'unbound');
-  const gender = optInt(b, 'gender');
-  if (gender !== undefined && gender !== 0 && gender !== 1 && gender !== 2)
-    bad('gender must be 0, 1 or 2');
-  return {
-    unionid: unbound ? null : b.unionid === null ? null : optString(b, 'unionid'),
-    nickName: optString(b, 'nickName'),
-    avatarUrl: optString(b, 'avatarUrl'),
-    gender,
-    phone: optString(b, 'phone'),
-    countryCode: optString(b, 'countryCode'),
-    following: following(b),
-    subscribeTime: optInt(b, 'subscribeTime'),
-    scene: optString(b, 'scene'),
-    blocked: optBool(b, 'blocked'),
-  };
-}
-
-function pushMode(v: unknown): PushMode | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (v !== 'plain' && v !== 'compat' && v !== 'safe') bad('mode must be plain, compat or safe');
-  return v;
-}
 
 const STATUS: Partial<Record<SandboxErrorCode, number>> = {
   UNKNOWN_USER: 404,
