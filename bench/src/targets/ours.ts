@@ -5,7 +5,14 @@
  * inbox processor would otherwise add the (asynchronous) follower linkage
  * work, including user/info calls, to the intake figures.
  */
-import { createApp, composeDeps, loadConfig, createLogger, type AppDeps } from '@wxlink/server';
+import {
+  createApp,
+  composeDeps,
+  loadConfig,
+  createLogger,
+  syncFollowers,
+  type AppDeps,
+} from '@wxlink/server';
 import { MP_APPID, OA_AES_KEY, OA_APPID, OA_TOKEN } from '../fixtures/wechat';
 import { listen } from './common';
 
@@ -49,6 +56,13 @@ export async function startOurs(options: OursOptions): Promise<OursRunning> {
     logger: createLogger(config),
     dbName: options.dbName,
   });
+  if (options.wechatApiBase !== undefined) {
+    // The state every deployed server is in once its background import has run
+    // at start: the follower list imported once. Without it every status is
+    // `unknown` and each login re-reads the import cursor to find that out.
+    const imported = await syncFollowers(deps);
+    if (imported.status !== 'completed') throw new Error(`follower import: ${imported.status}`);
+  }
   const server = await listen(createApp(deps));
   return {
     url: server.url,

@@ -74,15 +74,23 @@ function runLength(newestFirst: readonly SessionKeyEntry[]): number {
 }
 
 /**
+ * Entries a user document may hold before a login drops the unneeded ones:
+ * dropping in batches saves the write on most logins (each is a database
+ * command on the login path), for a few dozen bytes.
+ */
+export const SESSION_KEY_ENTRIES_BEFORE_DROP = 4;
+
+/**
  * The fields a login may `$unset` after seeing these entries (newest first)
  * without changing what any later reader decides: it keeps the newest and
  * the oldest entry of the current run (the key, and when it took over) and
  * the newest entry before the run (the previous key). Entries other logins
  * add meanwhile are not in the snapshot, so never dropped by it; and every
  * dropped entry is older than one that is kept, so no reader can need it.
+ * Nothing is dropped until there are more than SESSION_KEY_ENTRIES_BEFORE_DROP.
  */
 export function entriesToDrop(newestFirst: readonly SessionKeyEntry[]): string[] {
-  if (newestFirst.length <= 2) return [];
+  if (newestFirst.length <= SESSION_KEY_ENTRIES_BEFORE_DROP) return [];
   const runEnd = runLength(newestFirst);
   const keep = new Set([0, runEnd - 1, runEnd]);
   return newestFirst.filter((_, i) => !keep.has(i)).map((e) => sessionKeyField(e.issuedAt));
