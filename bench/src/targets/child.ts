@@ -16,6 +16,8 @@ export interface StartTarget {
   uri: string;
   dbName: string;
   sandbox?: { url: string; appid: string; secret: string };
+  /** Ours only: the account's encryption mode (default compat, which takes both kinds of push). */
+  encryptMode?: 'plain' | 'safe' | 'compat';
 }
 
 let close: (() => Promise<void>) | undefined;
@@ -29,6 +31,7 @@ async function start(t: StartTarget): Promise<{ url: string }> {
     const ours = await startOurs({
       uri: t.uri,
       dbName: t.dbName,
+      ...(t.encryptMode ? { encryptMode: t.encryptMode } : {}),
       ...(t.sandbox ? { wechatApiBase: t.sandbox.url, miniProgramSecret: t.sandbox.secret } : {}),
     });
     close = () => ours.close();

@@ -22,6 +22,8 @@ export interface OursOptions {
   /** Base URL of the sandbox (login); pushes need none. */
   wechatApiBase?: string;
   miniProgramSecret?: string;
+  /** OFFICIAL_ACCOUNT_ENCRYPT_MODE; default compat (takes plaintext and safe-mode pushes). */
+  encryptMode?: 'plain' | 'safe' | 'compat';
 }
 
 export interface OursRunning {
@@ -40,8 +42,8 @@ export function oursEnv(options: OursOptions): NodeJS.ProcessEnv {
     OFFICIAL_ACCOUNT_SECRET: 'bench-oa-secret',
     OFFICIAL_ACCOUNT_TOKEN: OA_TOKEN,
     OFFICIAL_ACCOUNT_AES_KEY: OA_AES_KEY,
-    // compat: the same instance takes the plaintext and the safe-mode pushes.
-    OFFICIAL_ACCOUNT_ENCRYPT_MODE: 'compat',
+    // compat unless told: the same instance takes the plaintext and the safe-mode pushes.
+    OFFICIAL_ACCOUNT_ENCRYPT_MODE: options.encryptMode ?? 'compat',
     WECHAT_API_BASE: options.wechatApiBase ?? 'http://127.0.0.1:9',
     // Per-IP login limit: all load comes from 127.0.0.1.
     LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
