@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { AppDeps } from '../../deps';
 import { describeError } from '../../platform/errors';
 import { WechatApiError } from '../../wechat/errors';
-import { claimDueItem, completeItem, releaseClaims, type ClaimedItem } from './claims';
+import { claimInboxItem, completeItem, releaseClaims, type ClaimedItem } from './claims';
 import { handlerFor, type HandlerItem } from './handlers';
 import { forgetFollowerEntries } from './retention';
 import { linkageMetrics } from '../linkage-events/metrics';
@@ -161,7 +161,7 @@ class InboxLoops implements InboxProcessor {
   private async step(): Promise<boolean> {
     const token = `${this.instanceId}:${++this.claimSeq}`;
     const { Inbox } = this.deps.models;
-    const item = await claimDueItem(Inbox, this.deps.clock.now(), token, this.options.leaseMs);
+    const item = await claimInboxItem(Inbox, this.deps.clock.now(), token, this.options.leaseMs);
     if (item === null) return false;
     this.held.add(token);
     try {
