@@ -51,6 +51,28 @@ export async function completeItem(
 }
 
 /**
+ * Records that an item was handled (`update`: done), only while `token`
+ * still holds it, like completeItem; but an entry an unfollow asked to erase
+ * meanwhile (retention.ts) is deleted instead. True when it was deleted.
+ * Failures use completeItem: an entry still to be handled is never deleted.
+ */
+export async function completeHandledItem(
+  Inbox: InboxModel,
+  id: unknown,
+  token: string,
+  update: Record<string, unknown>,
+): Promise<boolean> {
+  const held = { _id: id, status: 'processing' as const, leaseOwner: token };
+  const res = await Inbox.updateOne(
+    { ...held, eraseRequested: { $ne: true } },
+    { $set: { ...update, leaseUntil: null, leaseOwner: null } },
+  );
+  if (res.matchedCount === 1) return false;
+  const erased = await Inbox.deleteOne({ ...held, eraseRequested: true });
+  return erased.deletedCount === 1;
+}
+
+/**
  * Hands claims back on shutdown so another instance takes over now rather
  * than after the lease; the attempt did not fail, so it is not counted.
  */
