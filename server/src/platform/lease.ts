@@ -5,7 +5,8 @@ import { CONFLICT, retryOnConflict } from './retry';
 /**
  * A time-bounded, exclusive claim on one document, written once and used by
  * the access-token broker (who refreshes an appid's token), the follower
- * import (one run per account) and the inbox processor (who handles an item).
+ * import (one run per account), and through due-claim.ts the inbox processor
+ * (who handles an item) and the linkage-event delivery (who delivers one).
  *
  * Technique: the lease is two fields on the document, `leaseOwner` and
  * `leaseUntil`. Taking it is a compare-and-set: an `updateOne` whose filter

@@ -13,6 +13,7 @@ import type { PushResult, Sandbox, SandboxUser } from '@wxlink/wechat-sandbox';
 import { EVENTS_PATH, inboxSettled } from '../official-account/linkage-support';
 import type { Cluster, ProxyAnswer } from '../support/cluster';
 import { metricSum, percentile, pool, printTable, sleep } from '../support/cluster';
+import { expectedStatusFn, followerRows, inboxRows } from './follower-invariants';
 
 export interface LoadCounts {
   /** Distinct mini-program users; each logs in at least once. */
@@ -407,34 +408,8 @@ export async function checkInvariants(
     deliveries.filter((r) => r.delivered).length,
   );
 
-  const keys = [...new Set(run.pushes.map((p) => p.key))];
-  const inboxByKey = await models.Inbox.aggregate<{ _id: string; n: number }>([
-    { $match: { dedupKey: { $in: keys } } },
-    { $group: { _id: '$dedupKey', n: { $sum: 1 } } },
-  ]);
-  row('distinct pushes recorded in the inbox', keys.length, inboxByKey.length);
-  row('pushes recorded more than once', 0, inboxByKey.filter((g) => g.n > 1).length);
-  row(
-    'inbox items done',
-    keys.length,
-    await models.Inbox.countDocuments({ dedupKey: { $in: keys }, status: 'done' }),
-  );
-  row('inbox items dead-lettered', 0, await models.Inbox.countDocuments({ status: 'dead' }));
-
-  const appid = sandbox.config.officialAccount.appid;
-  const followerOpenids = [...run.following.keys()].map((u) => u.oaOpenid);
-  const followers = await models.Follower.find({ appid, openid: { $in: followerOpenids } }).lean();
-  const byOpenid = new Map(followers.map((f) => [f.openid, f]));
-  let resolved = 0;
-  let stateRight = 0;
-  for (const [user, follows] of run.following) {
-    const f = byOpenid.get(user.oaOpenid);
-    if (f && f.unionid !== null && f.unionid === user.unionid) resolved++;
-    if (f && f.subscribed === follows) stateRight++;
-  }
-  row('subscribes resolved (follower has the unionid)', run.following.size, resolved);
-  row('follower state = newest event', run.following.size, stateRight);
-  row('follower records (one per openid)', run.following.size, followers.length);
+  await inboxRows(cluster, run, row);
+  await followerRows(cluster, run, row);
 
   const openids = run.users.map((u) => u.miniOpenid);
   const userGroups = await models.User.aggregate<{ _id: string; n: number }>([
@@ -446,6 +421,7 @@ export async function checkInvariants(
   row('logins that got a token', run.users.length, run.tokens.size);
 
   // Linkage end to end: what the mini-program would show each user.
+  const expectedStatus = await expectedStatusFn(cluster, run);
   let views = 0;
   await pool(
     run.counts.concurrency,
@@ -457,9 +433,7 @@ export async function checkInvariants(
         undefined,
         token,
       );
-      const follows = run.following.get(user);
-      const expected = follows === undefined ? 'never' : follows ? 'subscribed' : 'unsubscribed';
-      if (res.status === 200 && res.body?.status === expected) views++;
+      if (res.status === 200 && res.body?.status === expectedStatus(user)) views++;
     }),
   );
   row('GET /me/subscription = follower state', run.tokens.size, views);
@@ -469,6 +443,7 @@ export async function checkInvariants(
     row('5xx relayed by the proxy', 0, cluster.proxy.serverErrors.length);
   }
   const issued = sandbox.stats().tokensIssued;
+  const appid = sandbox.config.officialAccount.appid;
   row('access tokens issued (official account)', 1, issued[appid] ?? 0);
   row(
     'appids with more than one token issued',

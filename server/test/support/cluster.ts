@@ -498,10 +498,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const dbName = options.dbName ?? uniqueDbName('cluster');
   const env: Record<string, string> = {
     ...sandboxEnv(sandbox),
-    // The load, fault and fuzz invariants compare every follower with what
-    // WeChat said (unionid and times kept after an unfollow): `keep`. Erasure
-    // has its own suites (followers/erase.test.ts, linkage-events).
-    FOLLOWER_RETENTION: 'keep',
+    // Follower retention is the server's default (erase) unless a suite sets
+    // FOLLOWER_RETENTION: the invariants (test/load/follower-invariants.ts)
+    // hold under either.
     ...(options.mongoUri ? { MONGODB_URI: options.mongoUri } : {}),
     ...options.env,
   };

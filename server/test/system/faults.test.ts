@@ -101,6 +101,7 @@ describe('faults during load', () => {
     cluster = c;
     const figures: Array<Record<string, string | number>> = [];
     let heldIds: unknown[] = [];
+    let heldOpenids: string[] = [];
 
     const run = await runWorkload(c, COUNTS, {
       midway: async () => {
@@ -120,14 +121,15 @@ describe('faults during load', () => {
                 type: 'subscribe',
                 leaseUntil: { $gt: new Date(Math.max(now + 1500, injectedAt + 200 + LEASE_MS)) },
               },
-              { leaseOwner: 1 },
+              { leaseOwner: 1, openid: 1 },
             ).lean();
-            const byOwner = new Map<string, Array<{ _id: unknown; leaseOwner: string }>>();
+            type Held = { _id: unknown; leaseOwner: string; openid: string };
+            const byOwner = new Map<string, Held[]>();
             for (const item of processing) {
               const owner = String(item.leaseOwner).split(':')[0]!;
               byOwner.set(owner, [
                 ...(byOwner.get(owner) ?? []),
-                { _id: item._id, leaseOwner: String(item.leaseOwner) },
+                { _id: item._id, leaseOwner: String(item.leaseOwner), openid: item.openid },
               ]);
             }
             return [...byOwner.values()].find((items) => items.length >= 3);
@@ -138,6 +140,7 @@ describe('faults during load', () => {
         const killedAt = Date.now();
         await c.instances[0]!.kill9();
         heldIds = held.map((h) => h._id);
+        heldOpenids = held.map((h) => h.openid);
         // Nothing released them: they are still claimed by the dead instance.
         const stillClaimed = await c.models.Inbox.countDocuments({
           _id: { $in: heldIds },
@@ -145,11 +148,14 @@ describe('faults during load', () => {
           leaseOwner: { $in: held.map((h) => h.leaseOwner) },
         });
         c.sandbox.clearFaults();
+        // Finished: done, or already erased with its follower's unfollow (erase retention).
         await waitFor(
           'the surviving instance to finish the dead one’s claims',
           async () =>
-            (await c.models.Inbox.countDocuments({ _id: { $in: heldIds }, status: 'done' })) ===
-            heldIds.length,
+            (await c.models.Inbox.countDocuments({
+              _id: { $in: heldIds },
+              status: { $ne: 'done' },
+            })) === 0,
           30_000,
         );
         figures.push(
@@ -175,12 +181,18 @@ describe('faults during load', () => {
         value: run.client.serverErrors.length,
       },
       { figure: 'attempts of the taken-over items', value: taken.map((t) => t.attempts).join(',') },
+      { figure: 'taken-over items erased with an unfollow', value: heldIds.length - taken.length },
     );
     await report('fault: kill -9', c, run, invariants);
     printTable('fault: kill -9 takeover', figures);
 
     expect(figures.find((f) => f.figure === 'still claimed right after kill -9')?.value).toBe(3);
-    expect(taken).toHaveLength(3);
+    // Each one finished: still stored as done, or (erase retention) processed and then
+    // deleted with its follower's unfollow, so only a follower who unfollowed may lack it.
+    const unfollowed = new Set([...run.following].flatMap(([u, f]) => (f ? [] : [u.oaOpenid])));
+    const stored = new Set(taken.map((t) => String(t._id)));
+    const erased = heldOpenids.filter((_, i) => !stored.has(String(heldIds[i])));
+    expect(erased.filter((openid) => !unfollowed.has(openid))).toEqual([]);
     for (const item of taken) {
       expect(item).toMatchObject({ status: 'done', leaseOwner: null });
       expect(item.attempts).toBeGreaterThanOrEqual(2); // claimed by the dead one, then by the other

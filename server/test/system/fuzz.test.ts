@@ -17,7 +17,14 @@ import { parse as parseQuery } from 'node:querystring';
 import { ERROR_CODES, ERROR_STATUS, UserViewSchema } from '@wxlink/contracts';
 import { encryptMessage, msgSignature, pushSignature } from '@wxlink/contracts/node';
 import fc from 'fast-check';
-import { printTable, processRssKiB, startCluster, waitFor, type Cluster } from '../support/cluster';
+import {
+  metricSum,
+  printTable,
+  processRssKiB,
+  startCluster,
+  waitFor,
+  type Cluster,
+} from '../support/cluster';
 import { EVENTS_PATH } from '../official-account/linkage-support';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
@@ -518,6 +525,43 @@ function delta(
   return out;
 }
 
+/**
+ * What the child's inbox wrote, from its metrics: pushes stored, and entries
+ * deleted with an unfollow (erase retention), which the inbox's document
+ * count alone cannot tell from a push never stored.
+ */
+async function inboxWrites(): Promise<{ stored: number; erased: number }> {
+  const text = await cluster.instances[0]!.metrics();
+  return {
+    stored: metricSum(text, 'oa_events_received_total'),
+    erased: metricSum(text, 'oa_pruned_total', { what: 'inbox_unfollowed' }),
+  };
+}
+
+/**
+ * Waits until every stored push is processed and the inbox grew by exactly
+ * what was stored less what was erased since `before`; returns those counts.
+ */
+async function inboxAccountedFor(
+  before: { count: number; stored: number; erased: number },
+  timeoutMs = 30_000,
+): Promise<{ stored: number; erased: number }> {
+  return waitFor(
+    'every stored push to be processed and accounted for',
+    async () => {
+      const busy = await cluster.models.Inbox.countDocuments({
+        status: { $in: ['pending', 'processing'] },
+      });
+      const now = await inboxWrites();
+      const count = await cluster.models.Inbox.countDocuments();
+      const stored = now.stored - before.stored;
+      const erased = now.erased - before.erased;
+      return busy === 0 && count - before.count === stored - erased && { stored, erased };
+    },
+    timeoutMs,
+  );
+}
+
 const rssKiB = (): number => processRssKiB(pid) ?? NaN;
 const hasProc = processRssKiB(process.pid) !== undefined;
 
@@ -742,7 +786,11 @@ describe('HTTP fuzzing', () => {
   test('pushes: unsigned, plaintext-signed and encrypted hostile XML; a rejected push stores nothing', async () => {
     const { token: pushToken, encodingAesKey, appid } = cluster.sandbox.config.officialAccount;
     const before = await snapshot();
-    let inboxCount = await cluster.models.Inbox.countDocuments();
+    const inboxBefore = {
+      count: await cluster.models.Inbox.countDocuments(),
+      ...(await inboxWrites()),
+    };
+    let storedCount = inboxBefore.stored;
     let accepted = 0;
     let answered = 0;
     const arb = fc.record({
@@ -792,30 +840,25 @@ describe('HTTP fuzzing', () => {
           body,
         });
         checkResponse(res, `POST events (${c.mode})`, { pushRoute: true });
-        const now = await cluster.models.Inbox.countDocuments();
-        if (res.status !== 200 && now !== inboxCount)
-          throw new Error(`rejected push (${res.status}) wrote ${now - inboxCount} inbox item(s)`);
+        // Counted by the intake (an unfollow may erase stored entries meanwhile).
+        const { stored: now } = await inboxWrites();
+        if (res.status !== 200 && now !== storedCount)
+          throw new Error(`rejected push (${res.status}) wrote ${now - storedCount} inbox item(s)`);
         if (res.status === 200) {
           answered++;
           if (c.mode === 'unsigned') throw new Error('unsigned push accepted');
-          if (now - inboxCount > 1) throw new Error('one push stored more than once');
+          if (now - storedCount > 1) throw new Error('one push stored more than once');
           if (res.text !== 'success') throw new Error(`unexpected answer ${res.text.slice(0, 50)}`);
-          accepted += now - inboxCount;
+          accepted += now - storedCount;
         }
-        inboxCount = now;
+        storedCount = now;
       }),
       fcOptions(4),
     );
     // Accepted pushes (well-formed XML after all) are processed: they may create follower
-    // records, nothing else may change.
-    await waitFor(
-      'accepted pushes to be processed',
-      async () =>
-        (await cluster.models.Inbox.countDocuments({
-          status: { $in: ['pending', 'processing'] },
-        })) === 0,
-      30_000,
-    );
+    // records (and an unfollow erases that follower's entries), nothing else may change.
+    const { stored, erased } = await inboxAccountedFor(inboxBefore);
+    expect(stored).toBe(accepted);
     const changes = delta(before, await snapshot());
     const {
       oa_inbox: inbox = 0,
@@ -823,12 +866,12 @@ describe('HTTP fuzzing', () => {
       push_signed_queries: bindings = 0,
       ...rest
     } = changes;
-    expect(inbox).toBe(accepted);
+    expect(inbox).toBe(accepted - erased);
     expect(followers).toBeLessThanOrEqual(accepted);
     // Each answered push bound its signed query to its body, at most once.
     expect(bindings).toBeLessThanOrEqual(answered);
     expect(rest).toEqual({});
-    printTable('fuzz: pushes', [{ accepted, rejected: RUNS * 4 - accepted }]);
+    printTable('fuzz: pushes', [{ accepted, rejected: RUNS * 4 - accepted, erased }]);
   }, 120_000);
 
   test('pushes: replays with other bodies, stale or future timestamps, hostile envelopes', async () => {
@@ -836,7 +879,12 @@ describe('HTTP fuzzing', () => {
     const MAX_AGE = 300; // PUSH_MAX_AGE_SECONDS's default
     const SKEW = 60;
     const before = await snapshot();
+    const inboxBefore = {
+      count: await cluster.models.Inbox.countDocuments(),
+      ...(await inboxWrites()),
+    };
     let accepted = 0;
+    let resent = 0;
     let seq = 0;
     const arb = fc.record({
       offset: fc.integer({ min: -2 * MAX_AGE, max: 3 * SKEW }),
@@ -890,11 +938,17 @@ describe('HTTP fuzzing', () => {
           throw new Error(`replay (${c.replay}) accepted`);
         if (c.replay === 'same-body' && first.status === 200 && again.status !== 200)
           throw new Error(`identical retry refused with ${again.status}`);
+        if (c.replay === 'same-body' && again.status === 200) resent++;
       }),
       fcOptions(1),
     );
     const forged = await cluster.models.Inbox.countDocuments({ openid: /^oFuzzForged/ });
     expect(forged).toBe(0);
+    // An identical retry is the same push: stored once, unless the unfollow was processed
+    // (and, with erase retention, its entry erased) before the retry came.
+    const { stored, erased } = await inboxAccountedFor(inboxBefore);
+    expect(stored).toBeGreaterThanOrEqual(accepted);
+    expect(stored).toBeLessThanOrEqual(accepted + resent);
     const changes = delta(before, await snapshot());
     const {
       oa_inbox: inbox = 0,
@@ -902,10 +956,12 @@ describe('HTTP fuzzing', () => {
       oa_followers: _followers = 0,
       ...rest
     } = changes;
-    expect(inbox).toBe(accepted);
+    expect(inbox).toBe(stored - erased);
     expect(bindings).toBeLessThanOrEqual(accepted);
     expect(rest).toEqual({});
-    printTable('fuzz: replays', [{ accepted, refusedOrReplayed: RUNS - accepted }]);
+    printTable('fuzz: replays', [
+      { accepted, refusedOrReplayed: RUNS - accepted, resent, stored, erased },
+    ]);
   }, 120_000);
 
   test('web OAuth: returnTo, code and state', async () => {

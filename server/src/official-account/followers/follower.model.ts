@@ -42,6 +42,9 @@ export interface Follower {
   updatedAt: Date;
 }
 
+/** A follower as stored, with the id its guarded writes name. */
+export type StoredFollower = Follower & { _id: unknown };
+
 export type FollowerModel = Model<Follower>;
 
 const followerSchema = new Schema<Follower>(

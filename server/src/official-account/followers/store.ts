@@ -2,7 +2,7 @@ import type { FollowerState } from '@wxlink/contracts';
 import type { AppDeps, Clock } from '../../deps';
 import type { FollowerRetention } from '../../config/linkage';
 import { CONFLICT, hasOnlyDuplicateKeyErrors, retryOnConflict } from '../../platform/retry';
-import type { Follower, FollowerModel } from './follower.model';
+import type { Follower, FollowerModel, StoredFollower } from './follower.model';
 import { isExpiredTombstone, reduceFollower, type FollowerChange } from './reduce';
 import { settleLinkage, type LinkageDeps } from '../linkage-events/derive';
 
@@ -98,6 +98,13 @@ function updateOf(
   };
 }
 
+/** What applying a change did: the resulting record, and the follower as now stored. */
+export interface AppliedChange {
+  record: FollowerRecord;
+  /** The document after the write and its linkage settle (null if it vanished meanwhile). */
+  stored: StoredFollower | null;
+}
+
 /** Applies one change to the follower `(appid, openid)`; returns the resulting record. */
 export async function applyEventToFollower(
   deps: StoreDeps,
@@ -105,35 +112,52 @@ export async function applyEventToFollower(
   change: FollowerChange,
   options: ChangeOptions | FollowerSource,
 ): Promise<FollowerRecord> {
+  return (await applyChangeToFollower(deps, ref, change, options)).record;
+}
+
+/**
+ * applyEventToFollower, also returning the stored document. `known` is the
+ * follower as an earlier call returned it (`stored`): it replaces the first
+ * read, because the write is guarded by its version and so matches nothing
+ * if the follower changed since; only an attempt that ends with no write
+ * (nothing changed) reads the follower to be sure.
+ */
+export async function applyChangeToFollower(
+  deps: StoreDeps,
+  ref: { appid: string; openid: string },
+  change: FollowerChange,
+  options: ChangeOptions | FollowerSource,
+  known: StoredFollower | null = null,
+): Promise<AppliedChange> {
   const opts: ChangeOptions = typeof options === 'string' ? { source: options } : options;
   const Followers = deps.models.Follower;
-  const record = await retryOnConflict('follower state', async () => {
-    const doc = await Followers.findOne({ appid: ref.appid, openid: ref.openid }).lean<
-      Follower & { _id: unknown }
-    >();
+  const written = await retryOnConflict('follower state', async (round) => {
+    const trusted = round === 0 && known !== null;
+    const doc = trusted ? known : await Followers.findOne(ref).lean<StoredFollower>();
     const now = deps.clock.now();
     const retention = retentionOf(deps);
-    const live = doc !== null && !isExpiredTombstone(doc, deps.clock.now(), retention) ? doc : null;
+    const live = doc !== null && !isExpiredTombstone(doc, now, retention) ? doc : null;
     const next = reduceFollower(live === null ? null : stateOf(live), change, retention);
     const set = updateOf(live, next, opts, now);
+    const record: FollowerRecord = { ...next, source: set.source as FollowerSource };
     if (doc === null) {
       // E11000: someone created it first; the next round applies on top of theirs.
-      await Followers.create({ ...ref, ...set, version: 1, createdAt: now });
-      return { ...next, source: set.source as FollowerSource, pending: set.linkagePending };
+      const created = await Followers.create({ ...ref, ...set, version: 1, createdAt: now });
+      return { record, stored: created.toObject<StoredFollower>() };
     }
     const unchanged =
       live !== null && sameState(stateOf(live), next) && live.unionidPending === set.unionidPending;
-    if (unchanged) return { ...next, source: doc.source, pending: doc.linkagePending };
+    if (unchanged && trusted) return CONFLICT; // no write to vouch for `known`: read it
+    if (unchanged) return { record: { ...next, source: doc.source }, stored: doc };
+    const stored: StoredFollower = { ...doc, ...set, version: doc.version + 1 };
     const res = await Followers.updateOne(
       { _id: doc._id, version: doc.version },
-      { $set: { ...set, version: doc.version + 1 } },
+      { $set: { ...set, version: stored.version } },
     );
-    if (res.matchedCount !== 1) return CONFLICT;
-    return { ...next, source: set.source as FollowerSource, pending: set.linkagePending };
+    return res.matchedCount === 1 ? { record, stored } : CONFLICT;
   });
-  const { pending, ...result } = record;
-  if (pending) await settleLinkage(deps, ref);
-  return result;
+  if (!written.stored.linkagePending) return written;
+  return { ...written, stored: await settleLinkage(deps, ref, false, written.stored) };
 }
 
 /** One follower's snapshot (import, reconciliation). */
@@ -168,7 +192,7 @@ export async function applySnapshotsToFollowers(
   const existing = await Followers.find({
     appid,
     openid: { $in: snapshots.map((s) => s.openid) },
-  }).lean<(Follower & { _id: unknown })[]>();
+  }).lean<StoredFollower[]>();
   const byOpenid = new Map(existing.map((doc) => [doc.openid, doc]));
   const now = deps.clock.now();
   const options: ChangeOptions = { source: 'backfill', lookedUp: true };

@@ -1,5 +1,5 @@
 import type { AppDeps } from '../../deps';
-import { isLeaseFree, takeLease } from '../../platform/lease';
+import { claimDueItem } from '../../platform/due-claim';
 import type { InboxItem, InboxModel } from './inbox.model';
 
 /** An item this instance holds: what the handlers read, plus its id and attempt count. */
@@ -8,43 +8,29 @@ export type ClaimedItem = Pick<
   'appid' | 'type' | 'openid' | 'createTime' | 'payload' | 'attempts'
 > & { _id: unknown };
 
-/** Due items read per claim round; several, so instances racing for the head still find work. */
-const CLAIM_CANDIDATES = 8;
-
 /**
- * Reads a few due candidates (pending and due, or processing with an expired
- * lease: its holder crashed), then takes one's lease (platform/lease.ts),
- * guarded by the status and attempts read: exactly one claimer wins each
- * item, on any MongoDB. The claim counts the attempt. Null when none is due.
+ * Claims the next due item (platform/due-claim.ts): pending and due, or
+ * processing with an expired lease (its holder crashed). The claim marks it
+ * `processing` and counts the attempt. Null when none is due.
  */
-export async function claimDueItem(
+export async function claimInboxItem(
   Inbox: InboxModel,
   now: Date,
   token: string,
   leaseMs: number,
 ): Promise<ClaimedItem | null> {
-  const candidates = await Inbox.find({
-    $or: [
-      { status: 'pending', nextAttemptAt: { $lte: now } },
-      { status: 'processing', leaseUntil: { $lt: now } },
-    ],
-  })
-    .sort({ nextAttemptAt: 1 })
-    .limit(CLAIM_CANDIDATES)
-    .lean<(ClaimedItem & Pick<InboxItem, 'status' | 'leaseOwner' | 'leaseUntil'>)[]>();
-  for (const candidate of candidates) {
-    if (!isLeaseFree(candidate, now)) continue;
-    const taken = await takeLease(Inbox, { _id: candidate._id }, candidate, {
-      owner: token,
-      until: new Date(now.getTime() + leaseMs),
-      set: { status: 'processing' },
-      inc: { attempts: 1 },
-      guard: { status: candidate.status, attempts: candidate.attempts },
-    });
-    if (taken) return { ...candidate, attempts: candidate.attempts + 1 };
-    // Another instance took it first; try the next one.
-  }
-  return null;
+  return claimDueItem(Inbox, {
+    due: {
+      $or: [
+        { status: 'pending', nextAttemptAt: { $lte: now } },
+        { status: 'processing', leaseUntil: { $lt: now } },
+      ],
+    },
+    now,
+    owner: token,
+    leaseMs,
+    set: { status: 'processing' },
+  });
 }
 
 /**
@@ -62,6 +48,28 @@ export async function completeItem(
     { _id: id, status: 'processing', leaseOwner: token },
     { $set: { ...update, leaseUntil: null, leaseOwner: null } },
   );
+}
+
+/**
+ * Records that an item was handled (`update`: done), only while `token`
+ * still holds it, like completeItem; but an entry an unfollow asked to erase
+ * meanwhile (retention.ts) is deleted instead. True when it was deleted.
+ * Failures use completeItem: an entry still to be handled is never deleted.
+ */
+export async function completeHandledItem(
+  Inbox: InboxModel,
+  id: unknown,
+  token: string,
+  update: Record<string, unknown>,
+): Promise<boolean> {
+  const held = { _id: id, status: 'processing' as const, leaseOwner: token };
+  const res = await Inbox.updateOne(
+    { ...held, eraseRequested: { $ne: true } },
+    { $set: { ...update, leaseUntil: null, leaseOwner: null } },
+  );
+  if (res.matchedCount === 1) return false;
+  const erased = await Inbox.deleteOne({ ...held, eraseRequested: true });
+  return erased.deletedCount === 1;
 }
 
 /**

@@ -1,6 +1,10 @@
 import type { PushMessage } from '@wxlink/contracts/node';
 import type { AppDeps } from '../../deps';
-import { applyEventToFollower, type FollowerRecord } from '../followers/store';
+import {
+  applyChangeToFollower,
+  applyEventToFollower,
+  type FollowerRecord,
+} from '../followers/store';
 import type { FollowerChange } from '../followers/reduce';
 
 /**
@@ -66,7 +70,9 @@ const erasing = (deps: HandlerDeps, state: FollowerRecord): boolean =>
  * handler throws and the retry fills it in (re-applying is a no-op). WeChat
  * answers a non-follower (e.g. unfollowed before we got here) without a
  * unionid ("值为0时，代表此用户没有关注该公众号，拉取不到其余信息"): the lookup is
- * answered, nothing to link, no retry.
+ * answered, nothing to link, no retry. The unionid write starts from the
+ * document the first write stored (its version guards it), so a follow reads
+ * the follower once unless someone else wrote it meanwhile.
  */
 async function recordFollow(
   deps: HandlerDeps,
@@ -76,7 +82,7 @@ async function recordFollow(
 ): Promise<HandlerOutcome> {
   const ref = { appid: item.appid, openid: item.openid };
   const change: FollowerChange = { kind, at: item.createTime, scene };
-  const state = await applyEventToFollower(deps, ref, change, 'event');
+  const { record: state, stored } = await applyChangeToFollower(deps, ref, change, 'event');
   if (state.unionid !== null || !state.subscribed) {
     return { forgetFollower: erasing(deps, state) };
   }
@@ -89,13 +95,14 @@ async function recordFollow(
     );
   }
   // An older event only fills the missing unionid; it never changes `subscribed`.
-  const after = await applyEventToFollower(
+  const after = await applyChangeToFollower(
     deps,
     ref,
     { ...change, unionid },
     { source: 'event', lookedUp: true },
+    stored,
   );
-  return { forgetFollower: erasing(deps, after) };
+  return { forgetFollower: erasing(deps, after.record) };
 }
 
 /** Unfollow: carries no unionid; with erase retention only the tombstone stays. */

@@ -39,6 +39,11 @@ export interface InboxItem {
   lastError: string | null;
   receivedAt: Date;
   processedAt: Date | null;
+  /**
+   * Set by an unfollow's erasure (retention.ts) on an entry being handled at
+   * that moment: when its handling succeeds the entry is deleted, not kept.
+   */
+  eraseRequested?: boolean;
 }
 
 export type InboxModel = Model<InboxItem>;
@@ -59,6 +64,7 @@ const inboxSchema = new Schema<InboxItem>(
     lastError: { type: String, default: null },
     receivedAt: { type: Date, required: true },
     processedAt: { type: Date, default: null },
+    eraseRequested: { type: Boolean },
   },
   {
     collection: 'oa_inbox',

@@ -4,7 +4,13 @@ import type { Logger } from 'pino';
 import type { AppDeps } from '../../deps';
 import { describeError } from '../../platform/errors';
 import { WechatApiError } from '../../wechat/errors';
-import { claimDueItem, completeItem, releaseClaims, type ClaimedItem } from './claims';
+import {
+  claimInboxItem,
+  completeHandledItem,
+  completeItem,
+  releaseClaims,
+  type ClaimedItem,
+} from './claims';
 import { handlerFor, type HandlerItem } from './handlers';
 import { forgetFollowerEntries } from './retention';
 import { linkageMetrics } from '../linkage-events/metrics';
@@ -161,7 +167,7 @@ class InboxLoops implements InboxProcessor {
   private async step(): Promise<boolean> {
     const token = `${this.instanceId}:${++this.claimSeq}`;
     const { Inbox } = this.deps.models;
-    const item = await claimDueItem(Inbox, this.deps.clock.now(), token, this.options.leaseMs);
+    const item = await claimInboxItem(Inbox, this.deps.clock.now(), token, this.options.leaseMs);
     if (item === null) return false;
     this.held.add(token);
     try {
@@ -180,8 +186,11 @@ class InboxLoops implements InboxProcessor {
       // The stored payload is the parsed push of `item.type` (intake writes both together).
       const outcome = await handler(deps, item as unknown as HandlerItem);
       const done = { status: 'done', processedAt: deps.clock.now(), lastError: null };
-      await completeItem(deps.models.Inbox, item._id, token, done);
-      if (outcome.forgetFollower) await forgetFollowerEntries(deps, item.appid, item.openid);
+      let erased = Number(await completeHandledItem(deps.models.Inbox, item._id, token, done));
+      if (outcome.forgetFollower) {
+        erased += await forgetFollowerEntries(deps, item.appid, item.openid);
+      }
+      this.countErased(erased);
       deps.metrics.eventsProcessed.inc({ type: item.type, outcome: 'done' });
     } catch (err) {
       await this.fail(item, token, err);
@@ -193,13 +202,19 @@ class InboxLoops implements InboxProcessor {
     const { deps } = this;
     const event = typeof item.payload.event === 'string' ? item.payload.event : '';
     const done = { status: 'done', processedAt: deps.clock.now() };
-    await completeItem(deps.models.Inbox, item._id, token, done);
+    this.countErased(Number(await completeHandledItem(deps.models.Inbox, item._id, token, done)));
     deps.metrics.eventsProcessed.inc({ type: item.type, outcome: 'ignored' });
     linkageMetrics(deps.metrics.registry).pushesUnhandled.inc({ type: item.type, event });
     this.log.info(
       { inboxId: String(item._id), type: item.type, event },
       'no handler for this push',
     );
+  }
+
+  /** Counts entries deleted with an unfollow (erase retention). */
+  private countErased(entries: number): void {
+    if (entries === 0) return;
+    linkageMetrics(this.deps.metrics.registry).pruned.inc({ what: 'inbox_unfollowed' }, entries);
   }
 
   /** A failed attempt: dead-lettered once the attempts are used up, else retried after a backoff. */

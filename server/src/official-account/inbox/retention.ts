@@ -12,12 +12,23 @@ type RetentionDeps = Pick<AppDeps, 'models' | 'clock' | 'config'>;
 /** Statuses of entries that are finished with (never `dead`: those wait for a replay). */
 const PROCESSED_STATUSES = ['done'] as const;
 
-/** Deletes the processed entries of one follower; returns how many. */
+/**
+ * Deletes the processed entries of one follower; returns how many. An entry
+ * being handled right now (another push of theirs, whose handler saw them
+ * still following) would be completed after this delete and stay: it is
+ * flagged first, and its completion deletes it instead (claims.ts
+ * `completeHandledItem`). Flag, then delete: whichever order the other
+ * completion falls in, the entry goes.
+ */
 export async function forgetFollowerEntries(
   deps: Pick<AppDeps, 'models'>,
   appid: string,
   openid: string,
 ): Promise<number> {
+  await deps.models.Inbox.updateMany(
+    { appid, openid, status: 'processing' },
+    { $set: { eraseRequested: true } },
+  );
   const res = await deps.models.Inbox.deleteMany({
     appid,
     openid,

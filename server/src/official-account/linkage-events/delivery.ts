@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { LinkageEvent } from '@wxlink/contracts';
 import type { AppDeps } from '../../deps';
 import { describeError } from '../../platform/errors';
-import { isLeaseFree, takeLease } from '../../platform/lease';
+import { fullJitterDelayMs } from '../../platform/backoff';
+import { claimDueItem } from '../../platform/due-claim';
 import { LINKAGE_EVENT_HANDLERS, type LinkageEventHandler } from './handlers';
 import { linkageMetrics } from './metrics';
 import type { LinkageOutboxItem } from './outbox.model';
@@ -12,15 +13,18 @@ import { onWrite } from '../write-signal';
 
 /**
  * Delivers stored linkage events at least once, on any number of instances:
- * an event is claimed with a lease (platform/lease.ts), handed to the
+ * an event is claimed with a lease (platform/due-claim.ts), handed to the
  * in-process handlers, then POSTed to the webhook when one is configured;
  * each part is recorded when it succeeds, so a webhook retry does not re-run
- * the handlers. A failure retries with exponential backoff (no dead letter:
- * a receiver that is down for a day still gets the event when it is back).
+ * the handlers. A failure retries with exponential backoff and full jitter
+ * (platform/backoff.ts: events that failed together, e.g. while the receiver
+ * was down, do not all retry at once), and there is no dead letter: a
+ * receiver that is down for a day still gets the event when it is back.
  */
 export interface LinkageDeliveryOptions {
   pollIntervalMs: number;
   leaseMs: number;
+  /** The first retry's window; each retry doubles it up to backoffMaxMs (the delay is drawn in it). */
   backoffBaseMs: number;
   backoffMaxMs: number;
   /** The handlers (default: LINKAGE_EVENT_HANDLERS; tests add theirs). */
@@ -36,7 +40,10 @@ const DEFAULT_LINKAGE_DELIVERY_OPTIONS: Readonly<LinkageDeliveryOptions> = {
   handlers: LINKAGE_EVENT_HANDLERS,
 };
 
-type DeliveryDeps = Pick<AppDeps, 'models' | 'db' | 'clock' | 'logger' | 'metrics' | 'config'>;
+type DeliveryDeps = Pick<
+  AppDeps,
+  'models' | 'db' | 'clock' | 'random' | 'logger' | 'metrics' | 'config'
+>;
 type Claimed = LinkageOutboxItem & { _id: unknown };
 
 /** The event as handlers and the webhook receive it. */
@@ -50,26 +57,15 @@ function eventOf(item: LinkageOutboxItem): LinkageEvent {
   };
 }
 
-async function claimOne(deps: DeliveryDeps, options: LinkageDeliveryOptions, owner: string) {
+/** Claims the next pending event that is due (platform/due-claim.ts); null when none is. */
+function claimOne(deps: DeliveryDeps, options: LinkageDeliveryOptions, owner: string) {
   const now = deps.clock.now();
-  const candidates = await deps.models.LinkageOutbox.find({
-    status: 'pending',
-    nextAttemptAt: { $lte: now },
-  })
-    .sort({ nextAttemptAt: 1 })
-    .limit(8)
-    .lean<Claimed[]>();
-  for (const item of candidates) {
-    if (!isLeaseFree(item, now)) continue;
-    const taken = await takeLease(deps.models.LinkageOutbox, { _id: item._id }, item, {
-      owner,
-      until: new Date(now.getTime() + options.leaseMs),
-      inc: { attempts: 1 },
-      guard: { status: 'pending', attempts: item.attempts },
-    });
-    if (taken) return { ...item, attempts: item.attempts + 1 };
-  }
-  return null;
+  return claimDueItem(deps.models.LinkageOutbox, {
+    due: { status: 'pending', nextAttemptAt: { $lte: now } },
+    now,
+    owner,
+    leaseMs: options.leaseMs,
+  });
 }
 
 async function deliver(
@@ -112,7 +108,8 @@ async function failed(
   owner: string,
   err: unknown,
 ): Promise<void> {
-  const delay = Math.min(options.backoffBaseMs * 2 ** (item.attempts - 1), options.backoffMaxMs);
+  const window = { baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs };
+  const delay = fullJitterDelayMs(item.attempts, window, deps.random);
   const lastError = describeError(err).slice(0, 500);
   linkageMetrics(deps.metrics.registry).linkageDeliveries.inc({ target: 'any', outcome: 'retry' });
   deps.logger.warn(

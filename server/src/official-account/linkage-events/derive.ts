@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { LinkageEventType } from '@wxlink/contracts';
 import type { AppDeps } from '../../deps';
 import { CONFLICT, isDuplicateKeyError, retryOnConflict } from '../../platform/retry';
-import type { Follower } from '../followers/follower.model';
+import type { Follower, StoredFollower } from '../followers/follower.model';
 import { signalWrite } from '../write-signal';
 
 /**
@@ -82,36 +82,45 @@ async function storeEvent(deps: LinkageDeps, doc: Follower, decision: Decision):
 
 /**
  * Emits the linkage event the follower `(appid, openid)` owes, if any, and
- * clears its `linkagePending`. `force` also checks a follower not flagged
- * (a user whose unionid became known after the follow).
+ * clears its `linkagePending`; returns the follower as it is then stored
+ * (null if there is none). `force` also checks a follower not flagged (a
+ * user whose unionid became known after the follow). `known` is the document
+ * as the caller's own write just stored it: used instead of a first read,
+ * because every way out of an attempt that trusts it is the version-guarded
+ * write, which matches nothing if the follower changed since (then the
+ * follower is read again).
  */
 export async function settleLinkage(
   deps: LinkageDeps,
   ref: { appid: string; openid: string },
   force = false,
-): Promise<void> {
+  known: StoredFollower | null = null,
+): Promise<StoredFollower | null> {
   const Followers = deps.models.Follower;
-  await retryOnConflict('linkage event', async () => {
-    const doc = await Followers.findOne(ref).lean<Follower & { _id: unknown }>();
-    if (doc === null || (!doc.linkagePending && !force)) return undefined;
-    const decision = decideLinkage(doc, await matchedUser(deps, doc));
-    if (decision === null && !doc.linkagePending) return undefined;
+  return retryOnConflict('linkage event', async (round) => {
+    const trusted = round === 0 && known !== null;
+    const doc = trusted ? known : await Followers.findOne(ref).lean<StoredFollower>();
+    const idle = doc === null || (!doc.linkagePending && !force);
+    const decision = idle ? null : decideLinkage(doc, await matchedUser(deps, doc));
+    if (idle || (decision === null && !doc.linkagePending)) {
+      // Nothing to write, so nothing would vouch for a document not read here.
+      return trusted ? CONFLICT : doc;
+    }
     if (decision !== null) await storeEvent(deps, doc, decision);
     const followed = decision?.type === 'user.followed';
     const keep = decision === null && doc.linkage === 'followed';
+    const linkage = {
+      linkage: followed || keep ? ('followed' as const) : null,
+      linkedUserId: followed ? decision.userId : keep ? doc.linkedUserId : null,
+      linkagePending: false,
+      version: doc.version + 1,
+    };
     // Guarded by the version read: a state change meanwhile re-flags and settles itself.
     const res = await Followers.updateOne(
       { _id: doc._id, version: doc.version },
-      {
-        $set: {
-          linkage: followed || keep ? 'followed' : null,
-          linkedUserId: followed ? decision.userId : keep ? doc.linkedUserId : null,
-          linkagePending: false,
-          version: doc.version + 1,
-        },
-      },
+      { $set: linkage },
     );
-    return res.matchedCount === 1 ? undefined : CONFLICT;
+    return res.matchedCount === 1 ? { ...doc, ...linkage } : CONFLICT;
   });
 }
 

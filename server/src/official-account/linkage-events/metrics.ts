@@ -18,7 +18,7 @@ export interface LinkageMetrics {
   readonly followerSyncCorrections: Counter<'appid' | 'kind'>;
   /** Linkage events delivered, by target and outcome. */
   readonly linkageDeliveries: Counter<'target' | 'outcome'>;
-  /** Tombstones and processed inbox entries pruned. */
+  /** Deleted by retention: tombstones, processed inbox entries (`inbox`; `inbox_unfollowed` = with an unfollow, erase), delivered events. */
   readonly pruned: Counter<'what'>;
 }
 
@@ -68,7 +68,7 @@ export function linkageMetrics(registry: Registry): LinkageMetrics {
     }),
     pruned: new Counter({
       name: 'oa_pruned_total',
-      help: 'Expired tombstones, processed inbox entries and delivered linkage events deleted',
+      help: 'Expired tombstones, processed inbox entries (inbox_unfollowed: deleted with an unfollow) and delivered linkage events deleted',
       labelNames: ['what'],
       registers,
     }),

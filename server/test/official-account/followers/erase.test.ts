@@ -4,6 +4,7 @@
  */
 import { syncFollowers } from '../../../src/official-account/followers/import';
 import { runMaintenance } from '../../../src/official-account/followers/maintenance';
+import { metricSum } from '../../support/cluster';
 import { startTestServer, type TestServer } from '../../support/harness';
 import {
   EVENTS_PATH,
@@ -54,6 +55,9 @@ test('erase: follow then unfollow leaves only the tombstone; late older subscrib
     linkedUserId: null,
   });
   expect(await server.deps.models.Inbox.countDocuments({ openid: user.oaOpenid })).toBe(0);
+  // Counted for operators: the follow's entry and the unfollow's own.
+  const metrics = await server.deps.metrics.registry.metrics();
+  expect(metricSum(metrics, 'oa_pruned_total', { what: 'inbox_unfollowed' })).toBe(2);
 
   // WeChat retries the old subscribe late: it is older than the tombstone.
   const late = await postXml(
