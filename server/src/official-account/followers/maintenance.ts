@@ -1,5 +1,5 @@
 import type { AppDeps } from '../../deps';
-import { describeError } from '../../platform/errors';
+import { startPeriodic, type PeriodicTask } from '../../platform/periodic';
 import { pruneProcessedEntries } from '../inbox/retention';
 import { settlePendingLinkage } from '../linkage-events/derive';
 import { linkageMetrics } from '../linkage-events/metrics';
@@ -58,23 +58,6 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<void> {
 }
 
 /** Runs the clean-up every `intervalMs` (default hourly) on this instance. */
-export function startMaintenance(
-  deps: MaintenanceDeps,
-  intervalMs = 3_600_000,
-): { stop(): Promise<void> } {
-  let running: Promise<void> = Promise.resolve();
-  const tick = (): void => {
-    running = runMaintenance(deps).catch((err: unknown) =>
-      deps.logger.warn({ err: describeError(err) }, 'linkage maintenance failed'),
-    );
-  };
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  tick();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startMaintenance(deps: MaintenanceDeps, intervalMs = 3_600_000): PeriodicTask {
+  return startPeriodic('linkage maintenance', intervalMs, () => runMaintenance(deps), deps.logger);
 }
