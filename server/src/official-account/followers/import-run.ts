@@ -50,6 +50,11 @@ interface Run {
 const EMPTY_CURSOR = { pageStart: '', pageOffset: 0, processed: 0, total: 0, completedAt: null };
 
 /** Runs the import/reconciliation of one account unless another run holds its lease. */
+/** The result of a run that did nothing (lock not taken, or not due after all). */
+function nothingDone(status: 'locked' | 'not_due') {
+  return { status, processed: 0, total: 0, written: 0, unfollowed: 0, resumed: false } as const;
+}
+
 export async function syncFollowers(
   deps: SyncDeps,
   options: FollowerSyncOptions = {},
@@ -84,19 +89,13 @@ export async function syncFollowers(
       { owner: claim.owner, until: claim.until },
       'another follower sync holds the lock',
     );
-    const lock = { owner: claim.owner, until: claim.until };
-    return {
-      status: 'locked',
-      processed: 0,
-      total: 0,
-      written: 0,
-      unfollowed: 0,
-      resumed: false,
-      lock,
-    };
+    return { ...nothingDone('locked'), lock: { owner: claim.owner, until: claim.until } };
   }
   const metrics = linkageMetrics(deps.metrics.registry);
   try {
+    if (!claim.created && options.stillDue && !options.stillDue(claim.record)) {
+      return nothingDone('not_due');
+    }
     const result = await runLocked(run, claim.created ? null : claim.record);
     metrics.followerSyncRuns.inc({ appid, outcome: result.status });
     return result;

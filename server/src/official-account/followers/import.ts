@@ -3,6 +3,7 @@ import type { AppDeps } from '../../deps';
 import { TRANSPORT_ERRCODE, WechatApiError } from '../../wechat/errors';
 import type { FollowerInfo } from '../../wechat/types';
 import type { SnapshotInput } from './store';
+import type { SyncCursor } from './import-cursor.model';
 
 /**
  * Follower import and reconciliation: imports followers who followed before
@@ -58,11 +59,18 @@ export interface FollowerSyncOptions {
   leaseMs?: number;
   /** Names this run in the lock (default: a random id). */
   owner?: string;
+  /**
+   * Checked on the cursor once the lock is held (the schedule's "is a run due"):
+   * false ends the run at once as `not_due`. The schedule reads the cursor
+   * before taking the lock, and another instance may complete a run between
+   * the two; without this second look it would run again straight away.
+   */
+  stillDue?: (cursor: SyncCursor) => boolean;
 }
 
 export interface SyncResult {
-  /** `locked`: another run holds the lease; nothing was done. */
-  status: 'completed' | 'interrupted' | 'locked';
+  /** `locked`: another run holds the lease; `not_due`: `stillDue` said no. Nothing was done in either. */
+  status: 'completed' | 'interrupted' | 'locked' | 'not_due';
   processed: number;
   total: number;
   /** Followers whose record was created or changed by this run. */

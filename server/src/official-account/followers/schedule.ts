@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describeError } from '../../platform/errors';
 import { cursorName, type FollowerSyncOptions, type SyncDeps } from './import';
 import { syncFollowers } from './import-run';
+import type { SyncCursor } from './import-cursor.model';
 
 /**
  * Runs the follower import of every configured account in the background:
@@ -43,7 +44,9 @@ async function runIfDue(
   const cursor = await deps.models.SyncCursor.findOne({ name: cursorName(appid) }).lean();
   const interval = deps.config.linkage.followerReconcileIntervalSeconds;
   if (!isRunDue(cursor, deps.clock.now(), interval)) return;
-  await syncFollowers(deps, { ...options.run, appid, owner, signal });
+  // Asked again under the lock: another instance may have completed a run meanwhile.
+  const stillDue = (held: SyncCursor) => isRunDue(held, deps.clock.now(), interval);
+  await syncFollowers(deps, { ...options.run, appid, owner, signal, stillDue });
 }
 
 /** Starts the schedule; stop() interrupts a run after its current batch (the cursor is kept). */

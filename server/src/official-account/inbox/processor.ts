@@ -185,11 +185,14 @@ class InboxLoops implements InboxProcessor {
     try {
       // The stored payload is the parsed push of `item.type` (intake writes both together).
       const outcome = await handler(deps, item as unknown as HandlerItem);
-      const done = { status: 'done', processedAt: deps.clock.now(), lastError: null };
-      let erased = Number(await completeHandledItem(deps.models.Inbox, item._id, token, done));
+      // The erasure first: it flags this entry too, so completing it deletes it,
+      // and an entry leaves `processing` only once everything it causes is done.
+      let erased = 0;
       if (outcome.forgetFollower) {
         erased += await forgetFollowerEntries(deps, item.appid, item.openid);
       }
+      const done = { status: 'done', processedAt: deps.clock.now(), lastError: null };
+      erased += Number(await completeHandledItem(deps.models.Inbox, item._id, token, done));
       this.countErased(erased);
       deps.metrics.eventsProcessed.inc({ type: item.type, outcome: 'done' });
     } catch (err) {

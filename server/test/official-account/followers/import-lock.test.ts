@@ -119,3 +119,27 @@ test('a run whose lease was taken over stops instead of writing on', async () =>
   // The new holder keeps its lease (the stopped run does not release someone else's).
   expect(await cursorOf()).toMatchObject({ leaseOwner: 'new-run' });
 });
+
+test('a run that is no longer due once the lock is held does nothing and frees the lock', async () => {
+  await resetState();
+  expect((await syncFollowers(server.deps, { owner: 'first' })).status).toBe('completed');
+  const listBefore = calls('cgi-bin/user/get');
+  const seen: unknown[] = [];
+  const late = await syncFollowers(server.deps, {
+    owner: 'late',
+    // What the schedule asks: the cursor it sees under the lock is completed.
+    stillDue: (cursor) => {
+      seen.push(cursor.completedAt);
+      return false;
+    },
+  });
+  expect(late.status).toBe('not_due');
+  expect(seen).toEqual([expect.any(Date)]);
+  expect(calls('cgi-bin/user/get')).toBe(listBefore);
+  const cursor = await cursorOf();
+  expect([cursor?.status, cursor?.leaseOwner ?? null]).toEqual(['completed', null]);
+  // A run that is due goes ahead as before.
+  expect((await syncFollowers(server.deps, { owner: 'due', stillDue: () => true })).status).toBe(
+    'completed',
+  );
+});
