@@ -197,6 +197,8 @@ export async function startRoundRobinProxy(options: ProxyOptions): Promise<Round
   const serverErrors: ProxyAnswer[] = [];
   let lost = 0;
   let failovers = 0;
+  /** Re-sends of one request after a reset on a reused keep-alive socket. */
+  const MAX_STALE_RETRIES = 2;
   let turn = 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -232,6 +234,7 @@ export async function startRoundRobinProxy(options: ProxyOptions): Promise<Round
 
       const live = options.upstreams();
       const start = turn++;
+      let staleRetries = 0;
       const tryUpstream = (attempt: number): void => {
         if (attempt >= live.length) {
           const answer = { method, path: urlPath, status: 502, upstream: '' };
@@ -281,6 +284,14 @@ export async function startRoundRobinProxy(options: ProxyOptions): Promise<Round
             // The instance is down: nothing was sent, the next one may take it.
             failovers++;
             tryUpstream(attempt + 1);
+            return;
+          }
+          if (err.code === 'ECONNRESET' && up.reusedSocket && staleRetries < MAX_STALE_RETRIES) {
+            // A kept-alive socket the instance closed as idle just as this request
+            // was written on it: the request never reached the server, so send it
+            // again, as Node's http docs advise and proxies do.
+            staleRetries++;
+            tryUpstream(attempt);
             return;
           }
           const answer = { method, path: urlPath, status: 502, upstream };
