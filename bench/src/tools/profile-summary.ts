@@ -5,16 +5,21 @@
  * the nearest caller that is a package or our code (so `JSON.stringify` under
  * pino counts as pino); start-up (module loading) is one bucket of its own. Used for the intake breakdown in
  * bench/README.md: `node dist/tools/profile-summary.js <file> [top]`.
+ *
+ * `--per-op <n>`: only the measured load, in ms of CPU per operation. The
+ * HTTP benchmarks idle their target for 1 s just before the measured load
+ * (the idle-CPU window), so the load is everything after the last idle gap
+ * of at least MEASURED_GAP_US; start-up and warm-up are left out.
  */
 import { readFileSync } from 'node:fs';
 
-interface ProfileNode {
+export interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string };
   children?: number[];
 }
 
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -40,7 +45,28 @@ function isGeneric(bucket: string): boolean {
   return bucket.startsWith('node: ') || bucket === '(native)';
 }
 
-function summarise(profile: CpuProfile): Map<string, number> {
+/** An idle stretch at least this long (µs) precedes the measured load. */
+export const MEASURED_GAP_US = 700_000;
+
+/**
+ * Index of the first sample of the measured load: the first busy sample
+ * after the last idle stretch of at least `gapUs` (0 when there is none).
+ */
+export function measuredWindowStart(profile: CpuProfile, gapUs = MEASURED_GAP_US): number {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  let time = 0;
+  let lastBusyAt: number | null = null;
+  let start = 0;
+  profile.samples.forEach((id, i) => {
+    time += profile.timeDeltas[i] ?? 0;
+    if (byId.get(id)?.callFrame.functionName === '(idle)') return;
+    if (lastBusyAt !== null && time - lastBusyAt >= gapUs) start = i;
+    lastBusyAt = time;
+  });
+  return start;
+}
+
+function summarise(profile: CpuProfile, fromSample = 0): Map<string, number> {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes)
@@ -60,6 +86,7 @@ function summarise(profile: CpuProfile): Map<string, number> {
   };
   const totals = new Map<string, number>();
   profile.samples.forEach((id, i) => {
+    if (i < fromSample) return;
     const bucket = chargedTo(id);
     totals.set(bucket, (totals.get(bucket) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
@@ -67,21 +94,34 @@ function summarise(profile: CpuProfile): Map<string, number> {
 }
 
 function main(argv: readonly string[]): void {
-  const [file, topArg] = argv;
-  if (!file) {
-    process.stderr.write('usage: node dist/tools/profile-summary.js <file.cpuprofile> [top]\n');
+  const perOpAt = argv.indexOf('--per-op');
+  const ops = perOpAt >= 0 ? Number(argv[perOpAt + 1]) : null;
+  const [file, topArg] = argv.filter((_, i) => perOpAt < 0 || (i !== perOpAt && i !== perOpAt + 1));
+  if (!file || (ops !== null && !(ops > 0))) {
+    process.stderr.write(
+      'usage: node dist/tools/profile-summary.js <file.cpuprofile> [top] [--per-op <operations>]\n',
+    );
     process.exit(2);
   }
-  const totals = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const totals = summarise(profile, ops === null ? 0 : measuredWindowStart(profile));
   const all = [...totals.values()].reduce((a, b) => a + b, 0);
   const startup = totals.get(STARTUP) ?? 0;
   const busy = all - (totals.get('(idle)') ?? 0) - startup;
   const skip = new Set(['(idle)', STARTUP]);
   const rows = [...totals.entries()].filter(([k]) => !skip.has(k)).sort((a, b) => b[1] - a[1]);
+  const top = rows.slice(0, Number(topArg ?? 25));
+  if (ops !== null) {
+    process.stdout.write(`measured load: ${(busy / 1000 / ops).toFixed(2)} ms of CPU per op\n`);
+    for (const [bucket, us] of top) {
+      process.stdout.write(`${(us / 1000 / ops).toFixed(3).padStart(7)}  ${bucket}\n`);
+    }
+    return;
+  }
   process.stdout.write(
     `busy ${(busy / 1000).toFixed(0)} ms after start-up (${(startup / 1000).toFixed(0)} ms) of ${(all / 1000).toFixed(0)} ms; shares of the busy time:\n`,
   );
-  for (const [bucket, us] of rows.slice(0, Number(topArg ?? 25))) {
+  for (const [bucket, us] of top) {
     process.stdout.write(`${((100 * us) / busy).toFixed(1).padStart(5)}%  ${bucket}\n`);
   }
 }
