@@ -97,16 +97,23 @@ export async function settleLinkage(
   known: StoredFollower | null = null,
 ): Promise<StoredFollower | null> {
   const Followers = deps.models.Follower;
+  // An event stored in an earlier round whose record lost the version race:
+  // it goes out, so later rounds must decide from it, not from the record.
+  let unrecorded: Decision | null = null;
   return retryOnConflict('linkage event', async (round) => {
     const trusted = round === 0 && known !== null;
-    const doc = trusted ? known : await Followers.findOne(ref).lean<StoredFollower>();
-    const idle = doc === null || (!doc.linkagePending && !force);
+    const read = trusted ? known : await Followers.findOne(ref).lean<StoredFollower>();
+    const doc = read !== null && unrecorded !== null ? asEmitted(read, unrecorded) : read;
+    const idle = doc === null || (!doc.linkagePending && !force && unrecorded === null);
     const decision = idle ? null : decideLinkage(doc, await matchedUser(deps, doc));
-    if (idle || (decision === null && !doc.linkagePending)) {
+    if (idle || (decision === null && !doc.linkagePending && unrecorded === null)) {
       // Nothing to write, so nothing would vouch for a document not read here.
       return trusted ? CONFLICT : doc;
     }
-    if (decision !== null) await storeEvent(deps, doc, decision);
+    if (decision !== null) {
+      await storeEvent(deps, doc, decision);
+      unrecorded = decision;
+    }
     const followed = decision?.type === 'user.followed';
     const keep = decision === null && doc.linkage === 'followed';
     const linkage = {
@@ -122,6 +129,17 @@ export async function settleLinkage(
     );
     return res.matchedCount === 1 ? { ...doc, ...linkage } : CONFLICT;
   });
+}
+
+/**
+ * The follower as if `emitted` had been recorded on it: a follow event makes
+ * the user linked, an unfollow event unlinks them (pure).
+ */
+function asEmitted(doc: StoredFollower, emitted: Decision): StoredFollower {
+  if (emitted.type === 'user.followed') {
+    return { ...doc, linkage: 'followed', linkedUserId: emitted.userId };
+  }
+  return doc.linkedUserId === emitted.userId ? { ...doc, linkage: null, linkedUserId: null } : doc;
 }
 
 /** Settles followers whose flag was left set (a crash between the write and the event). */
