@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isRetryableWechatError } from '@wxlink/contracts';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../../deps';
+import { backoffWindowMs, randomFraction } from '../../platform/backoff';
 import { describeError } from '../../platform/errors';
 import { WechatApiError } from '../../wechat/errors';
 import {
@@ -63,22 +64,30 @@ const DEFAULT_INBOX_PROCESSOR_OPTIONS: Readonly<InboxProcessorOptions> = {
 
 export type ProcessorDeps = Pick<
   AppDeps,
-  'models' | 'clock' | 'wechat' | 'logger' | 'metrics' | 'config'
+  'models' | 'clock' | 'random' | 'wechat' | 'logger' | 'metrics' | 'config'
 >;
 
 export interface InboxProcessor {
   stop(): Promise<void>;
 }
 
+/**
+ * The delay before retry `attempts`: the doubling window of platform/backoff.ts
+ * with ±20 % jitter (not full jitter: a push's linkage should not be retried
+ * at once after a WeChat failure). `fraction` is uniform in [0, 1), drawn
+ * from deps.random.
+ */
 export function backoffDelayMs(
   attempts: number,
   options: Pick<InboxProcessorOptions, 'backoffBaseMs' | 'backoffMaxMs'>,
-  random: () => number = Math.random,
+  fraction: () => number,
 ): number {
-  const exp = options.backoffBaseMs * 2 ** Math.max(0, attempts - 1);
-  const capped = Math.min(exp, options.backoffMaxMs);
+  const window = backoffWindowMs(attempts, {
+    baseMs: options.backoffBaseMs,
+    maxMs: options.backoffMaxMs,
+  });
   // Jitter spreads retries of a burst (e.g. after a WeChat outage) over time.
-  return Math.round(capped * (0.8 + 0.4 * random()));
+  return Math.round(window * (0.8 + 0.4 * fraction()));
 }
 
 /** Whether a failure is worth retrying; anything unexpected is retried too (bounded by maxAttempts). */
@@ -238,7 +247,7 @@ class InboxLoops implements InboxProcessor {
       this.log.error(facts, 'inbox item dead-lettered');
       return;
     }
-    const delay = backoffDelayMs(item.attempts, options);
+    const delay = backoffDelayMs(item.attempts, options, () => randomFraction(deps.random));
     const retry = { status: 'pending', lastError, nextAttemptAt: new Date(now.getTime() + delay) };
     await completeItem(deps.models.Inbox, item._id, token, retry);
     deps.metrics.eventsProcessed.inc({ type: item.type, outcome: 'retry' });

@@ -5,6 +5,7 @@
  * entry must go too (WeChat: "为保护用户数据隐私，开发者收到用户取消关注事件时需要删除该用户的所有信息");
  * the unfollow flags it and its completion deletes it.
  */
+import { cryptoRandom } from '../../../src/compose';
 import type mongoose from 'mongoose';
 import pino from 'pino';
 import { uniqueDbName } from '@wxlink/testkit';
@@ -91,6 +92,7 @@ test('an entry completed after its follower was erased is deleted too', async ()
     models,
     wechat: followingWechat(),
     clock: { now: () => new Date() },
+    random: cryptoRandom,
     logger: pino({ level: 'silent' }),
     metrics: createMetrics({ defaultMetrics: false }),
     config: loadConfig({}, 'development'), // FOLLOWER_RETENTION defaults to erase

@@ -3,6 +3,7 @@
  * claims across instances, crash recovery through expired leases, graceful
  * release on stop, backoff, and types without a handler.
  */
+import { cryptoRandom } from '../../../src/compose';
 import type { PushType } from '../../../src/official-account/inbox/handlers';
 import type mongoose from 'mongoose';
 import pino from 'pino';
@@ -71,11 +72,12 @@ function scriptedWechat(
 
 function depsWith(
   wechat: WechatApis,
-): Pick<AppDeps, 'models' | 'clock' | 'wechat' | 'logger' | 'metrics' | 'config'> {
+): Pick<AppDeps, 'models' | 'clock' | 'random' | 'wechat' | 'logger' | 'metrics' | 'config'> {
   return {
     models,
     wechat,
     clock: { now: () => new Date() },
+    random: cryptoRandom,
     logger: pino({ level: 'silent' }),
     metrics: createMetrics({ defaultMetrics: false }),
     config: loadConfig({}, 'development'),
