@@ -40,6 +40,8 @@ export interface TestServerStartOptions {
   workers?: BackgroundWorkerOptions;
   /** Where log lines go (default: nowhere unless env sets LOG_LEVEL). */
   logDestination?: pino.DestinationStream;
+  /** How long close() waits for in-flight requests (default 2000 ms). */
+  shutdownGraceMs?: number;
 }
 
 /** The real server on 127.0.0.1, an ephemeral port, with test defaults. */
@@ -53,7 +55,7 @@ export async function startServerForTests(
     dbName: options.dbName,
     listen: { host: '127.0.0.1', port: 0 },
     defaultMetrics: false,
-    shutdownGraceMs: 2000,
+    shutdownGraceMs: options.shutdownGraceMs ?? 2000,
     workers: options.workers ?? FAST_WORKERS,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.wechatFetch ? { wechatFetch: options.wechatFetch } : {}),

@@ -34,6 +34,8 @@ export interface TestServerOptions {
   logDestination?: pino.DestinationStream;
   /** Background worker tuning, e.g. `{ inbox: { pollIntervalMs: 50, backoffBaseMs: 50 } }`. */
   workers?: BackgroundWorkerOptions;
+  /** How long close() waits for in-flight requests (default 2000 ms). */
+  shutdownGraceMs?: number;
 }
 
 export interface ApiResult {
@@ -107,6 +109,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       ...(options.logDestination ? { logDestination: options.logDestination } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.wechatFetch ? { wechatFetch: options.wechatFetch } : {}),
+      ...(options.shutdownGraceMs ? { shutdownGraceMs: options.shutdownGraceMs } : {}),
     }));
   } catch (err) {
     if (ownSandbox) await sandbox.close();

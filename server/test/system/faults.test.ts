@@ -277,7 +277,12 @@ describe('faults during load', () => {
           instances: ['child', 'inproc'],
           mongoUri: mongo.uri,
           workers: fastInbox(3, 10_000),
-          env: { PUSH_ANSWER_DEADLINE_MS: String(PUSH_TIMEOUT_MS) },
+          env: {
+            PUSH_ANSWER_DEADLINE_MS: String(PUSH_TIMEOUT_MS),
+            // The logins sent during the 4.5 s pause must outlive it: with the
+            // default 6 s they answered in 4.8-5.6 s, too close on a busy machine.
+            API_REQUEST_DEADLINE_MS: '12000',
+          },
         });
         cluster = c;
         const { sandbox } = c;
