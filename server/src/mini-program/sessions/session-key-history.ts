@@ -28,9 +28,16 @@ export function sessionKeyField(issuedAt: number): string {
 }
 
 /** The stored entries, newest first; fields that are not entries are ignored. */
-export function sessionKeyEntries(stored: StoredSessionKeys | null | undefined): SessionKeyEntry[] {
+export function sessionKeyEntries(
+  stored: StoredSessionKeys | ReadonlyMap<string, string> | null | undefined,
+): SessionKeyEntry[] {
   const entries: SessionKeyEntry[] = [];
-  for (const [field, key] of Object.entries(stored ?? {})) {
+  // A lean read gives a plain object; a mongoose document would give a Map.
+  const fields: [string, unknown][] =
+    stored instanceof Map
+      ? [...(stored as ReadonlyMap<string, string>).entries()]
+      : Object.entries(stored ?? {});
+  for (const [field, key] of fields) {
     const stamp = FIELD.exec(field);
     if (stamp && typeof key === 'string') entries.push({ issuedAt: Number(stamp[1]), key });
   }

@@ -18,6 +18,7 @@ describe('sessionKeyEntries', () => {
       entries([300, 'C'], [200, 'B'], [100, 'A']),
     );
     expect(sessionKeyEntries(undefined)).toEqual([]);
+    expect(sessionKeyEntries(new Map([['k100', 'A']]))).toEqual(entries([100, 'A']));
     expect(sessionKeyField(1733100000123)).toBe('k1733100000123');
   });
 });
