@@ -28,7 +28,7 @@ export async function isLiveUser(
  * How long after its tombstone a deleted user's in-flight requests may still
  * land writes: a login that matched the user just before the tombstone
  * writes its session and audit line afterwards. Far above any request's
- * life (API_DEADLINE_MS, the driver's server selection timeout of 30 s);
+ * life (API_REQUEST_DEADLINE_MS, the driver's server selection timeout of 30 s);
  * deletion-sweep.ts finishes a deletion only once it has passed.
  */
 export const DELETION_SETTLE_MS = 10 * 60_000;
