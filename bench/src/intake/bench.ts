@@ -148,8 +148,8 @@ export async function runIntakeBench(
           `${warmupAmount + amount} documents.`,
         rows,
         notes: [
-          'ours runs the production app (helmet, pino-http, Prometheus histograms, zod config) with the inbox processor off: linkage happens after the answer and is not part of intake.',
-          'ours stores into the inbox (unique dedup key plus the processor’s two status indexes) through mongoose; the others insert with the native driver into a collection with one unique index.',
+          'ours runs the production app (helmet, request log and id, Prometheus histograms, zod config) in the encryption mode of the pushes, with the inbox processor off: linkage happens after the answer and is not part of intake.',
+          'ours stores into the inbox (unique dedup key plus the processor’s status indexes) with the native driver, and in plaintext mode also binds the signed query to the body (a second insert); the others insert with the native driver into a collection with one unique index.',
         ],
         problems,
       });

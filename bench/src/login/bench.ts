@@ -38,7 +38,7 @@ const TARGETS: readonly LoginTarget[] = [
     kind: 'ours',
     role: 'ours',
     name: 'ours: POST /api/v1/sessions',
-    note: 'code2Session, user upsert (unique openid), session_key rotation, hashed session token, login audit, per-IP rate-limit counter in MongoDB',
+    note: 'code2Session, per-IP rate-limit counter and failed-login budget in MongoDB, user upsert (unique openid) recording the session_key, hashed session token, login audit, subscription view; follower list imported once before the run',
   },
   {
     kind: 'login-floor',
