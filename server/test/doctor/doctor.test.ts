@@ -3,9 +3,6 @@
  * configuration, and each injected fault produces its named FAIL line and a
  * non-zero exit code.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { startSandbox, type Sandbox } from '@wxlink/wechat-sandbox';
 import { uniqueDbName } from '@wxlink/testkit';
 import mongoose from 'mongoose';
@@ -13,7 +10,7 @@ import { checkDatabase, missingIndexes } from '../../src/doctor/database-checks'
 import { createModels } from '../../src/models';
 import { run } from '../../src/doctor/doctor-command';
 import { runDoctor } from '../../src/doctor/doctor';
-import { sandboxEnv, startTestServer, type TestServer } from '../support/harness';
+import { accountsFileEnv, sandboxEnv, startTestServer, type TestServer } from '../support/harness';
 
 let sandbox: Sandbox;
 let t: TestServer;
@@ -26,15 +23,7 @@ beforeAll(async () => {
   sandbox = await startSandbox({ officialAccounts: [{}, {}] });
   mp = sandbox.config.miniProgram.appid;
   [oa1, oa2] = sandbox.officialAccountsFile().map((a) => a.appid) as [string, string];
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'doctor-')), 'accounts.json');
-  writeFileSync(file, JSON.stringify(sandbox.officialAccountsFile()));
-  const accountsEnv = {
-    OFFICIAL_ACCOUNTS_FILE: file,
-    OFFICIAL_ACCOUNT_APPID: '',
-    OFFICIAL_ACCOUNT_SECRET: '',
-    OFFICIAL_ACCOUNT_TOKEN: '',
-    OFFICIAL_ACCOUNT_AES_KEY: '',
-  };
+  const accountsEnv = accountsFileEnv(sandbox);
   t = await startTestServer({ sandbox, env: accountsEnv });
   sandbox.createFollowers(30, { appid: oa1 });
   sandbox.createFollowers(5, { appid: oa2 });
@@ -138,11 +127,9 @@ test('PUBLIC_BASE_URL that reaches no server', async () => {
 });
 
 test('a server running with another Token refuses the signed verification', async () => {
-  const other = path.join(mkdtempSync(path.join(tmpdir(), 'doctor-')), 'accounts.json');
   const accounts = sandbox.officialAccountsFile();
   accounts[0] = { ...accounts[0]!, token: 'notTheServersToken' };
-  writeFileSync(other, JSON.stringify(accounts));
-  const { code, lines } = await doctor({ OFFICIAL_ACCOUNTS_FILE: other });
+  const { code, lines } = await doctor(accountsFileEnv(sandbox, accounts));
   expect(code).toBe(1);
   expect(failures(lines)).toEqual([
     expect.stringMatching(/^FAIL push URL .*the server refused the signature \(401\)/),

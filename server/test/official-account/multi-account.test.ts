@@ -3,12 +3,9 @@
  * has its own push URL, Token and EncodingAESKey, access token and follower
  * import; the paths without `:appid` are the primary's.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '@wxlink/wechat-sandbox';
 import { syncFollowers } from '../../src/official-account/followers/import';
-import { startTestServer, type TestServer } from '../support/harness';
+import { accountsFileEnv, startTestServer, type TestServer } from '../support/harness';
 import { eventually, inboxSettled, postXml, signedPush } from './linkage-support';
 
 let sandbox: Sandbox;
@@ -19,18 +16,9 @@ let second: string;
 beforeAll(async () => {
   sandbox = await startSandbox({ officialAccounts: [{}, {}] });
   [primary, second] = sandbox.config.officialAccounts.map((a) => a.appid) as [string, string];
-  const file = join(mkdtempSync(join(tmpdir(), 'wxlink-multi-')), 'accounts.json');
-  writeFileSync(file, JSON.stringify(sandbox.officialAccountsFile()));
   t = await startTestServer({
     sandbox,
-    env: {
-      OFFICIAL_ACCOUNTS_FILE: file,
-      // The single-account variables the sandbox hands out are left unset (exclusive styles).
-      OFFICIAL_ACCOUNT_APPID: '',
-      OFFICIAL_ACCOUNT_SECRET: '',
-      OFFICIAL_ACCOUNT_TOKEN: '',
-      OFFICIAL_ACCOUNT_AES_KEY: '',
-    },
+    env: accountsFileEnv(sandbox),
     // The import is driven by hand here: one account at a time.
     workers: { inbox: { pollIntervalMs: 50, backoffBaseMs: 50 }, followers: false },
   });

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { uniqueDbName } from '@wxlink/testkit';
 import {
   startSandbox,
@@ -83,6 +86,28 @@ export function sandboxEnv(sandbox: Sandbox): Record<string, string> {
     ...TEST_ENV_DEFAULTS,
     MONGODB_URI: mongoUri(),
     ...sandbox.serverEnv(),
+  };
+}
+
+/**
+ * The server's environment for the several-accounts style: `accounts` (by
+ * default the sandbox's own) written to a temporary OFFICIAL_ACCOUNTS_FILE,
+ * and the single-account variables the sandbox hands out blanked (the two
+ * styles are exclusive).
+ */
+export function accountsFileEnv(
+  sandbox: Sandbox,
+  accounts: readonly object[] = sandbox.officialAccountsFile(),
+): Record<string, string> {
+  const file = join(mkdtempSync(join(tmpdir(), 'wxlink-accounts-')), 'accounts.json');
+  writeFileSync(file, JSON.stringify(accounts));
+  return {
+    OFFICIAL_ACCOUNTS_FILE: file,
+    OFFICIAL_ACCOUNT_APPID: '',
+    OFFICIAL_ACCOUNT_SECRET: '',
+    OFFICIAL_ACCOUNT_TOKEN: '',
+    OFFICIAL_ACCOUNT_AES_KEY: '',
+    OFFICIAL_ACCOUNT_ENCRYPT_MODE: '',
   };
 }
 

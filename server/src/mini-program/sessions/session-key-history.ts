@@ -55,10 +55,11 @@ export interface SessionKeyHistory {
 }
 
 /**
- * Reads the history from entries sorted newest first. WeChat may hand out
- * the same key again (it rotates only sometimes), so consecutive entries
- * with one key are one run; the grace window of the replaced key counts from
- * the first entry of the current run.
+ * Reads the history from entries sorted newest first. A login only "可能会生成
+ * 新的登录态session_key" (api_checksessionkey, wx.checkSession): WeChat often
+ * hands out the same key again, so consecutive entries with one key are one
+ * run; the grace window of the replaced key counts from the first entry of
+ * the current run.
  */
 export function readSessionKeyHistory(
   newestFirst: readonly SessionKeyEntry[],

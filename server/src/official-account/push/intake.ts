@@ -11,7 +11,7 @@ import {
 import { pushDedupKey } from '@wxlink/contracts';
 import type { OfficialAccountConfig } from '../../config';
 import type { AppDeps } from '../../deps';
-import { AppError } from '../../platform/errors';
+import { AppError, describeError } from '../../platform/errors';
 import { isDuplicateKeyError } from '../../platform/retry';
 import type { InboxItem } from '../inbox/inbox.model';
 import { signalWrite } from '../write-signal';
@@ -245,7 +245,7 @@ export async function storePush(
       return 'duplicate';
     }
     deps.logger.error(
-      { err: err instanceof Error ? err.message : String(err), type: message.type },
+      { err: describeError(err), type: message.type },
       'inbox write failed; the push stays unanswered so WeChat retries',
     );
     throw new AppError('SERVICE_UNAVAILABLE', 'Event could not be stored; retry later');

@@ -2,7 +2,7 @@ import type { SignedQuery } from './signed-query.model';
 import { createHash } from 'node:crypto';
 import type { AppDeps } from '../../deps';
 import { PUSH_CLOCK_SKEW_SECONDS } from '../../config/intake';
-import { AppError } from '../../platform/errors';
+import { AppError, describeError } from '../../platform/errors';
 import { isDuplicateKeyError } from '../../platform/retry';
 import { withTimeout } from '../../platform/with-timeout';
 
@@ -55,22 +55,17 @@ function signedQueryKey(use: Omit<SignedQueryUse, 'body'>): string {
   return sha256([use.appid, use.timestamp, use.nonce, use.signature].join('\0'));
 }
 
-const SWEEP_INTERVAL_MS = 60_000;
-const lastSweep = new WeakMap<object, number>();
-
 /**
- * Deletes expired bindings at most once a minute per model, without holding
- * up the push: TTL indexes never run on the embedded database, and on a real
- * MongoDB this only finishes the TTL monitor's work early.
+ * Deletes the bindings whose timestamp window has passed; returns how many.
+ * Run by the background workers (workers.ts), not on the push path: TTL
+ * indexes never run on the embedded database, and on a real MongoDB this
+ * only finishes the TTL monitor's work early.
  */
-function sweepExpired(deps: Pick<AppDeps, 'models' | 'logger'>, now: Date): void {
-  const model = deps.models.SignedQuery;
-  const last = lastSweep.get(model) ?? 0;
-  if (now.getTime() - last < SWEEP_INTERVAL_MS) return;
-  lastSweep.set(model, now.getTime());
-  model.deleteMany({ expiresAt: { $lte: now } }).catch((err: unknown) => {
-    deps.logger.warn({ err: (err as Error).message }, 'sweeping expired push bindings failed');
-  });
+export async function sweepExpiredBindings(
+  deps: Pick<AppDeps, 'models' | 'clock'>,
+): Promise<number> {
+  const res = await deps.models.SignedQuery.deleteMany({ expiresAt: { $lte: deps.clock.now() } });
+  return res.deletedCount;
 }
 
 /**
@@ -93,7 +88,6 @@ export async function bindSignedQuery(
   const expiresAt = new Date(
     (timestampSeconds + deps.config.pushMaxAgeSeconds + PUSH_CLOCK_SKEW_SECONDS) * 1000,
   );
-  sweepExpired(deps, now);
   try {
     // The driver's insert: no mongoose document on the push path (see intake.ts).
     const binding: SignedQuery = { queryKey, bodyHash, expiresAt };
@@ -120,7 +114,7 @@ export async function bindSignedQuery(
 
 function unavailable(deps: Pick<AppDeps, 'logger'>, err: unknown): AppError {
   deps.logger.error(
-    { err: err instanceof Error ? err.message : String(err) },
+    { err: describeError(err) },
     'push binding write failed; the push stays unanswered so WeChat retries',
   );
   return new AppError('SERVICE_UNAVAILABLE', 'Push could not be checked; retry later');

@@ -2,12 +2,9 @@
  * GET /api/v1/me/subscriptions: one entry per configured official account,
  * in configuration order, with the account's name and QR code when set.
  */
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { API_ROUTES, SubscriptionListResponseSchema } from '@wxlink/contracts';
 import { startSandbox, type Sandbox } from '@wxlink/wechat-sandbox';
-import { startTestServer, type TestServer } from '../../support/harness';
+import { accountsFileEnv, startTestServer, type TestServer } from '../../support/harness';
 import { EVENTS_PATH, FAST_WORKERS, eventually } from '../../official-account/linkage-support';
 
 let sandbox: Sandbox;
@@ -17,22 +14,10 @@ const QR = 'https://example.com/qr/service.png';
 beforeAll(async () => {
   sandbox = await startSandbox({ officialAccounts: [{}, {}] });
   const [primary, second] = sandbox.officialAccountsFile();
-  const file = join(mkdtempSync(join(tmpdir(), 'wxlink-oa-')), 'accounts.json');
-  writeFileSync(
-    file,
-    JSON.stringify([{ ...primary, name: '服务号', qrCodeUrl: QR }, { ...second }]),
-  );
   server = await startTestServer({
     sandbox,
     workers: FAST_WORKERS,
-    env: {
-      OFFICIAL_ACCOUNTS_FILE: file,
-      OFFICIAL_ACCOUNT_APPID: '',
-      OFFICIAL_ACCOUNT_SECRET: '',
-      OFFICIAL_ACCOUNT_TOKEN: '',
-      OFFICIAL_ACCOUNT_AES_KEY: '',
-      OFFICIAL_ACCOUNT_ENCRYPT_MODE: '',
-    },
+    env: accountsFileEnv(sandbox, [{ ...primary, name: '服务号', qrCodeUrl: QR }, { ...second }]),
   });
   for (const account of server.config.officialAccounts) {
     const scope = account.appid === server.config.officialAccount.appid ? '' : `/${account.appid}`;

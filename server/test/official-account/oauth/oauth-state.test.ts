@@ -4,30 +4,18 @@
  * and to its returnTo, whether returnTo travels in the state or, when too
  * long for WeChat's 128 characters, in redirect_uri's own query.
  */
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '@wxlink/wechat-sandbox';
-import { startTestServer, type TestServer } from '../../support/harness';
+import { accountsFileEnv, startTestServer, type TestServer } from '../../support/harness';
 
 let sandbox: Sandbox;
 let server: TestServer;
 let appidB: string;
 beforeAll(async () => {
   sandbox = await startSandbox({ officialAccounts: [{}, {}] });
-  const file = join(tmpdir(), `wxlink-oauth-accounts-${process.pid}.json`);
-  writeFileSync(file, JSON.stringify(sandbox.officialAccountsFile()));
   appidB = sandbox.officialAccounts[1]!.appid;
   server = await startTestServer({
     sandbox,
-    env: {
-      OFFICIAL_ACCOUNTS_FILE: file,
-      OFFICIAL_ACCOUNT_APPID: '',
-      OFFICIAL_ACCOUNT_SECRET: '',
-      OFFICIAL_ACCOUNT_TOKEN: '',
-      OFFICIAL_ACCOUNT_AES_KEY: '',
-      PUBLIC_BASE_URL: 'https://h5.example.com',
-    },
+    env: { ...accountsFileEnv(sandbox), PUBLIC_BASE_URL: 'https://h5.example.com' },
   });
 });
 afterAll(async () => {

@@ -7,6 +7,7 @@
 import { startSandbox } from '@wxlink/wechat-sandbox';
 import { uniqueDbName } from '@wxlink/testkit';
 import { startTestServer, type TestServer } from '../../support/harness';
+import { sweepExpiredBindings } from '../../../src/official-account/push/replay-guard';
 import { FAST_WORKERS, postXml, signedPush } from '../linkage-support';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -101,6 +102,21 @@ describe('plain mode', () => {
     expect(await postXml(server.url, replay)).toEqual({ status: 401, text: 'invalid signature' });
     expect(await inboxCount()).toBe(before);
     expect(await server.deps.models.Inbox.countDocuments({ openid: 'oOther' })).toBe(0);
+  });
+
+  test('the background sweep deletes bindings once their timestamp window has passed', async () => {
+    const { fields, sign } = follow(server, 'oSwept');
+    expect(await postXml(server.url, signedPush(fields, sign))).toEqual({
+      status: 200,
+      text: 'success',
+    });
+    const bindings = () => server.deps.models.SignedQuery.countDocuments();
+    const live = await bindings();
+    expect(live).toBeGreaterThan(0);
+    expect(await sweepExpiredBindings(server.deps)).toBe(0);
+    const past = new Date(Date.now() + 3600_000); // beyond PUSH_MAX_AGE_SECONDS and the skew
+    expect(await sweepExpiredBindings({ ...server.deps, clock: { now: () => past } })).toBe(live);
+    expect(await bindings()).toBe(0);
   });
 });
 
