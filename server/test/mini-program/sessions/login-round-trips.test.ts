@@ -2,6 +2,7 @@ import { CreateSessionResponseSchema } from '@wxlink/contracts';
 import type { SandboxUser } from '@wxlink/wechat-sandbox';
 import { syncFollowers } from '../../../src/official-account/followers/import';
 import { usableSessionKeys } from '../../../src/mini-program/sessions/session-keys';
+import { recordCommands, type RecordedCommand } from '../../support/commands';
 import { startTestServer, type TestServer } from '../../support/harness';
 
 /**
@@ -40,53 +41,10 @@ const LOGIN_COLLECTIONS = new Set([
   'sync_cursors',
 ]);
 
-interface Command {
-  name: string;
-  collection: string;
-  startedAt: number;
-  endedAt: number | null;
-}
+type Command = RecordedCommand;
 
-interface MonitorEvent {
-  requestId: number;
-  commandName: string;
-  databaseName: string;
-  command?: Record<string, unknown>;
-}
-
-/** Records the login's database commands between start() and stop(). */
-function recordCommands() {
-  const client = t.deps.db.getClient();
-  const byRequest = new Map<number, Command>();
-  let clock = 0; // event order; timestamps could tie within a millisecond
-  const started = (e: MonitorEvent): void => {
-    if (e.databaseName !== t.dbName) return;
-    const target = e.command?.[e.commandName];
-    const collection = typeof target === 'string' ? target : '';
-    if (!LOGIN_COLLECTIONS.has(collection)) return;
-    byRequest.set(e.requestId, {
-      name: e.commandName,
-      collection,
-      startedAt: ++clock,
-      endedAt: null,
-    });
-  };
-  const ended = (e: MonitorEvent): void => {
-    const command = byRequest.get(e.requestId);
-    if (command) command.endedAt = ++clock;
-  };
-  client.on('commandStarted', started);
-  client.on('commandSucceeded', ended);
-  client.on('commandFailed', ended);
-  return {
-    stop(): Command[] {
-      client.off('commandStarted', started);
-      client.off('commandSucceeded', ended);
-      client.off('commandFailed', ended);
-      return [...byRequest.values()].sort((a, b) => a.startedAt - b.startedAt);
-    },
-  };
-}
+/** Records the login's commands (on the collections a login touches) until stop(). */
+const recordLoginCommands = () => recordCommands(t, (c) => LOGIN_COLLECTIONS.has(c.collection));
 
 /**
  * Sequential database waits: the longest chain of commands in which each
@@ -103,7 +61,7 @@ function roundTrips(commands: readonly Command[]): number {
 
 /** Logs `user` in, recording the database commands of that login only. */
 async function recordedLogin(user: SandboxUser) {
-  const recorder = recordCommands();
+  const recorder = recordLoginCommands();
   const res = await t.api('POST', '/api/v1/sessions', { code: t.sandbox.mintLoginCode(user) });
   const commands = recorder.stop();
   expect(res.status).toBe(201);

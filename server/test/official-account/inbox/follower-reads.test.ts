@@ -14,6 +14,7 @@ import {
   applyChangeToFollower,
   applyEventToFollower,
 } from '../../../src/official-account/followers/store';
+import { recordCommands } from '../../support/commands';
 import { startTestServer, type TestServer } from '../../support/harness';
 import { EVENTS_PATH, FAST_WORKERS, eventually, inboxSettled } from '../linkage-support';
 
@@ -28,26 +29,17 @@ afterAll(() => t.close());
 /** Marks this test's own reads, which are not the push's. */
 const PROBE = 'follower-reads probe';
 
-interface MonitorEvent {
-  commandName: string;
-  databaseName: string;
-  command?: Record<string, unknown>;
-}
-
 /** Records the commands on oa_followers between start and stop(). */
 function recordFollowerCommands() {
-  const client = t.deps.db.getClient();
-  const seen: { name: string; body: string }[] = [];
-  const started = (e: MonitorEvent): void => {
-    if (e.databaseName !== t.dbName || e.command?.[e.commandName] !== 'oa_followers') return;
-    if (e.command.comment === PROBE) return; // this test's own polling
-    seen.push({ name: e.commandName, body: JSON.stringify(e.command) });
-  };
-  client.on('commandStarted', started);
+  const recorder = recordCommands(
+    t,
+    // This test's own polling is marked with PROBE.
+    (c) => c.collection === 'oa_followers' && c.document.comment !== PROBE,
+  );
   return {
     /** The command names that named the follower `openid`, sorted. */
     async stop(openid: string): Promise<string[]> {
-      client.off('commandStarted', started);
+      const seen = recorder.stop();
       const doc = await t.deps.models.Follower.findOne({ openid }).comment(PROBE).lean();
       const id = doc === null ? openid : doc._id.toHexString();
       return seen
