@@ -24,8 +24,8 @@ export class MongoRateLimitStore implements Store {
    * budget, a per-user quota); express-rate-limit overrides it through init().
    */
   constructor(
-    private readonly model: RateLimitCounterModel,
-    private readonly clock: Clock,
+    protected readonly model: RateLimitCounterModel,
+    protected readonly clock: Clock,
     readonly prefix: string,
     private windowMs = 60_000,
   ) {}
@@ -59,6 +59,16 @@ export class MongoRateLimitStore implements Store {
   }
 
   async increment(key: string): Promise<ClientRateLimitInfo> {
+    return this.infoOf(await this.incrementCounter(key));
+  }
+
+  /** What express-rate-limit sees of a counter: its hits in the live window. */
+  protected infoOf(counter: RateLimitCounter): ClientRateLimitInfo {
+    return { totalHits: counter.hits, resetTime: counter.resetAt };
+  }
+
+  /** Counts one hit in the live window (restarting a lapsed one); the counter after it. */
+  protected incrementCounter(key: string): Promise<RateLimitCounter> {
     const k = this.prefix + key;
     return retryOnConflict('rate-limit counter', async () => {
       const now = this.clock.now();
@@ -70,19 +80,20 @@ export class MongoRateLimitStore implements Store {
         )
         .lean<RateLimitCounter>()
         .exec();
-      if (live) return { totalHits: live.hits, resetTime: live.resetAt };
-      // The window lapsed (or never existed): restart it. E11000 means
-      // another request restarted it first; the next round $incs theirs.
+      if (live) return live;
+      // The window lapsed (or never existed): restart it, with every count
+      // the window carries at zero. E11000 means another request restarted
+      // it first; the next round $incs theirs.
       const resetAt = new Date(now.getTime() + this.windowMs);
       const fresh = await this.model
         .findOneAndUpdate(
           { key: k, resetAt: { $lte: now } },
-          { $set: { hits: 1, resetAt } },
+          { $set: { hits: 1, failures: 0, resetAt } },
           { upsert: true, returnDocument: 'after' },
         )
         .lean<RateLimitCounter>()
         .exec();
-      return fresh ? { totalHits: fresh.hits, resetTime: fresh.resetAt } : CONFLICT;
+      return fresh ?? CONFLICT;
     });
   }
 

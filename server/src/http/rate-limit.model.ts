@@ -5,6 +5,12 @@ export interface RateLimitCounter {
   _id: Types.ObjectId;
   key: string;
   hits: number;
+  /**
+   * Failed attempts in the same window, for a limiter that also keeps a
+   * failure budget (the login's, mini-program/sessions/login-attempts.ts);
+   * 0 elsewhere. Absent on counters written before it existed.
+   */
+  failures?: number;
   resetAt: Date;
 }
 
@@ -15,6 +21,7 @@ export function defineRateLimitCounterModel(conn: Connection): RateLimitCounterM
     {
       key: { type: String, required: true, unique: true },
       hits: { type: Number, required: true },
+      failures: { type: Number },
       resetAt: { type: Date, required: true },
     },
     { collection: 'rate_limits', autoCreate: false, strict: 'throw' },

@@ -5,7 +5,7 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { AppDeps } from '../../deps';
 import { authOf, requireSession } from '../../http/auth';
 import { AppError } from '../../platform/errors';
-import { MongoRateLimitStore } from '../../http/rate-limit-store';
+import { LoginAttemptStore } from './login-attempts';
 import { jsonRequest } from '../../http/validate';
 import { login, revokeSession } from './sessions';
 import { exactRouter } from '../../http/router';
@@ -15,8 +15,9 @@ const LOGIN_WINDOW_MS = 60_000;
 /**
  * POST /sessions (login) and DELETE /sessions/current (logout).
  *
- * Two limits per client IP, both in the shared MongoDB store so every
- * instance counts together:
+ * Two limits per client IP, kept together in one counter document per IP
+ * and minute in the shared MongoDB store (login-attempts.ts), so every
+ * instance counts together and one `$inc` checks both:
  * - every login attempt, LOGIN_RATE_LIMIT_PER_MINUTE (high: a campus Wi-Fi or
  *   a carrier NAT puts hundreds of users behind one address);
  * - failed logins (WECHAT_CODE_INVALID), LOGIN_FAILURE_LIMIT_PER_MINUTE (low).
@@ -26,20 +27,29 @@ const LOGIN_WINDOW_MS = 60_000;
  *   attempt from that IP, good codes included: a client replaying bad codes
  *   delays its neighbours by at most the rest of the window (they retry after
  *   Retry-After), instead of spending WeChat's code2Session quota.
+ *   Concurrent attempts all pass before their failures land, so a burst can
+ *   overshoot by its own size, once.
  */
 export function createSessionsRouter(deps: AppDeps): Router {
   const router = exactRouter();
-  const failures = loginFailureBudget(deps);
+  const attempts = new LoginAttemptStore(
+    deps.models.RateLimitCounter,
+    deps.clock,
+    {
+      attempts: deps.config.loginRateLimitPerMinute,
+      failures: deps.config.limits.loginFailuresPerMinute,
+    },
+    LOGIN_WINDOW_MS,
+  );
 
   // Validation first: garbage never reaches the counter store or WeChat.
   router.post(
     '/sessions',
     ...jsonRequest(API_ROUTES.createSession.request),
-    // Both per-IP checks at once: one database round trip, not two.
-    concurrently(loginLimiter(deps), failures.guard),
+    loginLimiter(deps, attempts),
     async (req, res) => {
       const body = req.body as ApiRequest<'createSession'>;
-      const result = await failures.counting(req, () =>
+      const result = await countingFailures(req, attempts, () =>
         login(deps, {
           code: body.code,
           ip: req.ip ?? null,
@@ -57,36 +67,21 @@ export function createSessionsRouter(deps: AppDeps): Router {
   return router;
 }
 
-/**
- * Runs two middlewares side by side and continues once both have; the first
- * error wins. Only for middlewares that never answer the request themselves
- * (both here hand their refusal to next()).
- */
-function concurrently(a: RequestHandler, b: RequestHandler): RequestHandler {
-  return (req, res, next) => {
-    let pending = 2;
-    let failure: unknown;
-    const done = (err?: unknown): void => {
-      if (err !== undefined && err !== null && failure === undefined) failure = err;
-      if (--pending === 0) next(failure);
-    };
-    // Express 5 turns a rejected middleware promise into next(err); do the same.
-    for (const middleware of [a, b]) {
-      Promise.resolve(middleware(req, res, done)).catch(done);
-    }
-  };
-}
-
-/** The per-IP cap on all login attempts. */
-function loginLimiter(deps: AppDeps): RequestHandler {
+/** The per-IP limiter over both budgets. */
+function loginLimiter(deps: AppDeps, store: LoginAttemptStore): RequestHandler {
   return rateLimit({
     windowMs: LOGIN_WINDOW_MS,
     limit: deps.config.loginRateLimitPerMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    store: new MongoRateLimitStore(deps.models.RateLimitCounter, deps.clock, 'login:'),
+    store,
     handler: (_req, _res, next) => {
-      next(new AppError('RATE_LIMITED', 'Too many login attempts; try again in a minute'));
+      next(
+        new AppError(
+          'RATE_LIMITED',
+          'Too many login attempts or failed logins from this network; try again in a minute',
+        ),
+      );
     },
   });
 }
@@ -96,44 +91,18 @@ function clientKey(req: Request): string {
   return ipKeyGenerator(req.ip ?? 'unknown');
 }
 
-/**
- * The per-IP budget of failed logins: `guard` refuses when it is spent (a
- * read, no write), `counting` spends one unit when a login fails with
- * WECHAT_CODE_INVALID. Concurrent attempts all pass the guard before their
- * failures land, so a burst can overshoot by its own size, once.
- */
-function loginFailureBudget(deps: AppDeps): {
-  guard: RequestHandler;
-  counting<T>(req: Request, attempt: () => Promise<T>): Promise<T>;
-} {
-  const limit = deps.config.limits.loginFailuresPerMinute;
-  const store = new MongoRateLimitStore(
-    deps.models.RateLimitCounter,
-    deps.clock,
-    'login-failed:',
-    LOGIN_WINDOW_MS,
-  );
-  const guard: RequestHandler = async (req, res, next) => {
-    const spent = await store.get(clientKey(req));
-    if (spent !== undefined && spent.totalHits >= limit) {
-      const waitMs = (spent.resetTime?.getTime() ?? 0) - deps.clock.now().getTime();
-      res.set('Retry-After', String(Math.max(1, Math.ceil(waitMs / 1000))));
-      throw new AppError(
-        'RATE_LIMITED',
-        'Too many failed logins from this network; try again in a minute',
-      );
+/** Runs the login; a WECHAT_CODE_INVALID answer spends one unit of the IP's failure budget. */
+async function countingFailures<T>(
+  req: Request,
+  store: LoginAttemptStore,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await attempt();
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'WECHAT_CODE_INVALID') {
+      await store.recordFailure(clientKey(req));
     }
-    next();
-  };
-  const counting = async <T>(req: Request, attempt: () => Promise<T>): Promise<T> => {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'WECHAT_CODE_INVALID') {
-        await store.increment(clientKey(req));
-      }
-      throw err;
-    }
-  };
-  return { guard, counting };
+    throw err;
+  }
 }

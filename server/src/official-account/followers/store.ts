@@ -254,19 +254,50 @@ async function bulkApplied(
   }
 }
 
+/** The follower a user is linked to, with what the linkage needs. */
+export type LinkedFollower = FollowerState & Pick<Follower, 'openid' | 'linkedUserId' | 'linkage'>;
+
 /**
- * The follower a mini-program user is linked to, by unionid, with its id for
- * the linkage. Should two openids ever carry one unionid, the newest state wins.
+ * How many documents the view's combined read returns at most. Beyond it
+ * (a burst of new followers whose unionid lookups are all pending) the
+ * user's own record is read on its own.
  */
-export async function findFollowerByUnionid(
+const VIEW_READ_LIMIT = 20;
+
+/**
+ * The subscription view's one read: the follower a mini-program user is
+ * linked to by unionid (should two openids ever carry one unionid, the newest
+ * state wins), and whether any follower of the account who followed since
+ * `pendingSince` (unix seconds) still waits for its unionid lookup (which
+ * may be this user). One `$or` query, newest first: the first match in it is
+ * the newest match, and a full page without one falls back to reading the
+ * match alone.
+ */
+export async function findFollowerForView(
   deps: ReadDeps,
   appid: string,
   unionid: string,
-): Promise<(FollowerState & Pick<Follower, 'openid' | 'linkedUserId' | 'linkage'>) | null> {
-  const doc = await deps.models.Follower.findOne({ appid, unionid })
+  pendingSince: number,
+): Promise<{ follower: LinkedFollower | null; lookupPending: boolean }> {
+  const isPending = (doc: Follower): boolean =>
+    doc.unionidPending === true && doc.subscribed && doc.stateAt >= pendingSince;
+  const docs = await deps.models.Follower.find({
+    appid,
+    $or: [{ unionid }, { unionidPending: true, subscribed: true, stateAt: { $gte: pendingSince } }],
+  })
     .sort({ stateAt: -1 })
-    .lean<Follower>();
-  if (doc === null) return null;
+    .limit(VIEW_READ_LIMIT)
+    .lean<Follower[]>();
+  let match = docs.find((doc) => doc.unionid === unionid) ?? null;
+  if (match === null && docs.length === VIEW_READ_LIMIT) {
+    match = await deps.models.Follower.findOne({ appid, unionid })
+      .sort({ stateAt: -1 })
+      .lean<Follower>();
+  }
+  return { follower: match && linkedFollowerOf(match), lookupPending: docs.some(isPending) };
+}
+
+function linkedFollowerOf(doc: Follower): LinkedFollower {
   return {
     ...stateOf(doc),
     openid: doc.openid,

@@ -5,7 +5,7 @@ import type { FollowerRetention } from '../../config/linkage';
 import type { User } from '../../mini-program/users/user.model';
 import { settleLinkage } from '../linkage-events/derive';
 import { cursorName } from './import';
-import { findFollowerByUnionid } from './store';
+import { findFollowerForView } from './store';
 
 /**
  * "Does this person follow this official account?": the one rule, used by the
@@ -92,17 +92,6 @@ export async function listImported(deps: Pick<AppDeps, 'models'>, appid: string)
  */
 const NEW_FOLLOWER_SECONDS = 86_400;
 
-async function lookupPending(deps: ViewDeps, appid: string): Promise<boolean> {
-  const since = Math.floor(deps.clock.now().getTime() / 1000) - NEW_FOLLOWER_SECONDS;
-  const pending = await deps.models.Follower.findOne({
-    appid,
-    unionidPending: true,
-    subscribed: true,
-    stateAt: { $gte: since },
-  }).lean();
-  return pending !== null;
-}
-
 /** The user's subscription to one account. */
 async function getAccountSubscription(
   deps: ViewDeps,
@@ -114,11 +103,12 @@ async function getAccountSubscription(
   if (unionid === null || unionid === '') {
     return toSubscriptionView(account, 'unknown', null);
   }
-  // Side by side: one database round trip on the login path, whatever the answer.
-  const [found, imported, pending] = await Promise.all([
-    findFollowerByUnionid(deps, account.appid, unionid),
+  const pendingSince = Math.floor(deps.clock.now().getTime() / 1000) - NEW_FOLLOWER_SECONDS;
+  // Side by side: one database round trip on the login path, whatever the
+  // answer (and no command at all for the import flag once it is seen set).
+  const [{ follower: found, lookupPending: pending }, imported] = await Promise.all([
+    findFollowerForView(deps, account.appid, unionid, pendingSince),
     listImported(deps, account.appid),
-    lookupPending(deps, account.appid),
   ]);
   const status = followerStatus({
     identityKnown: true,

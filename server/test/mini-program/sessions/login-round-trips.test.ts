@@ -90,10 +90,8 @@ describe('returning login round trips', () => {
     expect(body.user.loginCount).toBe(5);
 
     expect(names(commands).sort()).toEqual([
-      'find oa_followers', // the view's subscription (the user has a unionid)
-      'find oa_followers', // … whether a new follower's unionid lookup is pending
-      'find rate_limits', // the failed-login budget
-      'findAndModify rate_limits', // the per-IP login counter
+      'find oa_followers', // the view's subscription (the user has a unionid) and pending lookups
+      'findAndModify rate_limits', // the per-IP counter of attempts, read with its failure budget
       'findAndModify users', // the upsert, which records the session_key
       'insert login_audits',
       'insert sessions',
@@ -119,7 +117,6 @@ describe('returning login round trips', () => {
     const { commands } = await recordedLogin(user);
     expect(commands.some((c) => c.collection === 'oa_followers')).toBe(false);
     expect(names(commands).sort()).toEqual([
-      'find rate_limits',
       'findAndModify rate_limits',
       'findAndModify users',
       'insert login_audits',
