@@ -25,10 +25,6 @@ import {
 } from './mini-program/sessions/session-key.model';
 import { defineUserModel, type UserModel } from './mini-program/users/user.model';
 import {
-  defineSignedQueryModel,
-  type SignedQueryModel,
-} from './official-account/push/signed-query.model';
-import {
   defineLinkageOutboxModel,
   type LinkageOutboxModel,
 } from './official-account/linkage-events/outbox.model';
@@ -53,7 +49,6 @@ export interface Models {
   Inbox: InboxModel;
   OAuthState: OAuthStateModel;
   SyncCursor: SyncCursorModel;
-  SignedQuery: SignedQueryModel;
   LinkageOutbox: LinkageOutboxModel;
 }
 
@@ -69,7 +64,6 @@ export function createModels(conn: Connection): Models {
     Inbox: defineInboxModel(conn),
     OAuthState: defineOAuthStateModel(conn),
     SyncCursor: defineSyncCursorModel(conn),
-    SignedQuery: defineSignedQueryModel(conn),
     LinkageOutbox: defineLinkageOutboxModel(conn),
   };
 }

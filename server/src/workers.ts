@@ -1,7 +1,5 @@
 import type { AppDeps } from './deps';
 import { startDeletionSweep } from './mini-program/account/deletion-sweep';
-import { sweepExpiredBindings } from './official-account/push/replay-guard';
-import { startPeriodic } from './platform/periodic';
 import { startMaintenance } from './official-account/followers/maintenance';
 import {
   startFollowerSchedule,
@@ -15,9 +13,6 @@ import {
   startLinkageDelivery,
   type LinkageDeliveryOptions,
 } from './official-account/linkage-events/delivery';
-
-/** Plaintext push bindings live minutes (the timestamp window): swept every minute. */
-const BINDING_SWEEP_INTERVAL_MS = 60_000;
 
 /** A background loop owned by one server instance; stop() must release any claimed work. */
 export interface BackgroundWorker {
@@ -40,8 +35,8 @@ export interface BackgroundWorkerOptions {
 /**
  * Starts the background work of one server instance: the inbox processor,
  * the follower import/reconciliation schedule, linkage-event delivery, the
- * retention clean-up, the sweep that finishes account deletions and the one
- * that deletes expired push bindings. Called by the runtime after the database is ready; the
+ * retention clean-up (which also prunes the push bindings, kept in the inbox)
+ * and the sweep that finishes account deletions. Called by the runtime after the database is ready; the
  * returned workers are stopped on shutdown before the database closes.
  */
 export function startBackgroundWorkers(
@@ -53,14 +48,6 @@ export function startBackgroundWorkers(
     startLinkageDelivery(deps, options.linkage),
     startMaintenance(deps, options.maintenanceIntervalMs),
     startDeletionSweep(deps, options.deletionSweepIntervalMs),
-    startPeriodic(
-      'sweeping expired push bindings',
-      BINDING_SWEEP_INTERVAL_MS,
-      async () => {
-        await sweepExpiredBindings(deps);
-      },
-      deps.logger,
-    ),
   ];
   if (options.followers !== false) workers.push(startFollowerSchedule(deps, options.followers));
   return workers;

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import type { OfficialAccountConfig } from '../config';
 import type { AppDeps } from '../deps';
 import { createOAuthRouter } from './oauth/routes';
+import { LegacyBindings } from './push/legacy-bindings';
 import { createPushRouter } from './push/routes';
 import { exactRouter } from '../http/router';
 
@@ -13,9 +14,10 @@ import { exactRouter } from '../http/router';
  */
 export function createOfficialAccountRouter(deps: AppDeps): Router {
   const router = exactRouter();
+  const legacyBindings = new LegacyBindings(deps.db, deps.clock, deps.logger);
   const accountRouter = (account: OfficialAccountConfig): Router => {
     const scoped = exactRouter();
-    scoped.use(createPushRouter(deps, account));
+    scoped.use(createPushRouter(deps, account, legacyBindings));
     scoped.use(createOAuthRouter(deps, account));
     return scoped;
   };

@@ -1,5 +1,6 @@
 import type { AppDeps } from '../../deps';
 import { claimDueItem } from '../../platform/due-claim';
+import { bindingStubFields, liveBindingFilter } from './binding-stub';
 import type { InboxItem, InboxModel } from './inbox.model';
 
 /** An item this instance holds: what the handlers read, plus its id and attempt count. */
@@ -53,14 +54,17 @@ export async function completeItem(
 /**
  * Records that an item was handled (`update`: done), only while `token`
  * still holds it, like completeItem; but an entry an unfollow asked to erase
- * meanwhile (retention.ts) is deleted instead. True when it was deleted.
- * Failures use completeItem: an entry still to be handled is never deleted.
+ * meanwhile (retention.ts) is erased instead: deleted, or reduced to a
+ * binding stub while its signed-query binding is live (binding-stub.ts).
+ * True when it was erased. Failures use completeItem: an entry still to be
+ * handled is never erased.
  */
 export async function completeHandledItem(
   Inbox: InboxModel,
   id: unknown,
   token: string,
   update: Record<string, unknown>,
+  now: Date,
 ): Promise<boolean> {
   const held = { _id: id, status: 'processing' as const, leaseOwner: token };
   const res = await Inbox.updateOne(
@@ -68,7 +72,16 @@ export async function completeHandledItem(
     { $set: { ...update, leaseUntil: null, leaseOwner: null } },
   );
   if (res.matchedCount === 1) return false;
-  const erased = await Inbox.deleteOne({ ...held, eraseRequested: true });
+  const flagged = { ...held, eraseRequested: true };
+  const bound = await Inbox.findOne({ ...flagged, ...liveBindingFilter(now) }).lean<InboxItem>();
+  if (bound?.signedQuery !== undefined) {
+    const stubbed = await Inbox.updateOne(flagged, {
+      $set: bindingStubFields(bound.signedQuery, now),
+      $unset: { eraseRequested: '' },
+    });
+    return stubbed.modifiedCount === 1;
+  }
+  const erased = await Inbox.deleteOne(flagged);
   return erased.deletedCount === 1;
 }
 

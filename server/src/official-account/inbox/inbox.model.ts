@@ -15,6 +15,21 @@ import type { PushType } from './handlers';
 const INBOX_STATUSES = ['pending', 'processing', 'done', 'dead'] as const;
 export type InboxStatus = (typeof INBOX_STATUSES)[number];
 
+/**
+ * A plaintext (or compat-mode) push's signed query, bound to the body it came
+ * with (push/replay-guard.ts). Its `key` is unique across the inbox, so the
+ * push's own insert is the binding: a logged query reused with another body
+ * meets it and is refused.
+ */
+export interface SignedQueryBinding {
+  /** SHA-256 (hex) of appid, timestamp, nonce and signature. */
+  key: string;
+  /** SHA-256 (hex) of the raw body first seen with that query. */
+  bodyHash: string;
+  /** After this the signed timestamp is refused anyway; the binding no longer matters. */
+  expiresAt: Date;
+}
+
 export interface InboxItem {
   /** pushDedupKey(): `event:<openid>:<CreateTime>:<event>` or `msg:<MsgId>`. */
   dedupKey: string;
@@ -44,6 +59,12 @@ export interface InboxItem {
    * that moment: when its handling succeeds the entry is deleted, not kept.
    */
   eraseRequested?: boolean;
+  /**
+   * The push's signed query (plaintext and compat pushes; absent in safe
+   * mode). An entry erased while its binding is live is reduced to a binding
+   * stub instead (inbox/binding-stub.ts): nothing personal, the binding kept.
+   */
+  signedQuery?: SignedQueryBinding;
 }
 
 export type InboxModel = Model<InboxItem>;
@@ -65,6 +86,17 @@ const inboxSchema = new Schema<InboxItem>(
     receivedAt: { type: Date, required: true },
     processedAt: { type: Date, default: null },
     eraseRequested: { type: Boolean },
+    signedQuery: {
+      type: new Schema<SignedQueryBinding>(
+        {
+          key: { type: String, required: true },
+          bodyHash: { type: String, required: true },
+          expiresAt: { type: Date, required: true },
+        },
+        { _id: false, strict: 'throw' },
+      ),
+      default: undefined,
+    },
   },
   {
     collection: 'oa_inbox',
@@ -82,6 +114,11 @@ inboxSchema.index({ status: 1, leaseUntil: 1 });
 // Pruning processed entries, and forgetting one follower's (erase retention).
 inboxSchema.index({ status: 1, processedAt: 1 });
 inboxSchema.index({ appid: 1, openid: 1, status: 1 });
+// A signed query binds one body: unique where present (push/replay-guard.ts).
+inboxSchema.index(
+  { 'signedQuery.key': 1 },
+  { unique: true, partialFilterExpression: { 'signedQuery.key': { $exists: true } } },
+);
 
 export function defineInboxModel(conn: Connection): InboxModel {
   return conn.model<InboxItem>('InboxItem', inboxSchema);

@@ -200,8 +200,9 @@ class InboxLoops implements InboxProcessor {
       if (outcome.forgetFollower) {
         erased += await forgetFollowerEntries(deps, item.appid, item.openid);
       }
-      const done = { status: 'done', processedAt: deps.clock.now(), lastError: null };
-      erased += Number(await completeHandledItem(deps.models.Inbox, item._id, token, done));
+      const now = deps.clock.now();
+      const done = { status: 'done', processedAt: now, lastError: null };
+      erased += Number(await completeHandledItem(deps.models.Inbox, item._id, token, done, now));
       this.countErased(erased);
       deps.metrics.eventsProcessed.inc({ type: item.type, outcome: 'done' });
     } catch (err) {
@@ -213,8 +214,11 @@ class InboxLoops implements InboxProcessor {
   private async ignore(item: ClaimedItem, token: string): Promise<void> {
     const { deps } = this;
     const event = typeof item.payload.event === 'string' ? item.payload.event : '';
-    const done = { status: 'done', processedAt: deps.clock.now() };
-    this.countErased(Number(await completeHandledItem(deps.models.Inbox, item._id, token, done)));
+    const now = deps.clock.now();
+    const done = { status: 'done', processedAt: now };
+    this.countErased(
+      Number(await completeHandledItem(deps.models.Inbox, item._id, token, done, now)),
+    );
     deps.metrics.eventsProcessed.inc({ type: item.type, outcome: 'ignored' });
     linkageMetrics(deps.metrics.registry).pushesUnhandled.inc({ type: item.type, event });
     this.log.info(

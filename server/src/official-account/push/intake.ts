@@ -16,7 +16,13 @@ import { isDuplicateKeyError } from '../../platform/retry';
 import type { InboxItem } from '../inbox/inbox.model';
 import { signalWrite } from '../write-signal';
 import { withTimeout } from '../../platform/with-timeout';
-import { checkCreateTime, checkPushTimestamp, type SignedQueryUse } from './replay-guard';
+import type { SignedQueryBinding } from '../inbox/inbox.model';
+import {
+  checkCreateTime,
+  checkPushTimestamp,
+  settleBoundDuplicate,
+  signedQueryBinding,
+} from './replay-guard';
 
 /**
  * Official-account push intake: verify, open, parse, store. The HTTP route is
@@ -62,14 +68,14 @@ export interface OpenedPush {
   /** The signed timestamp, in seconds (already checked against the time window). */
   timestampSeconds: number;
   /**
-   * The signed query (`signature`, timestamp, nonce) and the body to bind
-   * together (replay-guard.ts). A plaintext push's signature does not cover
-   * its body; in compat mode the same `signature` rides along with encrypted
-   * pushes, so they are bound too, or their logged URL could carry a forged
-   * plaintext body. Null in safe mode: plaintext is refused there and
-   * msg_signature covers the ciphertext, so there is nothing to bind.
+   * The signed query (`signature`, timestamp, nonce) bound to the body
+   * (replay-guard.ts), stored with the push. A plaintext push's signature
+   * does not cover its body; in compat mode the same `signature` rides along
+   * with encrypted pushes, so they are bound too, or their logged URL could
+   * carry a forged plaintext body. Null in safe mode: plaintext is refused
+   * there and msg_signature covers the ciphertext, so there is nothing to bind.
    */
-  binding: SignedQueryUse | null;
+  binding: SignedQueryBinding | null;
 }
 
 /** When the push is opened and how old its signed timestamp may be. */
@@ -112,7 +118,8 @@ export function openPush(
   const timestampSeconds = checkPushTimestamp(timestamp, window.now, window.maxAgeSeconds);
   const message = guardXml(() => parsePushXml(body));
   checkCreateTime(message.createTime, window.now);
-  const binding = { appid: oa.appid, timestamp, nonce, signature, body };
+  const use = { appid: oa.appid, timestamp, nonce, signature, body };
+  const binding = signedQueryBinding(use, timestampSeconds, window.maxAgeSeconds);
   return { message, keyIndex: null, timestampSeconds, binding };
 }
 
@@ -155,13 +162,17 @@ function openEncrypted(
   const binding =
     oa.encryptMode === 'safe'
       ? null
-      : {
-          appid: oa.appid,
-          timestamp,
-          nonce: str(query.nonce),
-          signature: str(query.signature),
-          body,
-        };
+      : signedQueryBinding(
+          {
+            appid: oa.appid,
+            timestamp,
+            nonce: str(query.nonce),
+            signature: str(query.signature),
+            body,
+          },
+          timestampSeconds,
+          window.maxAgeSeconds,
+        );
   return { message, keyIndex: opened.keyIndex, timestampSeconds, binding };
 }
 
@@ -204,18 +215,22 @@ export function inboxWriteTimeoutMs(answerDeadlineMs: number): number {
 }
 
 /**
- * Persists the push in the inbox. A duplicate (WeChat's retry, or the same
- * push at another instance) is fine: it is already stored. Any other failure,
- * including a database that does not answer within `timeoutMs`, is
- * SERVICE_UNAVAILABLE: the route then leaves the push unanswered, WeChat
- * retries, and nothing is lost.
+ * Persists the push in the inbox, with its signed-query binding if it has
+ * one (the same insert binds the query: replay-guard.ts). A duplicate
+ * (WeChat's retry, or the same push at another instance) is fine: it is
+ * already stored; a bound query met with another body is refused
+ * (PUSH_SIGNATURE_INVALID). Any other failure, including a database that does
+ * not answer within `timeoutMs`, is SERVICE_UNAVAILABLE: the route then
+ * leaves the push unanswered, WeChat retries, and nothing is lost.
  */
 export async function storePush(
   deps: Pick<AppDeps, 'models' | 'clock' | 'metrics' | 'logger'>,
   appid: string,
-  message: PushMessage,
+  opened: Pick<OpenedPush, 'message' | 'binding'>,
   timeoutMs: number,
 ): Promise<StoreOutcome> {
+  const { message, binding } = opened;
+  const deadline = Date.now() + timeoutMs;
   const now = deps.clock.now();
   // Every field spelled out (the type makes the list complete) and inserted
   // with the driver: the push path skips building a mongoose document, which
@@ -235,12 +250,17 @@ export async function storePush(
     lastError: null,
     receivedAt: now,
     processedAt: null,
+    // Present only when bound: the unique index covers documents that have it.
+    ...(binding !== null ? { signedQuery: binding } : {}),
   };
   const write = deps.models.Inbox.collection.insertOne(item);
   try {
     await withTimeout(write, timeoutMs);
   } catch (err) {
     if (isDuplicateKeyError(err)) {
+      if (binding !== null) {
+        await settleBoundDuplicate(deps, appid, binding, Math.max(1, deadline - Date.now()));
+      }
       deps.metrics.eventsDeduplicated.inc();
       return 'duplicate';
     }

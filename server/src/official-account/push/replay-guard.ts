@@ -1,6 +1,7 @@
-import type { SignedQuery } from './signed-query.model';
 import { createHash } from 'node:crypto';
 import type { AppDeps } from '../../deps';
+import { bindingStub } from '../inbox/binding-stub';
+import type { SignedQueryBinding } from '../inbox/inbox.model';
 import { PUSH_CLOCK_SKEW_SECONDS } from '../../config/intake';
 import { AppError, describeError } from '../../platform/errors';
 import { isDuplicateKeyError } from '../../platform/retry';
@@ -11,7 +12,8 @@ import { withTimeout } from '../../platform/with-timeout';
  * every push URL (接入指南: "signature 结合了开发者填写的 token 参数和请求中的
  * timestamp 参数、nonce 参数"), so a push URL stays valid only while its
  * timestamp is recent; a plaintext push's signature does not cover the body,
- * so its signed query is also bound to the first body it came with.
+ * so its signed query is also bound to the first body it came with (in the
+ * push's inbox entry, see signedQueryBinding).
  */
 
 const stale = (what: string): AppError =>
@@ -50,72 +52,70 @@ export interface SignedQueryUse {
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** The binding's key; the NUL separators keep field boundaries unambiguous. */
-function signedQueryKey(use: Omit<SignedQueryUse, 'body'>): string {
-  return sha256([use.appid, use.timestamp, use.nonce, use.signature].join('\0'));
-}
-
 /**
- * Deletes the bindings whose timestamp window has passed; returns how many.
- * Run by the background workers (workers.ts), not on the push path: TTL
- * indexes never run on the embedded database, and on a real MongoDB this
- * only finishes the TTL monitor's work early.
+ * The binding of a plaintext push's signed query to its body, stored in the
+ * push's inbox entry (one insert: the entry's unique `signedQuery.key` is the
+ * binding). It matters for as long as the timestamp is accepted. The NUL
+ * separators keep field boundaries unambiguous.
  */
-export async function sweepExpiredBindings(
-  deps: Pick<AppDeps, 'models' | 'clock'>,
-): Promise<number> {
-  const res = await deps.models.SignedQuery.deleteMany({ expiresAt: { $lte: deps.clock.now() } });
-  return res.deletedCount;
-}
-
-/**
- * Binds a plaintext push's signed query to its body, for as long as the
- * timestamp is accepted. The same query with the same body (WeChat's retry,
- * or the same push at another instance) passes; with another body it is
- * refused as a bad signature. A database that does not answer in time is
- * SERVICE_UNAVAILABLE, like the inbox write: the push is left unanswered.
- */
-export async function bindSignedQuery(
-  deps: Pick<AppDeps, 'models' | 'clock' | 'config' | 'logger'>,
+export function signedQueryBinding(
   use: SignedQueryUse,
   timestampSeconds: number,
+  maxAgeSeconds: number,
+): SignedQueryBinding {
+  return {
+    key: sha256([use.appid, use.timestamp, use.nonce, use.signature].join('\0')),
+    bodyHash: sha256(use.body),
+    expiresAt: new Date((timestampSeconds + maxAgeSeconds + PUSH_CLOCK_SKEW_SECONDS) * 1000),
+  };
+}
+
+/**
+ * Decides a bound push whose insert met a unique key. The entry (or stub)
+ * holding its signed query came with the same body: a duplicate (WeChat's
+ * retry, or the same push at another instance), fine. With another body: a
+ * query copied from a log, refused as a bad signature. Nobody holds the
+ * query: the push itself is stored under another query (a retry WeChat signed
+ * anew), and this query is bound too, with a stub. A database that does not
+ * answer in time is SERVICE_UNAVAILABLE, like the inbox write.
+ */
+export async function settleBoundDuplicate(
+  deps: Pick<AppDeps, 'models' | 'clock' | 'logger'>,
+  appid: string,
+  binding: SignedQueryBinding,
   timeoutMs: number,
 ): Promise<void> {
-  const now = deps.clock.now();
-  const model = deps.models.SignedQuery;
-  const queryKey = signedQueryKey(use);
-  const bodyHash = sha256(use.body);
-  const expiresAt = new Date(
-    (timestampSeconds + deps.config.pushMaxAgeSeconds + PUSH_CLOCK_SKEW_SECONDS) * 1000,
-  );
-  try {
-    // The driver's insert: no mongoose document on the push path (see intake.ts).
-    const binding: SignedQuery = { queryKey, bodyHash, expiresAt };
-    await withTimeout(model.collection.insertOne(binding), timeoutMs);
-    return;
-  } catch (err) {
-    if (!isDuplicateKeyError(err)) throw unavailable(deps, err);
+  const model = deps.models.Inbox;
+  for (let round = 0; round < 2; round++) {
+    let holder: { signedQuery?: SignedQueryBinding } | null;
+    try {
+      holder = await withTimeout(
+        model.findOne({ 'signedQuery.key': binding.key }, { signedQuery: 1 }).lean(),
+        timeoutMs,
+      );
+    } catch (err) {
+      throw unavailable(deps, err);
+    }
+    if (holder !== null) {
+      if (holder.signedQuery?.bodyHash === binding.bodyHash) return;
+      throw new AppError('PUSH_SIGNATURE_INVALID', 'Signed push query reused with another body');
+    }
+    try {
+      const stub = bindingStub(appid, binding, deps.clock.now());
+      await withTimeout(model.collection.insertOne(stub), timeoutMs);
+      return;
+    } catch (err) {
+      // Bound meanwhile by the same query elsewhere: read who holds it.
+      if (!isDuplicateKeyError(err)) throw unavailable(deps, err);
+    }
   }
-  let bound: { bodyHash: string } | null;
-  try {
-    // expiresAt is checked here: no TTL runs on the embedded database.
-    bound = await withTimeout(
-      model.findOne({ queryKey, expiresAt: { $gt: now } }, { bodyHash: 1 }).lean(),
-      timeoutMs,
-    );
-  } catch (err) {
-    throw unavailable(deps, err);
-  }
-  if (bound === null || bound.bodyHash !== bodyHash) {
-    // An expired binding is not revived: its timestamp is already refused.
-    throw new AppError('PUSH_SIGNATURE_INVALID', 'Signed push query reused with another body');
-  }
+  throw unavailable(deps, new Error('signed query binding kept changing'));
 }
 
 function unavailable(deps: Pick<AppDeps, 'logger'>, err: unknown): AppError {
   deps.logger.error(
     { err: describeError(err) },
-    'push binding write failed; the push stays unanswered so WeChat retries',
+    'push binding check failed; the push stays unanswered so WeChat retries',
   );
   return new AppError('SERVICE_UNAVAILABLE', 'Push could not be checked; retry later');
 }

@@ -8,8 +8,8 @@ import type { AppDeps } from '../../deps';
 import { logRequestError, mapError } from '../../http/errors';
 import { hasErrorCode } from '../../platform/errors';
 import { inboxWriteTimeoutMs, openPush, storePush, verifyUrl } from './intake';
-import { bindSignedQuery } from './replay-guard';
 import { exactRouter } from '../../http/router';
+import type { LegacyBindings } from './legacy-bindings';
 
 /** Largest push accepted: the XML parser's own cap (one number for both). */
 const PUSH_BODY_LIMIT = DEFAULT_MAX_XML_BYTES;
@@ -23,7 +23,11 @@ const PUSH_BODY_LIMIT = DEFAULT_MAX_XML_BYTES;
  * "该公众号暂时无法提供服务" for a malformed answer. A push that cannot be
  * stored gets no answer at all (see holdUntilDeadline).
  */
-export function createPushRouter(deps: AppDeps, account: OfficialAccountConfig): Router {
+export function createPushRouter(
+  deps: AppDeps,
+  account: OfficialAccountConfig,
+  legacyBindings: LegacyBindings,
+): Router {
   const router = exactRouter();
 
   router.get('/events', (req, res) => {
@@ -49,13 +53,11 @@ export function createPushRouter(deps: AppDeps, account: OfficialAccountConfig):
         );
       }
       try {
-        // One database budget for both writes, inside WeChat's deadline.
+        // One database budget, inside WeChat's deadline.
         const budgetEnd = receivedAt + inboxWriteTimeoutMs(deps.config.pushAnswerDeadlineMs);
         const remaining = () => Math.max(1, budgetEnd - Date.now());
-        if (opened.binding !== null) {
-          await bindSignedQuery(deps, opened.binding, opened.timestampSeconds, remaining());
-        }
-        await storePush(deps, account.appid, opened.message, remaining());
+        if (opened.binding !== null) await legacyBindings.check(opened.binding, remaining());
+        await storePush(deps, account.appid, opened, remaining());
       } catch (err) {
         if (!hasErrorCode(err, 'SERVICE_UNAVAILABLE')) throw err;
         holdUntilDeadline(req, res, receivedAt + deps.config.pushAnswerDeadlineMs, deps.logger);
