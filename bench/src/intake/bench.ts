@@ -8,7 +8,8 @@ import type { RunSize } from '../lib/cli';
 import { measureTarget } from '../lib/http-target';
 import { requestsNeeded, type LoadRequest } from '../lib/load';
 import { databaseLabel, freshDbName, withMongo } from '../lib/mongo';
-import type { BenchTable, ResultRow, RowRole } from '../lib/report';
+import type { BenchTable, RowRole } from '../lib/report';
+import { measureInRounds, roundsOf, roundsText } from '../lib/rounds';
 import type { TargetKind } from '../targets/child';
 import { PUSH_PATH } from '../targets/common';
 
@@ -79,70 +80,54 @@ export async function runIntakeBench(
   return withMongo(async (mongo) => {
     const [amount, warmupAmount] = amounts(options.size, mongo.external);
     const tables: BenchTable[] = [];
+    const rounds = roundsOf(options.size);
     for (const mode of ['plain', 'safe'] as const) {
-      const rows: ResultRow[] = [];
       const problems: string[] = [];
-      for (const target of TARGETS) {
-        log(`intake: ${mode} ${target.kind}`);
-        const tag = `${target.kind}${mode}${Date.now().toString(36)}`;
-        const row: ResultRow = {
-          name: target.name,
-          role: target.role,
-          status: 'ok',
-          note: target.note?.[mode],
-        };
-        try {
-          const run = await measureTarget(
-            {
-              kind: target.kind,
-              uri: mongo.uri,
-              dbName: freshDbName(`intake_${mode}_${target.kind}`),
-              // Ours is configured as a deployment taking these pushes would be:
-              // compat also binds each encrypted push's `signature` query to its
-              // body (one more insert), which a safe-mode account does not need.
-              ...(target.kind === 'ours' ? { encryptMode: mode } : {}),
-            },
-            {
-              warmup: toRequests(
-                target.path,
-                mode,
-                `w${tag}`,
-                requestsNeeded(warmupAmount, connections),
-              ),
-              warmupAmount,
-              measured: toRequests(
-                target.path,
-                mode,
-                `m${tag}`,
-                requestsNeeded(amount, connections),
-              ),
-              amount,
-              connections,
-              noIdleWindow: options.size === 'smoke',
-            },
+      const targets = TARGETS.map((t) => ({ ...t, note: t.note?.[mode] }));
+      const rows = await measureInRounds(targets, rounds, async (target, round) => {
+        log(`intake: ${mode} ${target.kind}, round ${round + 1} of ${rounds}`);
+        const tag = `${target.kind}${mode}${round}${Date.now().toString(36)}`;
+        const run = await measureTarget(
+          {
+            kind: target.kind,
+            uri: mongo.uri,
+            dbName: freshDbName(`intake_${mode}_${target.kind}`),
+            // Ours is configured as a deployment taking these pushes would be:
+            // compat also binds each encrypted push's `signature` query to its
+            // body, which a safe-mode account does not need.
+            ...(target.kind === 'ours' ? { encryptMode: mode } : {}),
+          },
+          {
+            warmup: toRequests(
+              target.path,
+              mode,
+              `w${tag}`,
+              requestsNeeded(warmupAmount, connections),
+            ),
+            warmupAmount,
+            measured: toRequests(target.path, mode, `m${tag}`, requestsNeeded(amount, connections)),
+            amount,
+            connections,
+            noIdleWindow: options.size === 'smoke',
+          },
+        );
+        const answered = warmupAmount + run.measurement.ops;
+        if (run.stored < answered) {
+          problems.push(
+            `${target.name}: answered ${answered} pushes 2xx but holds ${run.stored} documents`,
           );
-          row.measurement = run.measurement;
-          const answered = warmupAmount + run.measurement.ops;
-          if (run.stored < answered) {
-            problems.push(
-              `${target.name}: answered ${answered} pushes 2xx but holds ${run.stored} documents`,
-            );
-          }
-          if ((run.measurement.errors ?? 0) > 0) {
-            problems.push(`${target.name}: non-2xx answers ${JSON.stringify(run.statuses)}`);
-          }
-        } catch (error) {
-          row.status = 'failed';
-          row.note = error instanceof Error ? error.message : String(error);
         }
-        rows.push(row);
-      }
+        if ((run.measurement.errors ?? 0) > 0) {
+          problems.push(`${target.name}: non-2xx answers ${JSON.stringify(run.statuses)}`);
+        }
+        return run.measurement;
+      });
       tables.push({
         title: `Event intake: ${mode === 'safe' ? 'safe-mode (encrypted)' : 'plaintext'} subscribe pushes`,
         description:
           `One op = one signed push, each unique (distinct FromUserName), answered only after one insert ` +
           `into a collection with a unique key. autocannon, ${connections} connections, ${amount} pushes after ` +
-          `${warmupAmount} warm-up pushes; every server in its own child process (CPU/op and peak RSS are that ` +
+          `${warmupAmount} warm-up pushes, ${roundsText(rounds)}; every server in its own child process (CPU/op and peak RSS are that ` +
           `process's, measured around the load run; CPU/op is net of the process's idle CPU measured just before). Database: ${databaseLabel(mongo)}, a fresh database per ` +
           `row: its write cost grows with collection size, so the working set is kept to ` +
           `${warmupAmount + amount} documents.`,

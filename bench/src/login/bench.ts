@@ -6,7 +6,8 @@ import type { RunSize } from '../lib/cli';
 import { measureTarget } from '../lib/http-target';
 import { requestsNeeded, type LoadRequest } from '../lib/load';
 import { databaseLabel, freshDbName, withMongo } from '../lib/mongo';
-import type { BenchTable, ResultRow, RowRole } from '../lib/report';
+import type { BenchTable, RowRole } from '../lib/report';
+import { measureInRounds, roundsOf, roundsText } from '../lib/rounds';
 import { withSandbox, type SandboxProcess } from '../lib/sandbox';
 import type { TargetKind } from '../targets/child';
 import { LOGIN_PATH } from '../targets/common';
@@ -69,61 +70,45 @@ export function runLoginBench(
   return withMongo((mongo) =>
     withSandbox(async (sandbox) => {
       const [amount, warmupAmount, users] = amounts(options.size, mongo.external);
-      const rows: ResultRow[] = [];
       const problems: string[] = [];
-      for (const target of TARGETS) {
-        log(`login: ${target.kind}`);
-        const row: ResultRow = {
-          name: target.name,
-          role: target.role,
-          status: 'ok',
-          note: target.note,
-        };
-        try {
-          const run = await measureTarget(
-            {
-              kind: target.kind,
-              uri: mongo.uri,
-              dbName: freshDbName(`login_${target.kind}`),
-              sandbox: {
-                url: sandbox.info.url,
-                appid: sandbox.info.miniProgram.appid,
-                secret: sandbox.info.miniProgram.secret,
-              },
+      const rounds = roundsOf(options.size);
+      const rows = await measureInRounds(TARGETS, rounds, async (target, round) => {
+        log(`login: ${target.kind}, round ${round + 1} of ${rounds}`);
+        const run = await measureTarget(
+          {
+            kind: target.kind,
+            uri: mongo.uri,
+            dbName: freshDbName(`login_${target.kind}`),
+            sandbox: {
+              url: sandbox.info.url,
+              appid: sandbox.info.miniProgram.appid,
+              secret: sandbox.info.miniProgram.secret,
             },
-            {
-              warmup: await loginRequests(
-                sandbox,
-                requestsNeeded(warmupAmount, connections),
-                users,
-              ),
-              warmupAmount,
-              measured: await loginRequests(sandbox, requestsNeeded(amount, connections), users),
-              amount,
-              connections,
-              noIdleWindow: options.size === 'smoke',
-            },
-          );
-          row.measurement = run.measurement;
-          if ((run.measurement.errors ?? 0) > 0) {
-            problems.push(`${target.name}: non-2xx answers ${JSON.stringify(run.statuses)}`);
-          }
-          // One user per openid: the pool's users, each stored exactly once.
-          if (run.stored !== users)
-            problems.push(`${target.name}: ${run.stored} users stored for a pool of ${users}`);
-        } catch (error) {
-          row.status = 'failed';
-          row.note = error instanceof Error ? error.message : String(error);
+          },
+          {
+            warmup: await loginRequests(sandbox, requestsNeeded(warmupAmount, connections), users),
+            warmupAmount,
+            measured: await loginRequests(sandbox, requestsNeeded(amount, connections), users),
+            amount,
+            connections,
+            noIdleWindow: options.size === 'smoke',
+          },
+        );
+        if ((run.measurement.errors ?? 0) > 0) {
+          problems.push(`${target.name}: non-2xx answers ${JSON.stringify(run.statuses)}`);
         }
-        rows.push(row);
-      }
+        // One user per openid: the pool's users, each stored exactly once.
+        if (run.stored !== users)
+          problems.push(`${target.name}: ${run.stored} users stored for a pool of ${users}`);
+        return run.measurement;
+      });
       return [
         {
           title: 'Login: POST /api/v1/sessions against the sandbox',
           description:
             `One op = one returning user's login with a fresh single-use code (minted through the sandbox library ` +
             `for a pool of ${users} users, all logged in once by the warm-up). autocannon, ${connections} ` +
-            `connections, ${amount} logins after ${warmupAmount} warm-up logins. Server in its own child process, the sandbox in another ` +
+            `connections, ${amount} logins after ${warmupAmount} warm-up logins, ${roundsText(rounds)}. Server in its own child process, the sandbox in another ` +
             `(its CPU is not counted); CPU/op net of idle CPU. Database: ${databaseLabel(mongo)}, fresh per row, ` +
             `small working set (its write cost grows with collection size).`,
           rows,

@@ -1,0 +1,120 @@
+/**
+ * Rounds of the HTTP benchmarks. One measurement of an HTTP row moves by
+ * ±20 % on a shared 2-core machine, and a change of load between our row and
+ * a peer's shows up as a ratio. So each round measures every row once, in
+ * the same order, and the table gives each row's median over the rounds,
+ * with the per-round CPU ratios in its note: a ratio that holds in every
+ * round is a finding, one that swings is noise.
+ */
+import type { RunSize } from './cli';
+import type { Measurement, ResultRow, RowRole } from './report';
+
+/** Rounds per HTTP table: one in a smoke run (answers only), three otherwise. */
+export function roundsOf(size: RunSize): number {
+  return size === 'smoke' ? 1 : 3;
+}
+
+/** How a table's description says it: "one round" or "3 rounds (each row's median)". */
+export function roundsText(rounds: number): string {
+  return rounds === 1
+    ? 'one round'
+    : `${rounds} rounds, every row once per round (each row's median)`;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length % 2 === 1) return sorted[mid] ?? Number.NaN;
+  return ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
+}
+
+function medianOfOptional(values: readonly (number | undefined)[]): number | undefined {
+  const present = values.filter((v): v is number => v !== undefined);
+  return present.length === 0 ? undefined : median(present);
+}
+
+/**
+ * One row's figure over its rounds: the median of each rate, latency and
+ * CPU figure (taken field by field), the largest peak RSS, and the
+ * operations and errors of all rounds together.
+ */
+export function medianMeasurement(rounds: readonly Measurement[]): Measurement {
+  if (rounds.length === 0) throw new Error('medianMeasurement: no rounds');
+  const sum = (pick: (m: Measurement) => number): number =>
+    rounds.reduce((total, m) => total + pick(m), 0);
+  const p50Us = medianOfOptional(rounds.map((m) => m.p50Us));
+  const p99Us = medianOfOptional(rounds.map((m) => m.p99Us));
+  return {
+    ops: sum((m) => m.ops),
+    opsPerSec: median(rounds.map((m) => m.opsPerSec)),
+    ...(p50Us !== undefined ? { p50Us } : {}),
+    ...(p99Us !== undefined ? { p99Us } : {}),
+    cpuPerOpUs: median(rounds.map((m) => m.cpuPerOpUs)),
+    peakRssBytes: Math.max(...rounds.map((m) => m.peakRssBytes)),
+    errors: sum((m) => m.errors ?? 0),
+  };
+}
+
+/** "ours ÷ this CPU/op by round: 1.08×, 1.21×, 1.26×", or undefined with fewer than 2 rounds. */
+export function roundRatiosNote(
+  ours: readonly Measurement[],
+  row: readonly Measurement[],
+): string | undefined {
+  const n = Math.min(ours.length, row.length);
+  if (n < 2) return undefined;
+  const ratios = Array.from({ length: n }, (_v, i) => {
+    const r = (ours[i]?.cpuPerOpUs ?? Number.NaN) / (row[i]?.cpuPerOpUs ?? Number.NaN);
+    return `${r.toFixed(2)}×`;
+  });
+  return `ours ÷ this CPU/op by round: ${ratios.join(', ')}`;
+}
+
+/** A row of an HTTP table, as measured round after round. */
+export interface RoundTarget {
+  name: string;
+  role: RowRole;
+  note?: string;
+}
+
+/**
+ * Measures every target once per round, in order, and returns one row per
+ * target: the median of its rounds, its note extended with the per-round
+ * ratios against ours. A target that fails is not measured again; its row
+ * says why.
+ */
+export async function measureInRounds<T extends RoundTarget>(
+  targets: readonly T[],
+  rounds: number,
+  measure: (target: T, round: number) => Promise<Measurement>,
+): Promise<ResultRow[]> {
+  const measured = targets.map(() => [] as Measurement[]);
+  const failures = new Map<number, string>();
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, target] of targets.entries()) {
+      if (failures.has(i)) continue;
+      try {
+        measured[i]?.push(await measure(target, round));
+      } catch (error) {
+        failures.set(i, error instanceof Error ? error.message : String(error));
+      }
+    }
+  }
+  const oursIndex = targets.findIndex((t) => t.role === 'ours');
+  const ours = oursIndex >= 0 && !failures.has(oursIndex) ? (measured[oursIndex] ?? []) : [];
+  return targets.map((target, i): ResultRow => {
+    const failure = failures.get(i);
+    if (failure !== undefined) {
+      return { name: target.name, role: target.role, status: 'failed', note: failure };
+    }
+    const own = measured[i] ?? [];
+    const ratios = target.role === 'ours' ? undefined : roundRatiosNote(ours, own);
+    const note = [target.note, ratios].filter((n): n is string => n !== undefined).join('; ');
+    return {
+      name: target.name,
+      role: target.role,
+      status: 'ok',
+      measurement: medianMeasurement(own),
+      ...(note !== '' ? { note } : {}),
+    };
+  });
+}
