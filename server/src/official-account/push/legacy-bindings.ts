@@ -28,6 +28,8 @@ interface LegacyBinding {
  */
 export class LegacyBindings {
   private lapsesAt: Promise<number> | undefined;
+  /** Set once the newest legacy binding has lapsed: from then on a check is this comparison. */
+  private lapsed = false;
 
   constructor(
     private readonly db: Connection,
@@ -41,10 +43,14 @@ export class LegacyBindings {
    * inbox write: the push is left unanswered and WeChat retries.
    */
   async check(binding: SignedQueryBinding, timeoutMs: number): Promise<void> {
+    if (this.lapsed) return;
     let bound: LegacyBinding | null;
     try {
       const lapsesAt = await withTimeout(this.newestExpiry(), timeoutMs);
-      if (this.clock.now().getTime() >= lapsesAt) return;
+      if (this.clock.now().getTime() >= lapsesAt) {
+        this.lapsed = true;
+        return;
+      }
       bound = await withTimeout(
         this.collection().findOne({ queryKey: binding.key, expiresAt: { $gt: this.clock.now() } }),
         timeoutMs,
