@@ -41,11 +41,6 @@ export function bindingStub(appid: string, binding: SignedQueryBinding, now: Dat
   };
 }
 
-/** Whether an entry's binding still matters at `now`. */
-export function hasLiveBinding(item: Pick<InboxItem, 'signedQuery'>, now: Date): boolean {
-  return item.signedQuery !== undefined && item.signedQuery.expiresAt > now;
-}
-
 /** Filter: entries holding a binding that still matters at `now`. */
 export const liveBindingFilter = (now: Date) => ({ 'signedQuery.expiresAt': { $gt: now } });
 

@@ -13,10 +13,9 @@ import type { OfficialAccountConfig } from '../../config';
 import type { AppDeps } from '../../deps';
 import { AppError, describeError } from '../../platform/errors';
 import { isDuplicateKeyError } from '../../platform/retry';
-import type { InboxItem } from '../inbox/inbox.model';
+import type { InboxItem, SignedQueryBinding } from '../inbox/inbox.model';
 import { signalWrite } from '../write-signal';
 import { withTimeout } from '../../platform/with-timeout';
-import type { SignedQueryBinding } from '../inbox/inbox.model';
 import {
   checkCreateTime,
   checkPushTimestamp,
