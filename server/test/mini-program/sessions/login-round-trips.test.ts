@@ -9,11 +9,11 @@ import { startTestServer, type TestServer } from '../../support/harness';
  * A returning user's login costs three database round trips on the request
  * path. A round trip is one sequential wait for the database; commands in
  * flight together share one. Expected, in order:
- *   1. the per-IP rate-limit counter (findAndModify) beside the per-IP
- *      failed-login budget (find), in the route before login();
+ *   1. the per-IP counter (findAndModify), whose document also holds the
+ *      failed-login budget, in the route before login();
  *   2. the user upsert, which also records the session_key;
  *   3. one parallel group: the session insert, the audit insert, the view's
- *      follower lookups (only with a unionid) and, when the user document
+ *      follower read (only with a unionid) and, when the user document
  *      holds replaced session_keys, their removal.
  * Checked here through the driver's command monitoring (the connection has
  * monitorCommands on: the MongoDB guard needs it in tests): exactly these
