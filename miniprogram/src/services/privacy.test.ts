@@ -59,6 +59,14 @@ function askAsComponent(referrer: string) {
 }
 
 describe('privacy: several APIs waiting on one prompt', () => {
+  it('an agree naming a button the user did not tap does not let the API continue', async () => {
+    const first = askAsComponent('requirePrivacyAuthorize');
+    await flush(1);
+    expect(() => agreePrivacy('agree-btn')).toThrow('was not tapped');
+    await flush();
+    expect(first.state()).toBe('pending');
+  });
+
   it('agree lets every pending API continue, each resolve told exactly once', async () => {
     const first = track(requirePrivacyAuthorization());
     const second = askAsComponent('button.getPhoneNumber');
@@ -66,6 +74,7 @@ describe('privacy: several APIs waiting on one prompt', () => {
     expect(fakeUi.requests).toHaveLength(2);
     expect(first.state()).toBe('pending');
 
+    fakeUi.tapAgreeButton('agree-btn');
     agreePrivacy('agree-btn');
     await flush();
 
@@ -105,6 +114,7 @@ describe('privacy: several APIs waiting on one prompt', () => {
     const first = askAsComponent('requirePrivacyAuthorize');
     const second = askAsComponent('button.getPhoneNumber');
     await flush(1);
+    fakeUi.tapAgreeButton('agree-btn');
     agreePrivacy('agree-btn');
     agreePrivacy('agree-btn');
     disagreePrivacy();
@@ -124,6 +134,7 @@ describe('privacy: several APIs waiting on one prompt', () => {
     await flush(1);
     expect(shown.at(-1)).toEqual({ referrer: 'button.getPhoneNumber' });
     expect(late.state()).toBe('pending');
+    fakeUi.tapAgreeButton('agree-btn');
     agreePrivacy('agree-btn');
     await flush();
     expect(late.state()).toBe('granted');

@@ -5,12 +5,12 @@
  * (framework/user-privacy/PrivacyAuthorize).
  *
  * One listener for wx.onNeedPrivacyAuthorization, registered once at launch
- * (install()): WeChat keeps the privacy API or component that triggered it
+ * (installPrivacyListener()): WeChat keeps the privacy API or component that triggered it
  * "pending" until `resolve` is called, and "如果调用 resolve({ buttonId: 'agree-btn',
  * event:'agree' })…原隐私接口或组件会继续执行…需要在 <button open-type=
  * \"agreePrivacyAuthorization\"> 组件的 bindagreeprivacyauthorization 事件触发后再调用"
  * (api/open-api/privacy/wx.onNeedPrivacyAuthorization). The popup component
- * subscribes here and calls agree()/disagree().
+ * subscribes here and calls agreePrivacy()/disagreePrivacy().
  *
  * Several privacy APIs can ask before the user answers (the phone button and
  * the nickname input's wx.requirePrivacyAuthorize, say). Each event brings
@@ -26,8 +26,9 @@ export type PrivacyFailure = 'refused' | 'undeclared';
 
 /**
  * errno 104: the user has not agreed ("API:fail privacy permission is not
- * authorized"; after a refusal WeChat answers this for 10 s without any
- * popup: "若距上次用户拒绝不足10秒，将不再触发弹窗，直接给到开发者用户拒绝隐私授权弹窗的报错").
+ * authorized"). WeChat's own popup, used where no listener is registered
+ * (base library < 2.32.3 here), is also not shown again within 10 s of a
+ * refusal and answers 104 at once.
  * errno 112: "api scope is not declared in the privacy agreement", the
  * operator did not declare the item in the console.
  */

@@ -7,6 +7,8 @@
  * `resolve`, answering only "触发当前 onNeedPrivacyAuthorization 事件的原隐私接口或组件"
  * (api/open-api/privacy/wx.onNeedPrivacyAuthorization), so `requests` keeps
  * each one's answers apart: a test can see one left unanswered or answered twice.
+ * An `agree` naming a button the user did not tap throws: "为确保用户有同意的操作，
+ * 基础库会检查对应的同意按钮是否被点击过" (same page), so the API would not continue.
  */
 import type { PrivacyResolution, PrivacySetting, UiPort, WxErrnoFailure } from '../services/ui';
 
@@ -18,11 +20,12 @@ export class FakeUi implements UiPort {
   /** What the next wx.showModal answers (true = confirm). */
   modalAnswer = true;
   readonly modals: Array<{ title: string; content: string }> = [];
-  readonly resolutions: PrivacyResolution[] = [];
   /** One entry per onNeedPrivacyAuthorization event, with what its own `resolve` was told. */
   readonly requests: Array<{ referrer: string; resolutions: PrivacyResolution[] }> = [];
   openContractCalls = 0;
   listenerCount = 0;
+  /** Ids of the agree buttons (open-type="agreePrivacyAuthorization") the user tapped. */
+  private readonly tappedAgreeButtons = new Set<string>();
   private listener:
     ((resolve: (r: PrivacyResolution) => void, info: { referrer?: string }) => void) | null = null;
 
@@ -35,6 +38,14 @@ export class FakeUi implements UiPort {
 
   requirePrivacyAuthorize(options: { success: () => void; fail: (err: WxErrnoFailure) => void }) {
     this.ask('requirePrivacyAuthorize', options.success, options.fail);
+  }
+
+  /**
+   * The user taps `<button id=… open-type="agreePrivacyAuthorization">`: the
+   * base library records it before bindagreeprivacyauthorization fires.
+   */
+  tapAgreeButton(id: string): void {
+    this.tappedAgreeButtons.add(id);
   }
 
   /** What a privacy component (phone button, nickname input) does on use. */
@@ -58,7 +69,11 @@ export class FakeUi implements UiPort {
     this.requests.push(request);
     this.listener(
       (r) => {
-        this.resolutions.push(r);
+        if (r.event === 'agree' && !this.tappedAgreeButtons.has(r.buttonId ?? '')) {
+          throw new Error(
+            `resolve({event: 'agree'}) names agree button "${r.buttonId ?? ''}", which was not tapped`,
+          );
+        }
         request.resolutions.push(r);
         if (r.event === 'agree') {
           this.agreed = true;
@@ -73,6 +88,11 @@ export class FakeUi implements UiPort {
       },
       { referrer },
     );
+  }
+
+  /** Every `resolve` call, in order, across requests. */
+  get resolutions(): PrivacyResolution[] {
+    return this.requests.flatMap((r) => r.resolutions);
   }
 
   getPrivacySetting(options: {

@@ -40,35 +40,35 @@ function askTwice(): Array<() => string> {
   });
 }
 
+/** Each request's resolve was told of the popup, then given `answer`, once each. */
+function expectEachAnsweredOnce(answer: string): void {
+  expect(fakeUi.requests.map((r) => r.resolutions.map((x) => x.event))).toEqual([
+    ['exposureAuthorization', answer],
+    ['exposureAuthorization', answer],
+  ]);
+}
+
+/** The user's answer on a popup: a tap on agree (which WeChat records) or on 拒绝. */
+function answer(comp: Rendered, choice: 'agree' | 'disagree'): void {
+  if (choice === 'disagree') return fire(comp, '#privacy-disagree', 'tap');
+  fakeUi.tapAgreeButton('agree-btn');
+  fire(comp, '#agree-btn', 'agreeprivacyauthorization');
+}
+
 describe('privacy-popup: two APIs waiting at once', () => {
-  it('one tap on agree lets both continue and closes the popup', async () => {
+  it.each([
+    ['agree', 'lets both continue', 'granted'],
+    ['disagree', 'fails both with errno 104', 'errno 104'],
+  ] as const)('one tap on %s %s and closes the popup', async (choice, _what, outcome) => {
     const comp = renderAttached(id);
     await flush();
     const states = askTwice();
     await flush(1);
     expect(exists(comp, '#privacy-popup')).toBe(true);
-    fire(comp, '#agree-btn', 'agreeprivacyauthorization');
+    answer(comp, choice);
     await flush();
-    expect(states.map((s) => s())).toEqual(['granted', 'granted']);
-    expect(fakeUi.requests.map((r) => r.resolutions.map((x) => x.event))).toEqual([
-      ['exposureAuthorization', 'agree'],
-      ['exposureAuthorization', 'agree'],
-    ]);
-    expect(exists(comp, '#privacy-popup')).toBe(false);
-  });
-
-  it('one tap on disagree fails both with errno 104 and closes the popup', async () => {
-    const comp = renderAttached(id);
-    await flush();
-    const states = askTwice();
-    await flush(1);
-    fire(comp, '#privacy-disagree', 'tap');
-    await flush();
-    expect(states.map((s) => s())).toEqual(['errno 104', 'errno 104']);
-    expect(fakeUi.requests.map((r) => r.resolutions.map((x) => x.event))).toEqual([
-      ['exposureAuthorization', 'disagree'],
-      ['exposureAuthorization', 'disagree'],
-    ]);
+    expect(states.map((s) => s())).toEqual([outcome, outcome]);
+    expectEachAnsweredOnce(choice);
     expect(exists(comp, '#privacy-popup')).toBe(false);
   });
 
@@ -79,13 +79,10 @@ describe('privacy-popup: two APIs waiting at once', () => {
     const states = askTwice();
     await flush(1);
     expect(exists(lower, '#privacy-popup') && exists(upper, '#privacy-popup')).toBe(true);
-    fire(upper, '#agree-btn', 'agreeprivacyauthorization');
+    answer(upper, 'agree');
     await flush();
     expect(states.map((s) => s())).toEqual(['granted', 'granted']);
-    expect(fakeUi.requests.map((r) => r.resolutions.map((x) => x.event))).toEqual([
-      ['exposureAuthorization', 'agree'],
-      ['exposureAuthorization', 'agree'],
-    ]);
+    expectEachAnsweredOnce('agree');
     expect(exists(lower, '#privacy-popup')).toBe(false);
   });
 });

@@ -17,7 +17,6 @@ import { privacyPopupText } from './display';
  * 被点击过" (api/open-api/privacy/wx.onNeedPrivacyAuthorization). One tap
  * answers every API waiting at that moment (services/privacy.ts keeps them all).
  */
-const AGREE_BUTTON_ID = 'agree-btn';
 
 Component({
   data: { visible: false, ...privacyPopupText(messages(), '') },
@@ -39,8 +38,9 @@ Component({
   },
 
   methods: {
-    onAgree() {
-      agreePrivacy(AGREE_BUTTON_ID);
+    /** bindagreeprivacyauthorization: the tapped button's own id is the one WeChat checks. */
+    onAgree(e: { currentTarget: { id: string } }) {
+      agreePrivacy(e.currentTarget.id);
     },
     onDisagree() {
       disagreePrivacy();

@@ -223,6 +223,7 @@ describe('home: privacy popup', () => {
     fire(comp, '#privacy >>> #privacy-read', 'tap');
     await flush(1);
     expect(fakeUi.openContractCalls).toBe(1);
+    fakeUi.tapAgreeButton('agree-btn');
     fire(comp, '#privacy >>> #agree-btn', 'agreeprivacyauthorization');
     await flush();
     expect(fakeUi.resolutions[1]).toEqual({ event: 'agree', buttonId: 'agree-btn' });
