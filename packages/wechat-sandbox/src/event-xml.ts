@@ -45,9 +45,11 @@ export interface FollowEventInput {
  *   "EventKey 事件KEY值，qrscene_为前缀，后面为二维码的参数值" and "Ticket".
  * - "用户已关注时的事件推送": `SCAN` with the scene value itself as EventKey
  *   (no prefix) and Ticket.
- * - A follow without a QR code and an unfollow carry no EventKey and no
- *   Ticket: the docs' 关注/取消关注 sample has neither
- *   (ToUserName, FromUserName, CreateTime, MsgType, Event only).
+ * - A follow without a QR code and an unfollow carry an empty EventKey and no
+ *   Ticket. The docs' 关注/取消关注 sample has no EventKey at all, but pushes
+ *   captured from WeChat carry `<EventKey><![CDATA[]]></EventKey>`; sending
+ *   the empty one is the harder case for a receiver (an EventKey that is
+ *   present is not a QR follow), and receivers must accept both.
  */
 export function followEventFields(input: FollowEventInput): XmlFields {
   const fields: XmlFields = {
@@ -65,6 +67,8 @@ export function followEventFields(input: FollowEventInput): XmlFields {
   } else if (input.event === 'subscribe' && input.scene) {
     fields.EventKey = `qrscene_${input.scene}`;
     fields.Ticket = ticket;
+  } else {
+    fields.EventKey = '';
   }
   return fields;
 }

@@ -25,7 +25,14 @@ import { sandboxEncryptMessage, sandboxMsgSignature, sandboxPushSignature } from
  * "该公众号暂时无法提供服务，请稍后再试" but is not retried.
  */
 
-export type PushMode = 'plain' | 'compat' | 'safe';
+/** WeChat's three 消息加解密方式: 明文, 兼容 and 安全模式. */
+const PUSH_MODES = ['plain', 'compat', 'safe'] as const;
+export type PushMode = (typeof PUSH_MODES)[number];
+
+/** Whether `v` names a push mode. */
+export function isPushMode(v: unknown): v is PushMode {
+  return (PUSH_MODES as readonly unknown[]).includes(v);
+}
 
 export interface PushTarget {
   url: string;

@@ -117,7 +117,7 @@ export class TokenStore {
     const rec = current === undefined ? undefined : this.tokens.get(current);
     const live = current !== undefined && rec && !rec.revoked && rec.expiresAt > this.now();
     // "否则不会刷新": a force refresh too soon is answered as a normal call (and still counted).
-    const force = forceRefresh && this.forceAllowed(appid, live === true);
+    const force = forceRefresh && this.takeForceRefresh(appid, live === true);
     if (live && current !== undefined && rec) {
       const remaining = rec.expiresAt - this.now();
       if (force) {
@@ -140,7 +140,7 @@ export class TokenStore {
    * while a token is live. Without a live token there is nothing to keep, so
    * the call mints as a normal one would.
    */
-  private forceAllowed(appid: string, hasLiveToken: boolean): boolean {
+  private takeForceRefresh(appid: string, hasLiveToken: boolean): boolean {
     if (!this.forceRefreshes.take(appid)) throw wechatError('DAILY_QUOTA');
     const last = this.lastForce.get(appid);
     this.lastForce.set(appid, this.now());

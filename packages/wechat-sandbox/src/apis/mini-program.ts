@@ -76,7 +76,9 @@ export function code2Session(core: SandboxCore, q: Params): Record<string, unkno
  * lower-case hex) and never says another spelling is accepted, so the
  * comparison is exact: a client that upper-cases the digest gets 87009 here
  * rather than learning it from WeChat. Missing parameters, another
- * sig_method and an unknown openid get the general errcodes 40097 and 40003.
+ * sig_method and an unknown openid get the general errcodes 40097 and 40003:
+ * the page lists neither, so these are the general "invalid args" and
+ * "invalid openid" codes, assumed rather than documented for this API.
  */
 export function checkSession(core: SandboxCore, params: Params): Record<string, unknown> {
   core.tokens.check(str(params, 'access_token'), core.config.miniProgram.appid);

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { isPushMode, type PushMode } from '../pusher';
 
 /** The CLI's command line: usage text, option spec and the checks of option values. */
 
@@ -82,9 +83,9 @@ export function parsePort(raw: string | undefined): number {
 }
 
 /** --mode / --push-mode: plain (default), compat or safe. */
-export function parseMode(raw: string | undefined): 'plain' | 'compat' | 'safe' {
+export function parseMode(raw: string | undefined): PushMode {
   const mode = raw ?? 'plain';
-  if (mode !== 'plain' && mode !== 'compat' && mode !== 'safe') {
+  if (!isPushMode(mode)) {
     throw new UsageError(`--mode must be plain, compat or safe, got ${mode}`);
   }
   return mode;

@@ -3,7 +3,7 @@ import { SandboxError } from '../errors';
 import { followEventFields } from '../event-xml';
 import type { FollowEvent, XmlFields } from '../event-xml';
 import { randomToken } from '../ids';
-import { deliver, preparePush } from '../pusher';
+import { deliver, isPushMode, preparePush } from '../pusher';
 import type { PushOptions, PushResult, PushTarget } from '../pusher';
 import { checkScene } from '../user-options';
 import type { UserRef } from '../user-store';
@@ -121,7 +121,7 @@ export function setPushTarget(core: SandboxCore, target: PushTarget | null, appi
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new SandboxError('INVALID_OPTION', 'push target url must be http(s)');
     }
-    if (!['plain', 'compat', 'safe'].includes(target.mode)) {
+    if (!isPushMode(target.mode)) {
       throw new SandboxError('INVALID_OPTION', 'push mode must be plain, compat or safe');
     }
   }

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { SandboxError } from '../errors';
-import type { PushMode } from '../pusher';
+import { isPushMode, type PushMode } from '../pusher';
 import type { CreateUserOptions } from '../user-options';
 
 /**
@@ -85,6 +85,6 @@ export function userOptions(b: Body): CreateUserOptions {
 /** A push mode field: plain, compat or safe; undefined when absent. */
 export function pushMode(v: unknown): PushMode | undefined {
   if (v === undefined || v === null) return undefined;
-  if (v !== 'plain' && v !== 'compat' && v !== 'safe') bad('mode must be plain, compat or safe');
+  if (!isPushMode(v)) return bad('mode must be plain, compat or safe');
   return v;
 }
