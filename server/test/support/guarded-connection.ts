@@ -1,5 +1,11 @@
-import { attachMongoGuard, mongoGuardClientOptions, mongoGuardMode } from '@wxlink/testkit';
+import {
+  attachMongoGuard,
+  mongoGuardClientOptions,
+  mongoGuardMode,
+  uniqueDbName,
+} from '@wxlink/testkit';
 import mongoose from 'mongoose';
+import { createModels, initModels, type Models } from '../../src/models';
 
 /**
  * A mongoose connection of a test's own (outside the server's wiring), with
@@ -15,4 +21,19 @@ export function guardedConnection(uri: string, dbName: string): mongoose.Connect
   });
   attachMongoGuard(conn.getClient(), { mode });
   return conn;
+}
+
+/**
+ * A guarded connection to a fresh test database (`label` names it) with every
+ * model registered and its indexes built: for tests that drive a feature's
+ * functions without a server.
+ */
+export async function connectModels(
+  label: string,
+): Promise<{ conn: mongoose.Connection; models: Models }> {
+  const conn = guardedConnection(process.env.WXLINK_TEST_MONGODB_URI!, uniqueDbName(label));
+  await conn.asPromise();
+  const models = createModels(conn);
+  await initModels(models);
+  return { conn, models };
 }

@@ -8,13 +8,12 @@
 import { cryptoRandom } from '../../../src/compose';
 import type mongoose from 'mongoose';
 import pino from 'pino';
-import { uniqueDbName } from '@wxlink/testkit';
 import { loadConfig } from '../../../src/config';
 import { createMetrics } from '../../../src/platform/metrics';
-import { createModels, initModels, type Models } from '../../../src/models';
+import type { Models } from '../../../src/models';
 import { startInboxProcessor } from '../../../src/official-account/inbox/processor';
 import type { OfficialAccountApi, WechatApis } from '../../../src/wechat/types';
-import { guardedConnection } from '../../support/guarded-connection';
+import { connectModels } from '../../support/guarded-connection';
 import { metricSum } from '../../support/cluster';
 import { eventually } from '../linkage-support';
 
@@ -23,10 +22,7 @@ let conn: mongoose.Connection;
 let models: Models;
 
 beforeAll(async () => {
-  conn = guardedConnection(process.env.WXLINK_TEST_MONGODB_URI!, uniqueDbName('erase-race'));
-  await conn.asPromise();
-  models = createModels(conn);
-  await initModels(models);
+  ({ conn, models } = await connectModels('erase-race'));
 });
 afterAll(() => conn.close());
 

@@ -7,11 +7,10 @@ import { cryptoRandom } from '../../../src/compose';
 import type { PushType } from '../../../src/official-account/inbox/handlers';
 import type mongoose from 'mongoose';
 import pino from 'pino';
-import { uniqueDbName } from '@wxlink/testkit';
 import { loadConfig } from '../../../src/config';
 import type { AppDeps } from '../../../src/deps';
 import { createMetrics } from '../../../src/platform/metrics';
-import { createModels, initModels, type Models } from '../../../src/models';
+import type { Models } from '../../../src/models';
 import {
   backoffDelayMs,
   startInboxProcessor,
@@ -20,17 +19,14 @@ import {
 import { WechatApiError } from '../../../src/wechat/errors';
 import type { FollowerInfo, WechatApis } from '../../../src/wechat/types';
 import { eventually } from '../linkage-support';
-import { guardedConnection } from '../../support/guarded-connection';
+import { connectModels } from '../../support/guarded-connection';
 
 const APPID = 'wxoaprocessortest';
 let conn: mongoose.Connection;
 let models: Models;
 
 beforeAll(async () => {
-  conn = guardedConnection(process.env.WXLINK_TEST_MONGODB_URI!, uniqueDbName('processor'));
-  await conn.asPromise();
-  models = createModels(conn);
-  await initModels(models);
+  ({ conn, models } = await connectModels('processor'));
 });
 afterAll(() => conn.close());
 beforeEach(async () => {

@@ -5,23 +5,19 @@
  */
 import type mongoose from 'mongoose';
 import pino from 'pino';
-import { uniqueDbName } from '@wxlink/testkit';
 import { loadConfig } from '../../../src/config';
 import { createMetrics } from '../../../src/platform/metrics';
 import { fullJitterDelayMs } from '../../../src/platform/backoff';
-import { createModels, initModels, type Models } from '../../../src/models';
+import type { Models } from '../../../src/models';
 import { startLinkageDelivery } from '../../../src/official-account/linkage-events/delivery';
-import { guardedConnection } from '../../support/guarded-connection';
+import { connectModels } from '../../support/guarded-connection';
 import { seededRandom } from '../../support/seeded-random';
 import { eventually } from '../linkage-support';
 
 let conn: mongoose.Connection;
 let models: Models;
 beforeAll(async () => {
-  conn = guardedConnection(process.env.WXLINK_TEST_MONGODB_URI!, uniqueDbName('delivery'));
-  await conn.asPromise();
-  models = createModels(conn);
-  await initModels(models);
+  ({ conn, models } = await connectModels('delivery'));
 });
 afterAll(() => conn.close());
 
