@@ -22,6 +22,9 @@ import { wechatError } from './errors';
  *   stable_token callers over a daily quota, "reach max api daily quota limit").
  * - `cgi-bin/token`: the API call limits page ("接口调用频次限制说明") lists
  *   "获取access_token | 2000" per day; over it WeChat answers 45009.
+ * - `cgi-bin/stable_token`, every call: "该接口调用频率限制为 1万次 每分钟，每天限制调用
+ *   50万 次" (getStableAccessToken). Over the day's limit: 45009; over the
+ *   minute's: 45011 (WeChat's minute-quota errcode; the page names neither).
  * - Days are Beijing calendar days: WeChat's quotas reset at 00:00 UTC+8.
  */
 
@@ -33,6 +36,9 @@ export const FORCE_REFRESH_SPACING_MS = 30_000;
 export const FORCE_REFRESH_PER_DAY = 20;
 /** `cgi-bin/token` calls allowed per app and day. */
 export const TOKEN_CALLS_PER_DAY = 2000;
+/** `cgi-bin/stable_token` calls allowed per app and day, and per minute. */
+export const STABLE_CALLS_PER_DAY = 500_000;
+export const STABLE_CALLS_PER_MINUTE = 10_000;
 
 const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
 
@@ -41,21 +47,25 @@ function beijingDay(ms: number): number {
 }
 
 /** A per-app counter that resets every Beijing day. */
-class DailyCounter {
-  private readonly counts = new Map<string, { day: number; n: number }>();
+const minute = (ms: number): number => Math.floor(ms / 60_000);
+
+/** Uses per app and window (a Beijing day by default), up to a limit. */
+class QuotaCounter {
+  private readonly counts = new Map<string, { window: number; n: number }>();
 
   constructor(
     private readonly now: () => number,
     private readonly limit: number,
+    private readonly windowOf: (ms: number) => number = beijingDay,
   ) {}
 
-  /** Counts one use of `appid`; false (and not counted) once the day's limit is reached. */
+  /** Counts one use of `appid`; false (and not counted) once the window's limit is reached. */
   take(appid: string): boolean {
-    const day = beijingDay(this.now());
+    const window = this.windowOf(this.now());
     const entry = this.counts.get(appid);
-    const n = entry && entry.day === day ? entry.n : 0;
+    const n = entry && entry.window === window ? entry.n : 0;
     if (n >= this.limit) return false;
-    this.counts.set(appid, { day, n: n + 1 });
+    this.counts.set(appid, { window, n: n + 1 });
     return true;
   }
 }
@@ -79,12 +89,16 @@ export class TokenStore {
   private readonly currentStable = new Map<string, string>();
   private readonly issued = new Map<string, number>();
   private readonly lastForce = new Map<string, number>();
-  private readonly forceRefreshes: DailyCounter;
-  private readonly tokenCalls: DailyCounter;
+  private readonly forceRefreshes: QuotaCounter;
+  private readonly tokenCalls: QuotaCounter;
+  private readonly stableCallsPerDay: QuotaCounter;
+  private readonly stableCallsPerMinute: QuotaCounter;
 
   constructor(private readonly now: () => number) {
-    this.forceRefreshes = new DailyCounter(now, FORCE_REFRESH_PER_DAY);
-    this.tokenCalls = new DailyCounter(now, TOKEN_CALLS_PER_DAY);
+    this.forceRefreshes = new QuotaCounter(now, FORCE_REFRESH_PER_DAY);
+    this.tokenCalls = new QuotaCounter(now, TOKEN_CALLS_PER_DAY);
+    this.stableCallsPerDay = new QuotaCounter(now, STABLE_CALLS_PER_DAY);
+    this.stableCallsPerMinute = new QuotaCounter(now, STABLE_CALLS_PER_MINUTE, minute);
   }
 
   private mint(appid: string, family: Family): IssuedToken {
@@ -113,6 +127,8 @@ export class TokenStore {
 
   /** `cgi-bin/stable_token`; `minted` tells a new token from the current one handed out again. */
   stableToken(appid: string, forceRefresh: boolean): { issued: IssuedToken; minted: boolean } {
+    if (!this.stableCallsPerMinute.take(appid)) throw wechatError('MINUTE_QUOTA');
+    if (!this.stableCallsPerDay.take(appid)) throw wechatError('DAILY_QUOTA');
     const current = this.currentStable.get(appid);
     const rec = current === undefined ? undefined : this.tokens.get(current);
     const live = current !== undefined && rec && !rec.revoked && rec.expiresAt > this.now();

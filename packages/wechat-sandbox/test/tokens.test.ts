@@ -1,3 +1,4 @@
+import { STABLE_CALLS_PER_DAY, STABLE_CALLS_PER_MINUTE, TokenStore } from '../src/token-store';
 import { startTestSandbox } from './helpers';
 import type { TestSandbox } from './helpers';
 
@@ -246,5 +247,40 @@ describe('token checks on protected routes', () => {
       method === 'GET' ? t.get(path, q) : t.post(path, { user_list: [], code: 'x' }, q);
     expect((await call({})).errcode).toBe(41001);
     expect((await call({ access_token: 'forged' })).errcode).toBe(40001);
+  });
+});
+
+describe('cgi-bin/stable_token call quotas (TokenStore)', () => {
+  // "该接口调用频率限制为 1万次 每分钟，每天限制调用 50万 次" (getStableAccessToken).
+  const errcodeOf = (fn: () => unknown): number | undefined => {
+    try {
+      fn();
+      return undefined;
+    } catch (err) {
+      return (err as { errcode?: number }).errcode;
+    }
+  };
+
+  it('10,000 calls a minute per app, then 45011 until the next minute', () => {
+    let now = Date.UTC(2026, 11, 2, 4, 0, 0);
+    const store = new TokenStore(() => now);
+    for (let i = 0; i < STABLE_CALLS_PER_MINUTE; i++) store.stableToken('wxapp', false);
+    expect(errcodeOf(() => store.stableToken('wxapp', false))).toBe(45011);
+    expect(errcodeOf(() => store.stableToken('wxother', false))).toBeUndefined();
+    now += 60_000;
+    expect(errcodeOf(() => store.stableToken('wxapp', false))).toBeUndefined();
+  });
+
+  it('500,000 calls a (Beijing) day per app, then 45009 until the next day', () => {
+    // 00:00 Beijing time, so the 50 minutes of calls stay inside one day.
+    let now = Date.UTC(2026, 11, 1, 16, 0, 0);
+    const store = new TokenStore(() => now);
+    for (let m = 0; m < STABLE_CALLS_PER_DAY / STABLE_CALLS_PER_MINUTE; m++) {
+      for (let i = 0; i < STABLE_CALLS_PER_MINUTE; i++) store.stableToken('wxapp', false);
+      now += 60_000;
+    }
+    expect(errcodeOf(() => store.stableToken('wxapp', false))).toBe(45009);
+    now = Date.UTC(2026, 11, 2, 16, 0, 0);
+    expect(errcodeOf(() => store.stableToken('wxapp', false))).toBeUndefined();
   });
 });
