@@ -8,8 +8,8 @@
  *
  * `--per-op <n>`: only the measured load, in ms of CPU per operation. The
  * HTTP benchmarks idle their target for 1 s just before the measured load
- * (the idle-CPU window), so the load is everything after the last idle gap
- * of at least MEASURED_GAP_US; start-up and warm-up are left out.
+ * (the idle-CPU window), so the load is the busiest stretch after an idle
+ * gap of at least MEASURED_GAP_US; start-up, warm-up and shutdown are left out.
  */
 import { readFileSync } from 'node:fs';
 
@@ -48,25 +48,45 @@ function isGeneric(bucket: string): boolean {
 /** An idle stretch at least this long (µs) precedes the measured load. */
 export const MEASURED_GAP_US = 700_000;
 
+/** Sample indexes `[start, end)` of the measured load. */
+export interface SampleWindow {
+  start: number;
+  end: number;
+}
+
 /**
- * Index of the first sample of the measured load: the first busy sample
- * after the last idle stretch of at least `gapUs` (0 when there is none).
+ * The measured load: of the stretches that follow an idle gap of at least
+ * `gapUs`, the one with the most busy samples (the 1 s idle window precedes the
+ * load; a shorter stretch after a later gap is the target being stopped).
+ * Everything when no gap is long enough.
  */
-export function measuredWindowStart(profile: CpuProfile, gapUs = MEASURED_GAP_US): number {
+export function measuredWindow(profile: CpuProfile, gapUs = MEASURED_GAP_US): SampleWindow {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const stretches: (SampleWindow & { busySamples: number })[] = [];
+  let current: (SampleWindow & { busySamples: number }) | null = null;
   let time = 0;
   let lastBusyAt: number | null = null;
-  let start = 0;
   profile.samples.forEach((id, i) => {
     time += profile.timeDeltas[i] ?? 0;
     if (byId.get(id)?.callFrame.functionName === '(idle)') return;
-    if (lastBusyAt !== null && time - lastBusyAt >= gapUs) start = i;
+    if (lastBusyAt !== null && time - lastBusyAt >= gapUs) {
+      if (current) current.end = i;
+      current = { start: i, end: profile.samples.length, busySamples: 0 };
+      stretches.push(current);
+    }
+    if (current) current.busySamples += 1;
     lastBusyAt = time;
   });
-  return start;
+  const busiest = stretches.reduce<(typeof stretches)[number] | null>(
+    (best, s) => (best === null || s.busySamples > best.busySamples ? s : best),
+    null,
+  );
+  return busiest
+    ? { start: busiest.start, end: busiest.end }
+    : { start: 0, end: profile.samples.length };
 }
 
-function summarise(profile: CpuProfile, fromSample = 0): Map<string, number> {
+function summarise(profile: CpuProfile, window: SampleWindow | null): Map<string, number> {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes)
@@ -86,7 +106,7 @@ function summarise(profile: CpuProfile, fromSample = 0): Map<string, number> {
   };
   const totals = new Map<string, number>();
   profile.samples.forEach((id, i) => {
-    if (i < fromSample) return;
+    if (window !== null && (i < window.start || i >= window.end)) return;
     const bucket = chargedTo(id);
     totals.set(bucket, (totals.get(bucket) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
@@ -104,7 +124,7 @@ function main(argv: readonly string[]): void {
     process.exit(2);
   }
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  const totals = summarise(profile, ops === null ? 0 : measuredWindowStart(profile));
+  const totals = summarise(profile, ops === null ? null : measuredWindow(profile));
   const all = [...totals.values()].reduce((a, b) => a + b, 0);
   const startup = totals.get(STARTUP) ?? 0;
   const busy = all - (totals.get('(idle)') ?? 0) - startup;
@@ -126,4 +146,11 @@ function main(argv: readonly string[]): void {
   }
 }
 
-if (require.main === module) main(process.argv.slice(2));
+if (require.main === module) {
+  // `… | head` closes the pipe early: that is the reader being done, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(0);
+  });
+  main(process.argv.slice(2));
+}
