@@ -51,3 +51,22 @@ export function textOf(comp: Rendered, selector: string): string | null {
 export function exists(comp: Rendered, selector: string): boolean {
   return find(comp, selector) !== null;
 }
+
+/**
+ * Dispatches `event` with `detail` on the node matching `selector` (' >>> '
+ * steps into child components, as in find()), the way WeChat delivers a
+ * bound event such as bindtap or bindgetphonenumber: through j-component's
+ * `dispatchEvent(eventName, { detail })`, which miniprogram-simulate's nodes
+ * expose. Throws when nothing matches, so a wrong selector fails loudly
+ * instead of silently dispatching nothing.
+ */
+export function fire(
+  comp: Rendered,
+  selector: string,
+  event: string,
+  detail: Record<string, unknown> = {},
+): void {
+  const node = find(comp, selector);
+  if (!node) throw new Error(`fire('${event}'): no node matches '${selector}'`);
+  node.dispatchEvent(event, { detail });
+}

@@ -5,8 +5,7 @@
  * sandbox → home shows `subscribed` → logout.
  */
 import { useLanguage } from '../../src/i18n/index';
-import { exists, find, loadOnce, renderAttached, textOf } from '../../src/test-support/simulate';
-import type { Rendered } from '../../src/test-support/simulate';
+import { exists, fire, loadOnce, renderAttached, textOf } from '../../src/test-support/simulate';
 import { apiBase, newPhone, tempAvatar, waitFor } from './support';
 
 // Simplified Chinese, as most users read it.
@@ -17,10 +16,6 @@ const BADGE = '#follow >>> #badge-0 >>> .badge__label';
 interface HomePage {
   onShow(): void;
   onPullDownRefresh(): void;
-}
-
-function fire(comp: Rendered, selector: string, event: string, detail: Record<string, unknown>) {
-  find(comp, selector)!.dispatchEvent(event, { detail });
 }
 
 it('first open → authorized → phone → subscribed → logout', async () => {
@@ -65,7 +60,7 @@ it('first open → authorized → phone → subscribed → logout', async () => 
 
   // Logout revokes the token on the server.
   const token = client.store.read()!.token;
-  comp.querySelector('#btn-logout')!.dispatchEvent('tap', { detail: {} });
+  fire(comp, '#btn-logout', 'tap');
   await waitFor(() => comp.data.isSignedOut === true);
   expect(textOf(comp, '#notice')).toBe('你已退出登录。');
   const res = await fetch(`${apiBase()}/api/v1/me`, {

@@ -10,7 +10,7 @@ import { installPrivacyListener } from '../../services/privacy';
 import type { FakeUi } from '../../test-support/fake-ui';
 import { flush } from '../../test-support/fake-wx';
 import { freshFakes } from '../../test-support/fresh-fakes';
-import { exists, loadOnce, renderAttached } from '../../test-support/simulate';
+import { exists, fire, loadOnce, renderAttached } from '../../test-support/simulate';
 import type { Rendered } from '../../test-support/simulate';
 
 useLanguage('zh_CN');
@@ -22,10 +22,6 @@ beforeEach(() => {
   ({ fakeUi } = freshFakes());
   installPrivacyListener();
 });
-
-function fire(comp: Rendered, selector: string, event: string): void {
-  comp.querySelector(selector)!.dispatchEvent(event, { detail: {} });
-}
 
 /** Two privacy APIs asking back to back; returns how each one ended. */
 function askTwice(): Array<() => string> {

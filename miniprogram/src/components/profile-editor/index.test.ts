@@ -6,8 +6,7 @@ import { flush } from '../../test-support/fake-wx';
 import type { FakeWx } from '../../test-support/fake-wx';
 import { errorBody } from '../../test-support/fixtures';
 import { freshFakes } from '../../test-support/fresh-fakes';
-import { exists, loadOnce, renderAttached } from '../../test-support/simulate';
-import type { Rendered } from '../../test-support/simulate';
+import { exists, fire, loadOnce, renderAttached } from '../../test-support/simulate';
 import { submission } from './submission';
 
 useLanguage('en');
@@ -33,15 +32,6 @@ async function editor() {
   root.addEventListener('saved', (e) => saved.push((e.detail as { user: unknown }).user));
   await flush();
   return { comp, notices, saved };
-}
-
-function fire(
-  comp: Rendered,
-  selector: string,
-  event: string,
-  detail: Record<string, unknown> = {},
-) {
-  comp.querySelector(selector)!.dispatchEvent(event, { detail });
 }
 
 describe('profile-editor: nickname after WeChat review, on form submit', () => {

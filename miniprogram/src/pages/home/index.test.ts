@@ -5,7 +5,7 @@ import { flush } from '../../test-support/fake-wx';
 import type { FakeWx } from '../../test-support/fake-wx';
 import { errorBody, makeUser, userInfoDetail } from '../../test-support/fixtures';
 import { freshFakes } from '../../test-support/fresh-fakes';
-import { exists, loadOnce, renderAttached, textOf } from '../../test-support/simulate';
+import { exists, fire, loadOnce, renderAttached, textOf } from '../../test-support/simulate';
 import type { Rendered } from '../../test-support/simulate';
 
 const RETAP_NOTICE = en.notice.retap;
@@ -42,14 +42,6 @@ async function openHome(): Promise<Rendered> {
   page(comp).onShow();
   await flush();
   return comp;
-}
-
-function tap(comp: Rendered, selector: string, detail: Record<string, unknown> = {}) {
-  comp.querySelector(selector)!.dispatchEvent('tap', { detail });
-}
-
-function fire(comp: Rendered, selector: string, event: string, detail: Record<string, unknown>) {
-  comp.querySelector(selector)!.dispatchEvent(event, { detail });
 }
 
 describe('home: loading, ready, error', () => {
@@ -98,7 +90,7 @@ describe('home: loading, ready, error', () => {
       'Login failed: Cannot reach the server. Check your connection and retry.',
     );
     new FakeBackend(wx); // the server is back
-    tap(comp, '#btn-retry');
+    fire(comp, '#btn-retry', 'tap');
     await flush();
     expect(exists(comp, '#state-error')).toBe(false);
     expect(exists(comp, '#state-ready')).toBe(true);
@@ -281,7 +273,7 @@ describe('home: logout', () => {
   it('revokes the session, shows the signed-out state and does not log in on show', async () => {
     backend.user = makeUser({ nickname: 'Mia' });
     const comp = await openHome();
-    tap(comp, '#btn-logout');
+    fire(comp, '#btn-logout', 'tap');
     await flush();
     expect(wx.calls('DELETE', '/api/v1/sessions/current')).toHaveLength(1);
     expect(wx.storage.has('wxlink:session')).toBe(false);
@@ -296,9 +288,9 @@ describe('home: logout', () => {
 
   it('logs in again from the signed-out state', async () => {
     const comp = await openHome();
-    tap(comp, '#btn-logout');
+    fire(comp, '#btn-logout', 'tap');
     await flush();
-    tap(comp, '#btn-login');
+    fire(comp, '#btn-login', 'tap');
     await flush(1);
     expect(exists(comp, '#state-loading')).toBe(true);
     await flush();
@@ -309,7 +301,7 @@ describe('home: logout', () => {
   it('logs out locally and says so when the server is unreachable', async () => {
     const comp = await openHome();
     wx.on('DELETE', '/api/v1/sessions/current', () => ({ fail: 'request:fail timeout' }));
-    tap(comp, '#btn-logout');
+    fire(comp, '#btn-logout', 'tap');
     await flush();
     expect(exists(comp, '#state-signed-out')).toBe(true);
     expect(textOf(comp, '#notice')).toContain('The server was not reachable');

@@ -12,7 +12,7 @@ import { flush } from '../../test-support/fake-wx';
 import type { FakeWx } from '../../test-support/fake-wx';
 import { errorBody, makeUser } from '../../test-support/fixtures';
 import { freshFakes } from '../../test-support/fresh-fakes';
-import { exists, find, loadOnce, renderAttached, textOf } from '../../test-support/simulate';
+import { exists, find, fire, loadOnce, renderAttached, textOf } from '../../test-support/simulate';
 import type { Rendered } from '../../test-support/simulate';
 
 useLanguage('zh_CN');
@@ -31,15 +31,6 @@ async function openHome(): Promise<Rendered> {
   (comp.instance as unknown as { onShow(): void }).onShow();
   await flush();
   return comp;
-}
-
-function fire(
-  comp: Rendered,
-  selector: string,
-  event: string,
-  detail: Record<string, unknown> = {},
-) {
-  find(comp, selector)!.dispatchEvent(event, { detail });
 }
 
 describe('home in Simplified Chinese', () => {
