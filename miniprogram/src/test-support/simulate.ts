@@ -21,6 +21,7 @@ export function loadOnce(pagePath: string, root = SRC_ROOT): string {
   return id;
 }
 
+/** A fresh instance of the loaded component `id`, attached to the jsdom document (lifetimes run). */
 export function renderAttached(id: string, props?: Record<string, unknown>) {
   const comp = simulate.render(id, props);
   comp.attach(document.createElement('parent-wrapper'));
@@ -48,6 +49,7 @@ export function textOf(comp: Rendered, selector: string): string | null {
   return find(comp, selector)?.dom?.textContent?.trim() ?? null;
 }
 
+/** Whether a node matching `selector` is rendered (wx:if kept it). */
 export function exists(comp: Rendered, selector: string): boolean {
   return find(comp, selector) !== null;
 }
