@@ -13,7 +13,7 @@ import { serve } from './cli/serve';
 
 async function run(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommandLine(argv);
-  const [command, arg] = positionals;
+  const [command, ...args] = positionals;
   if (values.help || command === undefined || command === 'help') {
     print(USAGE);
     return;
@@ -21,7 +21,7 @@ async function run(argv: string[]): Promise<void> {
   if (command === 'serve') return serve(values);
 
   const client = new SandboxClient(values.url ?? process.env.SANDBOX_URL ?? DEFAULT_URL);
-  await runCommand({ client, command, arg, positionals, values });
+  await runCommand({ client, command, args, values });
 }
 
 run(process.argv.slice(2)).catch((err: unknown) => {

@@ -37,6 +37,18 @@ export function checkScene(scene: string): void {
   }
 }
 
+/** Checks a gender option: 0 unknown, 1 male, 2 female (getUserInfo's convention) or absent. */
+export function checkGender(gender: unknown): asserts gender is 0 | 1 | 2 | undefined {
+  if (gender !== undefined && gender !== 0 && gender !== 1 && gender !== 2) {
+    throw new SandboxError('INVALID_OPTION', 'gender must be 0, 1 or 2');
+  }
+}
+
+/** Whether `v` is a `following` option: a boolean or a list of official-account appids. */
+export function isFollowingOption(v: unknown): v is boolean | string[] {
+  return typeof v === 'boolean' || (Array.isArray(v) && v.every((a) => typeof a === 'string'));
+}
+
 /** Validates createUser's options; throws INVALID_OPTION naming the first bad one. */
 export function checkUserOptions(opts: CreateUserOptions): void {
   const bad = (msg: string): never => {
@@ -56,8 +68,7 @@ export function checkUserOptions(opts: CreateUserOptions): void {
   if (opts.avatarUrl !== undefined && typeof opts.avatarUrl !== 'string') {
     bad('avatarUrl must be a string');
   }
-  if (opts.gender !== undefined && ![0, 1, 2].includes(opts.gender))
-    bad('gender must be 0, 1 or 2');
+  checkGender(opts.gender);
   if (opts.phone !== undefined && !/^\d{5,20}$/.test(String(opts.phone))) {
     bad('phone must be 5-20 digits');
   }
@@ -71,11 +82,7 @@ export function checkUserOptions(opts: CreateUserOptions): void {
     bad('subscribeTime must be a non-negative integer (unix seconds)');
   }
   if (opts.scene !== undefined) checkScene(String(opts.scene));
-  if (
-    opts.following !== undefined &&
-    typeof opts.following !== 'boolean' &&
-    !(Array.isArray(opts.following) && opts.following.every((a) => typeof a === 'string'))
-  ) {
+  if (opts.following !== undefined && !isFollowingOption(opts.following)) {
     bad('following must be a boolean or a list of official-account appids');
   }
 }

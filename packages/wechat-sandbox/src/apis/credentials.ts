@@ -1,24 +1,10 @@
-import { timingSafeEqual } from 'node:crypto';
+import { constantTimeEqual } from '../constant-time';
 import type { SandboxCore } from '../core';
 import { SandboxWechatApiError, wechatError } from '../errors';
 import type { IssuedToken } from '../token-store';
+import { str, type Params } from './params';
 
 /** `cgi-bin/token`, `cgi-bin/stable_token` and the appid/secret check they share. */
-
-export type Params = Record<string, unknown>;
-
-/** A string parameter (the first of a repeated one); '' counts as missing. */
-export function str(params: Params, name: string): string | undefined {
-  const raw = params[name];
-  const v: unknown = Array.isArray(raw) ? raw[0] : raw;
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-export function constantTimeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 function mask(secretish: string): string {
   return secretish.length <= 8 ? '***' : `${secretish.slice(0, 6)}…`;

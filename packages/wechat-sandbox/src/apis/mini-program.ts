@@ -1,10 +1,11 @@
+import { constantTimeEqual } from '../constant-time';
 import type { SandboxCore } from '../core';
 import { TOURIST_LOGIN_CODE, demoRecord } from '../controls/users';
 import { wechatError } from '../errors';
 import type { UserRecord } from '../user-store';
 import { sessionSignature } from '../wechat-crypto';
-import { checkApp, constantTimeEqual, str } from './credentials';
-import type { Params } from './credentials';
+import { checkApp } from './credentials';
+import { str, type Params } from './params';
 
 /** The mini-program's WeChat APIs: code2Session, checksession, getuserphonenumber. */
 

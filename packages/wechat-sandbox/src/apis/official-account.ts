@@ -2,8 +2,8 @@ import type { SandboxCore } from '../core';
 import { wechatError } from '../errors';
 import { randomToken } from '../ids';
 import type { UserRecord } from '../user-store';
-import { checkApp, str } from './credentials';
-import type { Params } from './credentials';
+import { checkApp } from './credentials';
+import { str, type Params } from './params';
 
 /**
  * The official accounts' WeChat APIs. Every call is answered for the account

@@ -5,21 +5,20 @@ import { describeEvent, describePush, describeUser, print } from './format';
 
 /** The commands that drive a running sandbox through its control API, one handler each. */
 
-/** What a command gets: the client, its name, its positionals and the option values. */
+/** What a command gets: the client, its name, the positionals after it and the option values. */
 interface CommandInput {
   client: SandboxClient;
   command: string;
-  /** The first positional after the command (a user id, appid or URL). */
-  arg: string | undefined;
-  positionals: string[];
+  /** The positionals after the command's name: `args[0]` is a user id, appid or URL. */
+  args: string[];
   values: CliValues;
 }
 
 type Command = (input: CommandInput) => Promise<void>;
 
-function needUser({ command, arg }: CommandInput): string {
-  if (!arg) throw new UsageError(`${command} needs a user id (see: npm run sandbox -- users)`);
-  return arg;
+function needUser({ command, args: [userId] }: CommandInput): string {
+  if (!userId) throw new UsageError(`${command} needs a user id (see: npm run sandbox -- users)`);
+  return userId;
 }
 
 const createUser: Command = async ({ client, values }) => {
@@ -66,19 +65,18 @@ const followOrUnfollow: Command = async (input) => {
   print(describePush(r.push));
 };
 
-const tokenFault: Command = async ({ client, arg, positionals }) => {
-  const errcode = positionals[2];
-  if (!arg || !errcode || !/^\d+$/.test(errcode)) {
+const tokenFault: Command = async ({ client, args: [appid, errcode] }) => {
+  if (!appid || !errcode || !/^\d+$/.test(errcode)) {
     throw new UsageError('token-fault needs an appid and an errcode');
   }
-  await client.injectTokenFault(arg, Number(errcode));
-  print(`token fetches of ${arg} now answer ${errcode}`);
+  await client.injectTokenFault(appid, Number(errcode));
+  print(`token fetches of ${appid} now answer ${errcode}`);
 };
 
-const unbind: Command = async ({ client, arg }) => {
-  if (!arg) throw new UsageError('unbind needs an appid');
-  await client.setOpenPlatformBound(arg, false);
-  print(`${arg} is no longer bound to the Open Platform (no unionid)`);
+const unbind: Command = async ({ client, args: [appid] }) => {
+  if (!appid) throw new UsageError('unbind needs an appid');
+  await client.setOpenPlatformBound(appid, false);
+  print(`${appid} is no longer bound to the Open Platform (no unionid)`);
 };
 
 const clearFaults: Command = async ({ client }) => {
@@ -86,14 +84,14 @@ const clearFaults: Command = async ({ client }) => {
   print('faults cleared');
 };
 
-const pushTarget: Command = async ({ client, arg, values }) => {
+const pushTarget: Command = async ({ client, args: [url], values }) => {
   if (values.clear) {
     await client.setPushTarget(null, values.account);
     print('push target cleared');
     return;
   }
-  if (!arg) throw new UsageError('push-target needs a URL (or --clear)');
-  const r = await client.setPushTarget({ url: arg, mode: parseMode(values.mode) }, values.account);
+  if (!url) throw new UsageError('push-target needs a URL (or --clear)');
+  const r = await client.setPushTarget({ url, mode: parseMode(values.mode) }, values.account);
   print(`pushes go to ${r.pushTarget?.url} (${r.pushTarget?.mode})`);
 };
 

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { SandboxError } from '../errors';
 import { isPushMode, type PushMode } from '../pusher';
-import type { CreateUserOptions } from '../user-options';
+import { checkGender, isFollowingOption, type CreateUserOptions } from '../user-options';
 
 /**
  * Reading the control API's input: each field is checked for its type and
@@ -57,8 +57,8 @@ export function queryInt(req: Request, name: string, fallback: number, max: numb
 
 function following(b: Body): boolean | string[] | undefined {
   const v = b.following;
-  if (v === undefined || v === null || typeof v === 'boolean') return v ?? undefined;
-  if (Array.isArray(v) && v.every((a) => typeof a === 'string')) return v;
+  if (v === undefined || v === null) return undefined;
+  if (isFollowingOption(v)) return v;
   return bad('following must be a boolean or a list of appids');
 }
 
@@ -66,8 +66,8 @@ function following(b: Body): boolean | string[] | undefined {
 export function userOptions(b: Body): CreateUserOptions {
   const unbound = optBool(b, 'unbound');
   const gender = optInt(b, 'gender');
-  if (gender !== undefined && gender !== 0 && gender !== 1 && gender !== 2)
-    bad('gender must be 0, 1 or 2');
+  // Checked here, not left to createUser, so a bad gender is still the error named first.
+  checkGender(gender);
   return {
     unionid: unbound ? null : b.unionid === null ? null : optString(b, 'unionid'),
     nickName: optString(b, 'nickName'),

@@ -1,8 +1,9 @@
 import express from 'express';
 import type { Request, Response, Router } from 'express';
-import { stableToken, str, token } from '../apis/credentials';
+import { stableToken, token } from '../apis/credentials';
 import { checkSession, code2Session, phoneNumber } from '../apis/mini-program';
 import { batchUserInfo, oauthAccessToken, userGet, userInfo } from '../apis/official-account';
+import { str, type Params } from '../apis/params';
 import type { SandboxCore, WechatRoute } from '../core';
 import { SandboxWechatApiError, errmsgFor, wechatError } from '../errors';
 import { newRid } from '../ids';
@@ -14,7 +15,6 @@ import { newRid } from '../ids';
  */
 
 type Method = 'GET' | 'POST';
-type Params = Record<string, unknown>;
 /** `body` is null only under 'json-or-nothing', for a body that is not a JSON object. */
 type Handler = (req: Request, body: Params | null) => unknown;
 
