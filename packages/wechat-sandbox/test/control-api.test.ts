@@ -111,6 +111,23 @@ describe('control API (/__sandbox) through SandboxClient', () => {
       status: 400,
     });
     await expect(client.createUser({ gender: 7 as 0 })).rejects.toMatchObject({ status: 400 });
+    const users = t.sandbox.stats().users;
+    for (const following of [5, ['wx1', 2], 'yes']) {
+      const bad = await fetch(`${t.sandbox.url}/__sandbox/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ following }),
+      });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(
+        /following must be a boolean or a list of appids/,
+      );
+    }
+    // The library refuses the same values, and nothing was created either way.
+    expect(() => t.sandbox.createUser({ following: 5 as unknown as boolean })).toThrow(
+      /following must be a boolean or a list of official-account appids/,
+    );
+    expect(t.sandbox.stats().users).toBe(users);
     const res = await fetch(`${t.sandbox.url}/__sandbox/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
