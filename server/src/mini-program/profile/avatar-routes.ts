@@ -33,7 +33,7 @@ export function createAvatarsRouter(deps: AppDeps): Router {
           `${AVATAR_UPLOAD.field}: a multipart image file is required`,
         );
       }
-      const contentType = await avatarTypeOf(req.file.buffer);
+      const contentType = avatarTypeOf(req.file.buffer);
       await admitUpload(res);
       const result = await storeAvatar(deps, authOf(res).user, req.file.buffer, contentType);
       await discardAvatarOfDeletedUser(deps, authOf(res).user._id); // 注销 raced the upload

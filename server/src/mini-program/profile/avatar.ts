@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AVATAR_UPLOAD } from '@wxlink/contracts';
-import { fromBuffer } from 'file-type';
 import { mongo, type Types } from 'mongoose';
 import type { AppDeps } from '../../deps';
 import { AppError } from '../../platform/errors';
 import type { User } from '../users/user.model';
+import { imageTypeOf } from './image-type';
 
 type Deps = Pick<AppDeps, 'db' | 'random' | 'config'>;
 
@@ -32,13 +32,13 @@ function bucketOf(deps: Pick<AppDeps, 'db'>): mongo.GridFSBucket {
   return new mongo.GridFSBucket(db, { bucketName: BUCKET });
 }
 
-/** The image type of an upload, from its bytes; 400 VALIDATION_FAILED for anything else. */
-export async function avatarTypeOf(data: Buffer): Promise<string> {
-  const detected = await fromBuffer(data);
-  if (!detected || !ALLOWED_TYPES.has(detected.mime)) {
+/** The image type of an upload, from its bytes (image-type.ts); 400 VALIDATION_FAILED for anything else. */
+export function avatarTypeOf(data: Buffer): string {
+  const detected = imageTypeOf(data);
+  if (detected === null || !ALLOWED_TYPES.has(detected)) {
     throw new AppError('VALIDATION_FAILED', 'file: must be a PNG, JPEG, WebP or GIF image');
   }
-  return detected.mime;
+  return detected;
 }
 
 /**

@@ -291,6 +291,10 @@ describe('PUT /api/v1/me/profile and avatars', () => {
       400,
       'VALIDATION_FAILED',
     );
+    // CVE-2026-31808's ASF header, which hung file-type 16 and with it the whole server.
+    const asf = Buffer.alloc(200);
+    Buffer.from('3026b2758e66cf11a6d900aa0062ce6c', 'hex').copy(asf, 0);
+    expectError(await upload(token, asf, 'a.png'), 400, 'VALIDATION_FAILED');
     // A real file type, just not an allowed image one.
     expectError(
       await upload(token, Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj\n'), 'a.gif'),
