@@ -121,7 +121,10 @@ const nickname = z
   .refine((s) => !INVISIBLE_FORMAT.test(s), {
     message: 'must not contain invisible formatting characters',
   })
-  .refine((s) => !hasLoneSurrogate(s), { message: 'must be valid Unicode text' });
+  .refine((s) => !hasLoneSurrogate(s), { message: 'must be valid Unicode text' })
+  // The limit a client should know (JSON Schema counts code points, as the
+  // refine above does), not the cheap pre-trim bound the schema would show.
+  .meta({ maxLength: HTTP_LIMITS.nicknameMaxChars });
 
 // ---------------------------------------------------------------------------------------------
 // Requests and responses

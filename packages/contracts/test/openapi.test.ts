@@ -1,4 +1,11 @@
-import { API_ROUTES, ERROR_CODES, ERROR_STATUS, routeErrorCodes, type ApiRoute } from '../src';
+import {
+  API_ROUTES,
+  ERROR_CODES,
+  ERROR_STATUS,
+  HTTP_LIMITS,
+  routeErrorCodes,
+  type ApiRoute,
+} from '../src';
 import { buildOpenApiDocument, componentSchemas, BEARER_SCHEME } from '../src/openapi';
 import { validateOpenApi } from './docs/run-node';
 
@@ -84,6 +91,11 @@ describe('buildOpenApiDocument', () => {
   it('says what zod refinements check where JSON Schema can', () => {
     expect(doc.components.schemas.ProfileUpdateRequest.minProperties).toBe(1);
     expect(doc.components.schemas.ProfileUpdateRequest.additionalProperties).toBe(false);
+    // The nickname's limit after trimming, not the cheap bound zod checks first.
+    expect(doc.components.schemas.ProfileUpdateRequest.properties.nickname).toMatchObject({
+      minLength: 1,
+      maxLength: HTTP_LIMITS.nicknameMaxChars,
+    });
   });
 
   it('describes the linkage webhook body', () => {

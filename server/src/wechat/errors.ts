@@ -1,4 +1,4 @@
-import type { ErrorCode, WechatApi } from '@wxlink/contracts';
+import { routeErrorCodes, type ApiRoute, type ErrorCode, type WechatApi } from '@wxlink/contracts';
 import { AppError } from '../platform/errors';
 
 /** Marks a transport failure (timeout, refused connection, non-JSON answer) in WechatApiError.errcode. */
@@ -41,10 +41,23 @@ export type WechatFailureMessages = Partial<Record<ErrorCode, string>> & {
  * The one place a WeChat failure becomes the product's error: the same code,
  * a message written for the caller of this feature, the WeChat error kept as
  * `cause` (api and errcode stay in the log). Anything else is returned as is.
+ *
+ * `route`: the mini-program API route answering (contracts API_ROUTES), or
+ * null for a page outside that API. A code the route's contract does not
+ * name becomes WECHAT_UNAVAILABLE: WeChat's common errcodes apply to every
+ * API (45009, the daily quota, is WECHAT_QUOTA_EXHAUSTED, 402), and the
+ * access token behind a call can fail with them too, but a client of
+ * POST /sessions was never told about a 402.
  */
-export function toProductError(err: unknown, messages: WechatFailureMessages): unknown {
+export function toProductError(
+  err: unknown,
+  messages: WechatFailureMessages,
+  route: Pick<ApiRoute, 'method' | 'request' | 'auth' | 'errors'> | null,
+): unknown {
   if (!(err instanceof WechatApiError)) return err;
-  return new AppError(err.code, messages[err.code] ?? messages.default, {
+  const code =
+    route === null || routeErrorCodes(route).includes(err.code) ? err.code : 'WECHAT_UNAVAILABLE';
+  return new AppError(code, messages[code] ?? messages.default, {
     cause: err,
     details: { api: err.api, errcode: err.errcode },
   });

@@ -1,3 +1,4 @@
+import { API_ROUTES } from '@wxlink/contracts';
 import type { AppDeps } from '../../deps';
 import type { User } from '../users/user.model';
 import { toProductError, type WechatFailureMessages } from '../../wechat/errors';
@@ -12,7 +13,7 @@ export async function bindPhone(deps: Deps, user: User, code: string): Promise<U
     // With the caller's openid: WeChat refuses a code minted for someone else.
     phone = await deps.wechat.miniProgram.getPhoneNumber(code, user.miniOpenid);
   } catch (err) {
-    throw toProductError(err, PHONE_FAILURES);
+    throw toProductError(err, PHONE_FAILURES, API_ROUTES.bindPhone);
   }
   const now = deps.clock.now();
   return updateUser(deps, user, { phone: { ...phone, boundAt: now }, updatedAt: now });

@@ -1,4 +1,5 @@
 import {
+  API_ROUTES,
   HTTP_LIMITS,
   isAnonymousProfile,
   type ErrorCode,
@@ -92,7 +93,7 @@ async function staleOrTampered(
   try {
     valid = await deps.wechat.miniProgram.checkSession(openid, currentKey);
   } catch (err) {
-    throw toProductError(err, CHECK_SESSION_FAILURES);
+    throw toProductError(err, CHECK_SESSION_FAILURES, API_ROUTES.authorizeProfile);
   }
   return valid
     ? new AppError('SIGNATURE_INVALID', 'rawData does not match its signature')

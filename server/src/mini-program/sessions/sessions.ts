@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CreateSessionResponse } from '@wxlink/contracts';
+import { API_ROUTES, type CreateSessionResponse } from '@wxlink/contracts';
 import type { Types } from 'mongoose';
 import type { AppDeps } from '../../deps';
 import { AppError } from '../../platform/errors';
@@ -54,7 +54,7 @@ export async function login(deps: Deps, input: LoginInput): Promise<CreateSessio
     if (!(err instanceof WechatApiError)) throw err;
     metrics.logins.inc({ outcome: err.code });
     await audit(err.code, null);
-    throw toProductError(err, LOGIN_FAILURES);
+    throw toProductError(err, LOGIN_FAILURES, API_ROUTES.createSession);
   }
 
   const user = await upsertUserOnLogin(deps, identity, input.ip);

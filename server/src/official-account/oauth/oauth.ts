@@ -96,7 +96,7 @@ export async function completeOAuth(
     identity = await deps.wechat.officialAccount(appid).exchangeOAuthCode(code);
   } catch (err) {
     // The visitor reads this message (in JSON or on the page): no API names or errcodes.
-    throw toProductError(err, OAUTH_FAILURES);
+    throw toProductError(err, OAUTH_FAILURES, null);
   }
   if (identity.isSnapshotUser) {
     return { officialAccountAppid: appid, status: 'unknown', anonymous: true, returnTo };

@@ -261,6 +261,13 @@ describe('login errors from WeChat', () => {
       502,
       'WECHAT_UNAVAILABLE',
     );
+    // The daily-quota errcode is common to every WeChat API; a login's contract has no 402.
+    t.sandbox.injectFault('sns/jscode2session', { errcode: 45009, times: 1 });
+    expectError(
+      await t.api('POST', '/api/v1/sessions', { code: t.sandbox.mintLoginCode(user) }),
+      502,
+      'WECHAT_UNAVAILABLE',
+    );
     // And it recovers.
     expect(
       (await t.api('POST', '/api/v1/sessions', { code: t.sandbox.mintLoginCode(user) })).status,
