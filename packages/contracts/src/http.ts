@@ -274,6 +274,8 @@ export const API_ROUTES = Object.freeze({
       'VALIDATION_FAILED',
       'WECHAT_CODE_INVALID',
       'WECHAT_USER_BLOCKED',
+      // An operator blocked this user (npm run users:block): refused after code2Session.
+      'ACCOUNT_BLOCKED',
       'RATE_LIMITED',
       'WECHAT_UNAVAILABLE',
     ],

@@ -15,6 +15,7 @@ describe('routeErrorCodes', () => {
       'VALIDATION_FAILED',
       'PAYLOAD_TOO_LARGE',
       'RATE_LIMITED',
+      'ACCOUNT_BLOCKED',
       'WECHAT_CODE_INVALID',
       'WECHAT_USER_BLOCKED',
       'WECHAT_UNAVAILABLE',

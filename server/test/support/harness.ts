@@ -16,6 +16,7 @@ import { startServerForTests, TEST_ENV_DEFAULTS } from '../../src/testing';
 import type { FetchLike } from '../../src/wechat/transport';
 import type { OfficialAccountApi } from '../../src/wechat/types';
 import type { BackgroundWorkerOptions } from '../../src/workers';
+import { assertRouteContract } from './route-contract';
 
 /**
  * Test harness: a real server over real HTTP, against the wechat-sandbox and
@@ -158,6 +159,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') {
       body = JSON.parse(text);
     }
+    assertRouteContract(method, path, res.status, body);
     return { status: res.status, headers: res.headers, body, text };
   };
 

@@ -26,6 +26,7 @@ import {
   type Cluster,
 } from '../support/cluster';
 import { EVENTS_PATH } from '../official-account/linkage-support';
+import { assertRouteContract } from '../support/route-contract';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
@@ -742,6 +743,9 @@ describe('HTTP fuzzing', () => {
           body: c.payload.body,
         });
         checkResponse(res, `${c.route.method} ${c.path}`);
+        if (res.status >= 400 && res.contentType.includes('json')) {
+          assertRouteContract(c.route.method, c.path, res.status, JSON.parse(res.text));
+        }
         if (c.route.path === '/api/v1/sessions' && /WECHAT_/.test(res.text)) wechatReached++;
         if (c.route.path === '/api/v1/me/avatar' && res.status === 201) avatarsAccepted++;
         // Garbage never logs anyone in.
