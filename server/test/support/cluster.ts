@@ -280,7 +280,12 @@ export async function startRoundRobinProxy(options: ProxyOptions): Promise<Round
             res.destroy();
             return;
           }
-          if (err.code === 'ECONNREFUSED') {
+          // Refused after a reset of a reused socket: the instance died (kill -9)
+          // while it held the request, not an idle close, so it may have acted
+          // on it (a login's code spent at WeChat). Like nginx, which passes a
+          // non-idempotent request to the next server only if none was sent
+          // (proxy_next_upstream non_idempotent off), answer 502 instead.
+          if (err.code === 'ECONNREFUSED' && staleRetries === 0) {
             // The instance is down: nothing was sent, the next one may take it.
             failovers++;
             tryUpstream(attempt + 1);
