@@ -25,6 +25,12 @@ export interface ResultRow {
   /** `ok` rows carry a measurement; the others say why there is none. */
   status: 'ok' | 'skipped' | 'n/a' | 'failed';
   measurement?: Measurement;
+  /**
+   * Ours ÷ this row's CPU/op as the table shows it, when the two were
+   * measured in rounds: the median of the ratios of the same round
+   * (lib/rounds.ts), not the ratio of two medians from different rounds.
+   */
+  cpuRatioToOurs?: number;
   note?: string;
 }
 
@@ -94,7 +100,7 @@ function ratioCells(row: ResultRow, ours: Measurement | undefined): [string, str
   if (row.role === 'ours' || !ours || !row.measurement) return ['—', '—'];
   return [
     fmtRatio(ours.opsPerSec / row.measurement.opsPerSec),
-    fmtRatio(ours.cpuPerOpUs / row.measurement.cpuPerOpUs),
+    fmtRatio(row.cpuRatioToOurs ?? ours.cpuPerOpUs / row.measurement.cpuPerOpUs),
   ];
 }
 

@@ -3,8 +3,9 @@
  * ±20 % on a shared 2-core machine, and a change of load between our row and
  * a peer's shows up as a ratio. So each round measures every row once, in
  * the same order, and the table gives each row's median over the rounds,
- * with the per-round CPU ratios in its note: a ratio that holds in every
- * round is a finding, one that swings is noise.
+ * its CPU ratio as the median of the same-round ratios, and those ratios in
+ * its note: a ratio that holds in every round is a finding, one that swings
+ * is noise.
  */
 import type { RunSize } from './cli';
 import type { Measurement, ResultRow, RowRole } from './report';
@@ -14,7 +15,7 @@ export function roundsOf(size: RunSize): number {
   return size === 'smoke' ? 1 : 3;
 }
 
-/** How a table's description says it: "one round" or "3 rounds (each row's median)". */
+/** How a table's description says it: "one round" or "3 rounds, every row once per round (each row's median)". */
 export function roundsText(rounds: number): string {
   return rounds === 1
     ? 'one round'
@@ -55,18 +56,22 @@ export function medianMeasurement(rounds: readonly Measurement[]): Measurement {
   };
 }
 
-/** "ours ÷ this CPU/op by round: 1.08×, 1.21×, 1.26×", or undefined with fewer than 2 rounds. */
-export function roundRatiosNote(
+/** Ours ÷ this CPU/op, round by round (rounds both were measured in). */
+export function roundCpuRatios(
   ours: readonly Measurement[],
   row: readonly Measurement[],
-): string | undefined {
+): number[] {
   const n = Math.min(ours.length, row.length);
-  if (n < 2) return undefined;
-  const ratios = Array.from({ length: n }, (_v, i) => {
-    const r = (ours[i]?.cpuPerOpUs ?? Number.NaN) / (row[i]?.cpuPerOpUs ?? Number.NaN);
-    return `${r.toFixed(2)}×`;
-  });
-  return `ours ÷ this CPU/op by round: ${ratios.join(', ')}`;
+  return Array.from(
+    { length: n },
+    (_v, i) => (ours[i]?.cpuPerOpUs ?? Number.NaN) / (row[i]?.cpuPerOpUs ?? Number.NaN),
+  );
+}
+
+/** "ours ÷ this CPU/op by round: 1.08×, 1.21×, 1.26×", or undefined with fewer than 2 rounds. */
+export function roundRatiosNote(ratios: readonly number[]): string | undefined {
+  if (ratios.length < 2) return undefined;
+  return `ours ÷ this CPU/op by round: ${ratios.map((r) => `${r.toFixed(2)}×`).join(', ')}`;
 }
 
 /** A row of an HTTP table, as measured round after round. */
@@ -107,13 +112,15 @@ export async function measureInRounds<T extends RoundTarget>(
       return { name: target.name, role: target.role, status: 'failed', note: failure };
     }
     const own = measured[i] ?? [];
-    const ratios = target.role === 'ours' ? undefined : roundRatiosNote(ours, own);
-    const note = [target.note, ratios].filter((n): n is string => n !== undefined).join('; ');
+    const ratios = target.role === 'ours' ? [] : roundCpuRatios(ours, own);
+    const ratioNote = roundRatiosNote(ratios);
+    const note = [target.note, ratioNote].filter((n): n is string => n !== undefined).join('; ');
     return {
       name: target.name,
       role: target.role,
       status: 'ok',
       measurement: medianMeasurement(own),
+      ...(ratios.length >= 2 ? { cpuRatioToOurs: median(ratios) } : {}),
       ...(note !== '' ? { note } : {}),
     };
   });

@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Measurement } from '../lib/report';
-import { measureInRounds, medianMeasurement, roundRatiosNote, roundsOf } from '../lib/rounds';
+import { renderTable } from '../lib/report';
+import {
+  measureInRounds,
+  medianMeasurement,
+  roundCpuRatios,
+  roundRatiosNote,
+  roundsOf,
+} from '../lib/rounds';
 
 const m = (cpuPerOpUs: number, opsPerSec = 100, extra: Partial<Measurement> = {}): Measurement => ({
   ops: 10,
@@ -38,11 +45,10 @@ void describe('medianMeasurement', () => {
 
 void describe('roundRatiosNote', () => {
   void it('lists ours ÷ this per round, and nothing for a single round', () => {
-    assert.equal(
-      roundRatiosNote([m(3000), m(2400)], [m(2000), m(2400)]),
-      'ours ÷ this CPU/op by round: 1.50×, 1.00×',
-    );
-    assert.equal(roundRatiosNote([m(3000)], [m(2000)]), undefined);
+    const ratios = roundCpuRatios([m(3000), m(2400)], [m(2000), m(2400)]);
+    assert.deepEqual(ratios, [1.5, 1]);
+    assert.equal(roundRatiosNote(ratios), 'ours ÷ this CPU/op by round: 1.50×, 1.00×');
+    assert.equal(roundRatiosNote(roundCpuRatios([m(3000)], [m(2000)])), undefined);
   });
 });
 
@@ -67,6 +73,10 @@ void describe('measureInRounds', () => {
     assert.equal(rows[0]?.measurement?.cpuPerOpUs, 2500);
     assert.equal(rows[0]?.note, undefined);
     assert.equal(rows[1]?.note, 'does less; ours ÷ this CPU/op by round: 1.50×, 1.00×, 1.00×');
+    // The table's ratio pairs rounds: the median of 1.50, 1.00, 1.00, not 2500 ÷ 2000 = 1.25.
+    assert.equal(rows[1]?.cpuRatioToOurs, 1);
+    const table = renderTable({ title: 't', description: 'd', rows, notes: [] });
+    assert.match(table, /\| peer \|.*\| 1\.00× \| 0 \|/);
     assert.deepEqual(rows[2], {
       name: 'broken',
       role: 'peer',

@@ -46,7 +46,7 @@ function beijingDay(ms: number): number {
   return Math.floor((ms + BEIJING_OFFSET_MS) / 86_400_000);
 }
 
-/** A per-app counter that resets every Beijing day. */
+/** The UTC minute `ms` falls in (WeChat's per-minute quotas reset on the minute). */
 const minute = (ms: number): number => Math.floor(ms / 60_000);
 
 /** Uses per app and window (a Beijing day by default), up to a limit. */

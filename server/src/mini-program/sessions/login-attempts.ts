@@ -44,20 +44,20 @@ export class LoginAttemptStore extends MongoRateLimitStore {
    * should it have lapsed meanwhile, the failure opens the next window.
    */
   async recordFailure(key: string): Promise<void> {
-    const counted = await this.model
-      .updateOne(
-        { key: this.prefix + key, resetAt: { $gt: this.clock.now() } },
-        { $inc: { failures: 1 } },
-      )
-      .exec();
-    if (counted.matchedCount > 0) return;
+    if (await this.countFailure(key)) return;
     await this.incrementCounter(key);
-    await this.model
+    await this.countFailure(key);
+  }
+
+  /** `$inc`s the failures of `key`'s live window; false when it has none. */
+  private async countFailure(key: string): Promise<boolean> {
+    const res = await this.model
       .updateOne(
         { key: this.prefix + key, resetAt: { $gt: this.clock.now() } },
         { $inc: { failures: 1 } },
       )
       .exec();
+    return res.matchedCount > 0;
   }
 }
 

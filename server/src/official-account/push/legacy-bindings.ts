@@ -1,9 +1,9 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Clock } from '../../deps';
-import { AppError, describeError } from '../../platform/errors';
 import { withTimeout } from '../../platform/with-timeout';
 import type { SignedQueryBinding } from '../inbox/inbox.model';
+import { bindingCheckUnavailable, reusedWithAnotherBody } from './replay-guard';
 
 /**
  * Where versions before the inbox held the bindings (replay-guard.ts) kept
@@ -56,15 +56,9 @@ export class LegacyBindings {
         timeoutMs,
       );
     } catch (err) {
-      this.logger.error(
-        { err: describeError(err) },
-        'legacy push binding check failed; the push stays unanswered so WeChat retries',
-      );
-      throw new AppError('SERVICE_UNAVAILABLE', 'Push could not be checked; retry later');
+      throw bindingCheckUnavailable(this.logger, err);
     }
-    if (bound !== null && bound.bodyHash !== binding.bodyHash) {
-      throw new AppError('PUSH_SIGNATURE_INVALID', 'Signed push query reused with another body');
-    }
+    if (bound !== null && bound.bodyHash !== binding.bodyHash) throw reusedWithAnotherBody();
   }
 
   private collection() {

@@ -94,11 +94,11 @@ export async function settleBoundDuplicate(
         timeoutMs,
       );
     } catch (err) {
-      throw unavailable(deps, err);
+      throw bindingCheckUnavailable(deps.logger, err);
     }
     if (holder !== null) {
       if (holder.signedQuery?.bodyHash === binding.bodyHash) return;
-      throw new AppError('PUSH_SIGNATURE_INVALID', 'Signed push query reused with another body');
+      throw reusedWithAnotherBody();
     }
     try {
       const stub = bindingStub(appid, binding, deps.clock.now());
@@ -106,14 +106,26 @@ export async function settleBoundDuplicate(
       return;
     } catch (err) {
       // Bound meanwhile by the same query elsewhere: read who holds it.
-      if (!isDuplicateKeyError(err)) throw unavailable(deps, err);
+      if (!isDuplicateKeyError(err)) throw bindingCheckUnavailable(deps.logger, err);
     }
   }
-  throw unavailable(deps, new Error('signed query binding kept changing'));
+  throw bindingCheckUnavailable(deps.logger, new Error('signed query binding kept changing'));
 }
 
-function unavailable(deps: Pick<AppDeps, 'logger'>, err: unknown): AppError {
-  deps.logger.error(
+/** A signed query already bound to another body (here, or by an earlier version: legacy-bindings.ts). */
+export function reusedWithAnotherBody(): AppError {
+  return new AppError('PUSH_SIGNATURE_INVALID', 'Signed push query reused with another body');
+}
+
+/**
+ * A binding check the database did not answer: logged, and SERVICE_UNAVAILABLE
+ * like the inbox write, so the push stays unanswered and WeChat retries.
+ */
+export function bindingCheckUnavailable(
+  logger: Pick<AppDeps['logger'], 'error'>,
+  err: unknown,
+): AppError {
+  logger.error(
     { err: describeError(err) },
     'push binding check failed; the push stays unanswered so WeChat retries',
   );
