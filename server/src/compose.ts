@@ -3,9 +3,14 @@ import { attachMongoGuard, mongoGuardClientOptions, mongoGuardMode } from '@wxli
 import mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from './config';
-import type { AppDeps, Clock, Random } from './deps';
-import { createMetrics } from './platform/metrics';
-import { createModels, initModels } from './models';
+import type { AppDeps, Clock, HotPathInserts, Random } from './deps';
+import {
+  createInsertBatcher,
+  DEFAULT_INSERT_BATCHING,
+  type InsertTarget,
+} from './platform/insert-batcher';
+import { createMetrics, type Metrics } from './platform/metrics';
+import { createModels, initModels, type Models } from './models';
 import { installFollowerGapSampler } from './operator/unionid-gap';
 import { createWechatApis } from './wechat/apis';
 import type { FetchLike } from './wechat/transport';
@@ -70,6 +75,7 @@ export async function composeDeps(options: ComposeOptions): Promise<AppDeps> {
       models,
       wechat,
       metrics,
+      inserts: createHotPathInserts(models, metrics),
     };
     // The unionid-gap gauge reads the database when scraped.
     installFollowerGapSampler(deps);
@@ -78,4 +84,20 @@ export async function composeDeps(options: ComposeOptions): Promise<AppDeps> {
     await db.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** One insert batcher per hot collection, each reporting its command sizes. */
+export function createHotPathInserts(models: Models, metrics: Metrics): HotPathInserts {
+  const batcherFor = <T>(target: InsertTarget<T> & { collectionName: string }) => {
+    const collection = target.collectionName;
+    return createInsertBatcher<T>(target, {
+      ...DEFAULT_INSERT_BATCHING,
+      onBatch: (size) => metrics.dbInsertBatchSize.observe({ collection }, size),
+    });
+  };
+  return {
+    inbox: batcherFor(models.Inbox.collection),
+    sessions: batcherFor(models.Session.collection),
+    loginAudit: batcherFor(models.LoginAudit.collection),
+  };
 }

@@ -4,6 +4,10 @@ import type { Config } from './config';
 import type { Metrics } from './platform/metrics';
 import type { Models } from './models';
 import type { WechatApis } from './wechat/types';
+import type { InsertBatcher } from './platform/insert-batcher';
+import type { InboxItem } from './official-account/inbox/inbox.model';
+import type { Session } from './mini-program/sessions/session.model';
+import type { LoginAudit } from './mini-program/sessions/login-audit.model';
 
 /** Time source; injected so tests can move time without fake timers. */
 export interface Clock {
@@ -25,4 +29,18 @@ export interface AppDeps {
   readonly models: Models;
   readonly wechat: WechatApis;
   readonly metrics: Metrics;
+  readonly inserts: HotPathInserts;
+}
+
+/**
+ * The inserts that many requests make at once, grouped into shared commands
+ * under load (platform/insert-batcher.ts). One per collection and process.
+ */
+export interface HotPathInserts {
+  /** Every accepted push (official-account/push/intake.ts). */
+  readonly inbox: InsertBatcher<InboxItem>;
+  /** A login's new session (mini-program/sessions/sessions.ts). */
+  readonly sessions: InsertBatcher<Omit<Session, '_id'>>;
+  /** A login's audit entry, whatever its outcome. */
+  readonly loginAudit: InsertBatcher<Omit<LoginAudit, '_id'>>;
 }

@@ -16,6 +16,8 @@ export interface Metrics {
   readonly tokenRefreshes: Counter<'appid' | 'outcome'>;
   readonly wechatDuration: Histogram<'api' | 'outcome'>;
   readonly wechatErrcodes: Counter<'api' | 'errcode'>;
+  /** Documents per insert command of the grouped inserts (platform/insert-batcher.ts). */
+  readonly dbInsertBatchSize: Histogram<'collection'>;
   /** Logins whose user has no unionid (neither from code2Session nor from decrypted user data). */
   readonly loginsWithoutUnionid: Counter<'appid'>;
   /** Current followers with no unionid, per official account; sampled on scrape (see unionid-gap.ts). */
@@ -97,6 +99,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'wechat_api_errcodes_total',
       help: 'Non-zero errcodes returned by WeChat, by API',
       labelNames: ['api', 'errcode'],
+      registers,
+    }),
+    dbInsertBatchSize: new Histogram({
+      name: 'db_insert_batch_size',
+      help: 'Documents per insert command on the hot paths (concurrent inserts travel together)',
+      labelNames: ['collection'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 100],
       registers,
     }),
     loginsWithoutUnionid: new Counter({

@@ -12,7 +12,10 @@ import { WechatApiError } from '../../wechat/errors';
 import { dropReplacedSessionKeys, sessionKeyWrite } from './session-keys';
 import { toUserView } from '../users/user-view';
 
-type Deps = Pick<AppDeps, 'config' | 'clock' | 'random' | 'models' | 'wechat' | 'metrics'>;
+type Deps = Pick<
+  AppDeps,
+  'config' | 'clock' | 'random' | 'models' | 'wechat' | 'metrics' | 'inserts'
+>;
 
 /** 256 bits from the CSPRNG, base64url: 43 characters. */
 const TOKEN_BYTES = 32;
@@ -33,7 +36,7 @@ export interface LoginInput {
  * openid, keeps the session_key (server side only) and issues a token.
  */
 export async function login(deps: Deps, input: LoginInput): Promise<CreateSessionResponse> {
-  const { models, clock, metrics } = deps;
+  const { clock, metrics } = deps;
   const audit = (outcome: string, userId: Types.ObjectId | null, firstLogin = false) => {
     const entry: Omit<LoginAudit, '_id'> = {
       at: clock.now(),
@@ -43,8 +46,9 @@ export async function login(deps: Deps, input: LoginInput): Promise<CreateSessio
       userAgent: input.userAgent?.slice(0, 256) ?? null,
       firstLogin,
     };
-    // The driver's insert, every field typed: no mongoose document per login (bench/README.md).
-    return models.LoginAudit.collection.insertOne(entry);
+    // Every field typed, no mongoose document per login (bench/README.md);
+    // concurrent logins share the insert command (platform/insert-batcher.ts).
+    return deps.inserts.loginAudit.insert(entry);
   };
 
   let identity;
@@ -154,7 +158,7 @@ async function issueSession(
     revokedAt: null,
     ip,
   };
-  await deps.models.Session.collection.insertOne(session);
+  await deps.inserts.sessions.insert(session);
   return { token, expiresAt };
 }
 

@@ -223,7 +223,7 @@ export function inboxWriteTimeoutMs(answerDeadlineMs: number): number {
  * leaves the push unanswered, WeChat retries, and nothing is lost.
  */
 export async function storePush(
-  deps: Pick<AppDeps, 'models' | 'clock' | 'metrics' | 'logger'>,
+  deps: Pick<AppDeps, 'models' | 'clock' | 'metrics' | 'logger' | 'inserts'>,
   appid: string,
   opened: Pick<OpenedPush, 'message' | 'binding'>,
   timeoutMs: number,
@@ -233,7 +233,9 @@ export async function storePush(
   const now = deps.clock.now();
   // Every field spelled out (the type makes the list complete) and inserted
   // with the driver: the push path skips building a mongoose document, which
-  // was a third of its CPU (bench/README.md). The unique index still decides.
+  // was a third of its CPU (bench/README.md). Concurrent pushes share one
+  // insert command (platform/insert-batcher.ts); the unique index still
+  // decides, per push.
   const item: InboxItem = {
     dedupKey: dedupKeyOf(message),
     appid,
@@ -252,7 +254,7 @@ export async function storePush(
     // Present only when bound: the unique index covers documents that have it.
     ...(binding !== null ? { signedQuery: binding } : {}),
   };
-  const write = deps.models.Inbox.collection.insertOne(item);
+  const write = deps.inserts.inbox.insert(item);
   try {
     await withTimeout(write, timeoutMs);
   } catch (err) {

@@ -167,6 +167,45 @@ describe('concurrent first logins', () => {
   });
 });
 
+/** Documents and commands the grouped inserts have sent into `collection` so far. */
+async function insertBatches(collection: string): Promise<{ docs: number; commands: number }> {
+  const values = (await t.deps.metrics.dbInsertBatchSize.get()).values.filter(
+    (v) => v.labels.collection === collection,
+  );
+  const of = (name: string) => values.find((v) => v.metricName === name)?.value ?? 0;
+  return { docs: of('db_insert_batch_size_sum'), commands: of('db_insert_batch_size_count') };
+}
+
+describe('logins arriving together', () => {
+  it('20 users at once: each gets a working token and one audit entry; the inserts share commands', async () => {
+    const users = Array.from({ length: 20 }, () => t.sandbox.createUser());
+    const before = {
+      sessions: await insertBatches('sessions'),
+      audits: await insertBatches('login_audits'),
+      auditRows: await t.deps.models.LoginAudit.countDocuments({ outcome: 'ok' }),
+    };
+    const results = await Promise.all(
+      users.map((u) => t.api('POST', '/api/v1/sessions', { code: t.sandbox.mintLoginCode(u) })),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(201));
+    const me = await Promise.all(
+      results.map((r) => t.api('GET', '/api/v1/me', undefined, r.body.token)),
+    );
+    expect(me.map((r) => r.body.id)).toEqual(results.map((r) => r.body.user.id));
+    expect(await t.deps.models.LoginAudit.countDocuments({ outcome: 'ok' })).toBe(
+      before.auditRows + 20,
+    );
+    for (const [collection, was] of [
+      ['sessions', before.sessions],
+      ['login_audits', before.audits],
+    ] as const) {
+      const now = await insertBatches(collection);
+      expect(now.docs - was.docs).toBe(20);
+      expect(now.commands - was.commands).toBeLessThan(20);
+    }
+  });
+});
+
 describe('bearer authentication', () => {
   it('rejects missing, malformed, unknown, expired and revoked tokens with 401 SESSION_INVALID', async () => {
     const { token } = await t.login();

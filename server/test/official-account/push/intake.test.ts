@@ -365,6 +365,43 @@ describe('deduplication', () => {
   });
 });
 
+describe('pushes arriving together', () => {
+  // Concurrent pushes share insert commands (platform/insert-batcher.ts); a
+  // copy of one of them in the same commands is still answered as stored
+  // once. Plaintext too: its signed-query binding rides in the same insert.
+  test.each(['safe', 'plain'] as const)(
+    '%s: 30 pushes and 5 retried copies, sent at once: all answered, 30 stored, in fewer commands',
+    async (mode) => {
+      const server = await startTestServer({ env: { OFFICIAL_ACCOUNT_ENCRYPT_MODE: mode } });
+      try {
+        const { sandbox } = server;
+        sandbox.setPushTarget(null);
+        const at = Math.floor(Date.now() / 1000);
+        const pushes = Array.from({ length: 30 }, () =>
+          followPush(sandbox, sandbox.createUser().oaOpenid, 'subscribe', at, mode),
+        );
+        const copies = pushes.slice(0, 5);
+        const answers = await Promise.all(
+          [...pushes, ...copies].map((push) => postXml(server.url, push)),
+        );
+        expect(answers.filter((r) => r.status === 200 && r.text === 'success')).toHaveLength(35);
+        expect(await server.deps.models.Inbox.countDocuments()).toBe(30);
+        const dedup = await server.deps.metrics.eventsDeduplicated.get();
+        expect(dedup.values[0]?.value).toBe(5);
+        const sizes = (await server.deps.metrics.dbInsertBatchSize.get()).values.filter(
+          (v) => v.labels.collection === 'oa_inbox',
+        );
+        const sent = sizes.find((v) => v.metricName === 'db_insert_batch_size_sum')?.value;
+        const commands = sizes.find((v) => v.metricName === 'db_insert_batch_size_count')?.value;
+        expect(sent).toBe(35);
+        expect(commands).toBeLessThan(35);
+      } finally {
+        await server.close();
+      }
+    },
+  );
+});
+
 describe('a QR-scene follow', () => {
   test('records the scene and the unionid', async () => {
     const server = await startTestServer({ workers: FAST_WORKERS });
