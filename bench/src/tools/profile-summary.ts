@@ -48,42 +48,80 @@ function isGeneric(bucket: string): boolean {
 /** An idle stretch at least this long (µs) precedes the measured load. */
 export const MEASURED_GAP_US = 700_000;
 
+/**
+ * Activity is judged per bin of this many µs: a bin with fewer busy samples
+ * than ACTIVE_BIN_SAMPLES counts as idle. A target is not silent while it
+ * waits (a log flush, a driver heartbeat: 1–3 ms every few hundred ms), and
+ * those blips must not break the idle window that precedes the load.
+ */
+export const ACTIVITY_BIN_US = 100_000;
+/** At the profiler's 1 ms interval: busy for at least 10 % of a bin. */
+export const ACTIVE_BIN_SAMPLES = 10;
+
 /** Sample indexes `[start, end)` of the measured load. */
 export interface SampleWindow {
   start: number;
   end: number;
 }
 
-/**
- * The measured load: of the stretches that follow an idle gap of at least
- * `gapUs`, the one with the most busy samples (the 1 s idle window precedes the
- * load; a shorter stretch after a later gap is the target being stopped).
- * Everything when no gap is long enough.
- */
-export function measuredWindow(profile: CpuProfile, gapUs = MEASURED_GAP_US): SampleWindow {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const stretches: (SampleWindow & { busySamples: number })[] = [];
-  let current: (SampleWindow & { busySamples: number }) | null = null;
+interface Bin {
+  /** Index of the bin's first sample. */
+  first: number;
+  busy: number;
+}
+
+/** Samples grouped by ACTIVITY_BIN_US of profile time, with their busy counts. */
+function binsOf(profile: CpuProfile): Bin[] {
+  const idle = new Set(
+    profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id),
+  );
+  const bins: Bin[] = [];
   let time = 0;
-  let lastBusyAt: number | null = null;
   profile.samples.forEach((id, i) => {
     time += profile.timeDeltas[i] ?? 0;
-    if (byId.get(id)?.callFrame.functionName === '(idle)') return;
-    if (lastBusyAt !== null && time - lastBusyAt >= gapUs) {
-      if (current) current.end = i;
-      current = { start: i, end: profile.samples.length, busySamples: 0 };
-      stretches.push(current);
+    const at = Math.floor(time / ACTIVITY_BIN_US);
+    while (bins.length <= at) bins.push({ first: i, busy: 0 });
+    if (!idle.has(id)) bins[at]!.busy += 1;
+  });
+  return bins;
+}
+
+/**
+ * The measured load: of the stretches of activity that follow an idle gap of
+ * at least `gapUs`, the one with the most busy samples (the 1 s idle window
+ * precedes the load; a shorter stretch after a later gap is the target being
+ * stopped). Everything when no gap is long enough.
+ */
+export function measuredWindow(profile: CpuProfile, gapUs = MEASURED_GAP_US): SampleWindow {
+  const bins = binsOf(profile);
+  const gapBins = Math.ceil(gapUs / ACTIVITY_BIN_US);
+  const stretches: { startBin: number; endBin: number; busy: number }[] = [];
+  let idleRun = 0;
+  let seenActivity = false;
+  bins.forEach((bin, b) => {
+    if (bin.busy < ACTIVE_BIN_SAMPLES) {
+      idleRun += 1;
+      return;
     }
-    if (current) current.busySamples += 1;
-    lastBusyAt = time;
+    const current = stretches.at(-1);
+    if (seenActivity && idleRun >= gapBins) {
+      stretches.push({ startBin: b, endBin: b + 1, busy: bin.busy });
+    } else if (current !== undefined) {
+      current.endBin = b + 1;
+      current.busy += bin.busy;
+    }
+    seenActivity = true;
+    idleRun = 0;
   });
   const busiest = stretches.reduce<(typeof stretches)[number] | null>(
-    (best, s) => (best === null || s.busySamples > best.busySamples ? s : best),
+    (best, s) => (best === null || s.busy > best.busy ? s : best),
     null,
   );
-  return busiest
-    ? { start: busiest.start, end: busiest.end }
-    : { start: 0, end: profile.samples.length };
+  if (busiest === null) return { start: 0, end: profile.samples.length };
+  return {
+    start: bins[busiest.startBin]!.first,
+    end: bins[busiest.endBin]?.first ?? profile.samples.length,
+  };
 }
 
 function summarise(profile: CpuProfile, window: SampleWindow | null): Map<string, number> {

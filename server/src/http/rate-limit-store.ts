@@ -72,15 +72,14 @@ export class MongoRateLimitStore implements Store {
     const k = this.prefix + key;
     return retryOnConflict('rate-limit counter', async () => {
       const now = this.clock.now();
-      const live = await this.model
-        .findOneAndUpdate(
-          { key: k, resetAt: { $gt: now } },
-          { $inc: { hits: 1 } },
-          { returnDocument: 'after' },
-        )
-        .lean<RateLimitCounter>()
-        .exec();
-      if (live) return live;
+      // The counter of every request this store limits: sent with the driver
+      // (both values are already what is stored), without mongoose's casting.
+      const live = await this.model.collection.findOneAndUpdate(
+        { key: k, resetAt: { $gt: now } },
+        { $inc: { hits: 1 } },
+        { returnDocument: 'after' },
+      );
+      if (live) return live as RateLimitCounter;
       // The window lapsed (or never existed): restart it, with every count
       // the window carries at zero. E11000 means another request restarted
       // it first; the next round $incs theirs.

@@ -55,6 +55,45 @@ export interface User {
 
 export type UserModel = Model<User>;
 
+/**
+ * What a new user document holds besides the login's own fields (openid,
+ * creation time, the schema's defaults and mongoose's version key), for the
+ * login's upsert, which goes through the driver rather than mongoose
+ * (sessions.ts). `unionid` is left to the caller: the login sets it when
+ * code2Session returns one. A test keeps this equal to what mongoose's
+ * `setDefaultsOnInsert` writes, so a default added to the schema fails it.
+ */
+export function newUserFields(
+  miniOpenid: string,
+  createdAt: Date,
+): Pick<
+  User,
+  | 'miniOpenid'
+  | 'createdAt'
+  | 'nickname'
+  | 'avatarUrl'
+  | 'gender'
+  | 'profileSource'
+  | 'phone'
+  | 'blockedAt'
+  | 'blockedReason'
+  | 'deletedAt'
+> & { __v: 0 } {
+  return {
+    miniOpenid,
+    createdAt,
+    __v: 0,
+    nickname: null,
+    avatarUrl: null,
+    gender: null,
+    profileSource: null,
+    phone: null,
+    blockedAt: null,
+    blockedReason: null,
+    deletedAt: null,
+  };
+}
+
 const phoneSchema = new Schema<UserPhone>(
   {
     phoneNumber: { type: String, required: true },

@@ -281,13 +281,19 @@ export async function findFollowerForView(
 ): Promise<{ follower: LinkedFollower | null; lookupPending: boolean }> {
   const isPending = (doc: Follower): boolean =>
     doc.unionidPending === true && doc.subscribed && doc.stateAt >= pendingSince;
-  const docs = await deps.models.Follower.find({
-    appid,
-    $or: [{ unionid }, { unionidPending: true, subscribed: true, stateAt: { $gte: pendingSince } }],
-  })
+  // Every login reads this: sent with the driver (strings, a boolean and a
+  // number need no casting), without mongoose's query machinery.
+  const docs = await deps.models.Follower.collection
+    .find<Follower>({
+      appid,
+      $or: [
+        { unionid },
+        { unionidPending: true, subscribed: true, stateAt: { $gte: pendingSince } },
+      ],
+    })
     .sort({ stateAt: -1 })
     .limit(VIEW_READ_LIMIT)
-    .lean<Follower[]>();
+    .toArray();
   let match = docs.find((doc) => doc.unionid === unionid) ?? null;
   if (match === null && docs.length === VIEW_READ_LIMIT) {
     match = await deps.models.Follower.findOne({ appid, unionid })
