@@ -39,7 +39,7 @@ const TARGETS: readonly LoginTarget[] = [
     kind: 'ours',
     role: 'ours',
     name: 'ours: POST /api/v1/sessions',
-    note: 'code2Session, per-IP rate-limit counter and failed-login budget in MongoDB, user upsert (unique openid) recording the session_key, hashed session token, login audit, subscription view; follower list imported once before the run',
+    note: 'code2Session, per-IP rate-limit counter and failed-login budget in MongoDB, user upsert (unique openid) recording the session_key, hashed session token, login audit, subscription view; the session and audit inserts of logins that arrive together share one command each (server/src/platform/insert-batcher.ts); follower list imported once before the run',
   },
   {
     kind: 'login-floor',

@@ -1,14 +1,17 @@
+import { AppError } from './errors';
+import { isDuplicateKeyError } from './retry';
+
 /**
  * Group commit for the inserts on hot paths (the push inbox, sessions, the
- * login audit): inserts into one collection that arrive while earlier ones
- * are still on their way to the database travel together in one
- * `insertMany`, and each caller still learns its own document's outcome.
+ * login audit): inserts into one collection that arrive while every slot
+ * (maxInFlight commands) is taken wait, and then travel together in one
+ * `insertMany`; each caller still learns its own document's outcome.
  *
  * Why: most of the cost of one insert is per command, not per document (the
  * driver's command, its socket write and reply, the database's own commit),
  * so under load N concurrent pushes cost one command instead of N. Idle,
  * nothing waits: a lone insert leaves on the next turn of the event loop
- * (setImmediate, never a timer), as a plain `insertOne`. Nothing is
+ * (setImmediate, no delay timer), as a plain `insertOne`. Nothing is
  * acknowledged early either: a caller's promise settles only with the
  * database's answer for its document.
  *
@@ -35,18 +38,34 @@ export interface InsertBatcherOptions {
    * the queue grow without bound.
    */
   readonly maxQueued: number;
+  /**
+   * A command unanswered this long gives up its slot, and its callers get
+   * SERVICE_UNAVAILABLE: one command stuck on a dead connection must not
+   * hold up every later insert into the collection. (It may still land
+   * later; a push is then a duplicate of WeChat's retry, a session unused.)
+   */
+  readonly commandTimeoutMs: number;
   /** Told the size of every command sent (a metric). */
   readonly onBatch?: (size: number) => void;
 }
 
-/** Sensible limits for a request path: 100 documents a command, 2 commands in flight. */
+/**
+ * Limits for a request path: 100 documents a command, 2 commands in flight,
+ * 5 s per command (inside the 6 s API deadline; a push gives up sooner, at
+ * its own 3 s budget).
+ */
 export const DEFAULT_INSERT_BATCHING: InsertBatcherOptions = {
   maxBatch: 100,
   maxInFlight: 2,
   maxQueued: 2000,
+  commandTimeoutMs: 5000,
 };
 
-/** One document's own failure inside an `insertMany` (MongoDB's WriteError, as an Error). */
+/**
+ * One document's own failure inside an `insertMany` (MongoDB's WriteError, as
+ * an Error). It keeps the code and message, not `keyPattern`/`keyValue`:
+ * nothing here reads which key collided.
+ */
 export class DocumentWriteError extends Error {
   override readonly name = 'DocumentWriteError';
   /** The server's error code: 11000 for a duplicate key. */
@@ -57,11 +76,31 @@ export class DocumentWriteError extends Error {
   }
 }
 
-/** Refused without trying: too many inserts are already waiting. */
-export class InsertQueueFullError extends Error {
+/**
+ * A whole command failed and its error names a duplicate key (write errors
+ * beside a write-concern error): none of its documents is known to be in,
+ * so no caller may read it as "already stored".
+ */
+export class InsertGroupError extends Error {
+  override readonly name = 'InsertGroupError';
+  constructor(cause: unknown) {
+    super('the grouped insert failed as a whole', { cause });
+  }
+}
+
+/** Refused without trying: too many inserts already wait (503, try again). */
+export class InsertQueueFullError extends AppError<'SERVICE_UNAVAILABLE'> {
   override readonly name = 'InsertQueueFullError';
   constructor(queued: number) {
-    super(`${queued} inserts already wait for the database; refused`);
+    super('SERVICE_UNAVAILABLE', `${queued} inserts already wait for the database; refused`);
+  }
+}
+
+/** The command did not answer within commandTimeoutMs (503, try again). */
+export class InsertTimeoutError extends AppError<'SERVICE_UNAVAILABLE'> {
+  override readonly name = 'InsertTimeoutError';
+  constructor(ms: number) {
+    super('SERVICE_UNAVAILABLE', `the database did not answer an insert within ${ms} ms`);
   }
 }
 
@@ -90,16 +129,34 @@ export function createInsertBatcher<T>(
     scheduled = true;
     setImmediate(flush);
   };
+  const send = (batch: Waiting<T>[]): void => {
+    inFlight += 1;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      clearTimeout(timer);
+      inFlight -= 1;
+      schedule();
+    };
+    // Settling a caller twice is a no-op, so a late answer after the
+    // timeout changes nothing for the callers already told.
+    const timer = setTimeout(() => {
+      const timeout = new InsertTimeoutError(options.commandTimeoutMs);
+      for (const w of batch) w.reject(timeout);
+      release();
+    }, options.commandTimeoutMs);
+    void writeBatch(target, batch).finally(release);
+    try {
+      options.onBatch?.(batch.length);
+    } catch {
+      // A metric that fails must not fail the writes.
+    }
+  };
   const flush = (): void => {
     scheduled = false;
     while (queue.length > 0 && inFlight < options.maxInFlight) {
-      const batch = queue.splice(0, options.maxBatch);
-      inFlight += 1;
-      options.onBatch?.(batch.length);
-      void writeBatch(target, batch).finally(() => {
-        inFlight -= 1;
-        schedule();
-      });
+      send(queue.splice(0, options.maxBatch));
     }
   };
 
@@ -132,8 +189,9 @@ async function writeBatch<T>(target: InsertTarget<T>, batch: Waiting<T>[]): Prom
       await Promise.all(batch.map((w) => settleOne(target, w)));
       return;
     }
+    const groupFailure = outcomes === 'all-failed' ? failureOfGroup(err) : null;
     batch.forEach((w, i) => {
-      const outcome = outcomes === 'all-failed' ? asError(err) : outcomes[i];
+      const outcome = groupFailure ?? (outcomes === 'all-failed' ? null : outcomes[i]);
       if (outcome === null || outcome === undefined) w.resolve();
       else w.reject(outcome);
     });
@@ -182,7 +240,7 @@ export function documentOutcomes(
   return outcomes;
 }
 
-/** The driver gives one WriteError as itself and several as an array. */
+/** Older drivers gave a single WriteError as itself; driver 7 always gives an array. */
 function listOf(value: unknown): unknown[] {
   if (Array.isArray(value)) return value as unknown[];
   return value !== undefined && value !== null ? [value] : [];
@@ -197,6 +255,20 @@ function hasWriteConcernError(err: unknown): boolean {
   return (
     typeof result?.getWriteConcernError === 'function' && result.getWriteConcernError() != null
   );
+}
+
+/**
+ * What every caller of a failed command is told. The driver wraps an error
+ * that is not the server's per-document answer (a reset connection, a
+ * cleared pool, no server) in a MongoBulkWriteError, which would read as a
+ * server error: the wrapped error is given instead, so the HTTP layer still
+ * sees a transient fault (503). An error whose code says duplicate key is
+ * never given to all: that would read as "already stored".
+ */
+export function failureOfGroup(err: unknown): Error {
+  const inner = (err as { errorResponse?: unknown } | null)?.errorResponse;
+  const failure = inner instanceof Error ? inner : asError(err);
+  return isDuplicateKeyError(failure) ? new InsertGroupError(err) : failure;
 }
 
 function asError(err: unknown): Error {

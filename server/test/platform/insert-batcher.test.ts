@@ -6,12 +6,16 @@
  */
 import { uniqueDbName } from '@wxlink/testkit';
 import fc from 'fast-check';
-import type mongoose from 'mongoose';
+import mongoose from 'mongoose';
+import { mapError } from '../../src/http/errors';
 import {
   createInsertBatcher,
   documentOutcomes,
   DocumentWriteError,
+  failureOfGroup,
+  InsertGroupError,
   InsertQueueFullError,
+  InsertTimeoutError,
   type InsertBatcherOptions,
   type InsertTarget,
 } from '../../src/platform/insert-batcher';
@@ -52,6 +56,7 @@ const options = (over: Partial<InsertBatcherOptions> = {}): InsertBatcherOptions
   maxBatch: 100,
   maxInFlight: 1,
   maxQueued: 1000,
+  commandTimeoutMs: 5000,
   ...over,
 });
 
@@ -128,7 +133,9 @@ describe('grouping', () => {
     const a = batcher.insert({ k: 'a' });
     await new Promise((resolve) => setImmediate(resolve));
     const queued = [batcher.insert({ k: 'b' }), batcher.insert({ k: 'c' })];
-    await expect(batcher.insert({ k: 'd' })).rejects.toBeInstanceOf(InsertQueueFullError);
+    const refused: unknown = await batcher.insert({ k: 'd' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(InsertQueueFullError);
+    expect(mapError(refused).code).toBe('SERVICE_UNAVAILABLE');
     first.open();
     await Promise.all([a, ...queued]);
     expect(target.commands.flatMap((c) => c.keys)).toEqual(['a', 'b', 'c']);
@@ -182,22 +189,56 @@ describe('each caller gets its own outcome', () => {
     expect(target.commands.filter((c) => c.op === 'insertOne')).toHaveLength(3);
   });
 
-  test('a network error fails every caller of the batch, with that error', async () => {
+  test('a reset connection fails every caller with the network error, which answers 503', async () => {
+    // Driver 7 wraps it: a MongoBulkWriteError (a MongoServerError) around it.
+    const reset = new mongoose.mongo.MongoNetworkError('connection reset');
     const target = new ScriptedTarget();
-    const boom = Object.assign(new Error('connection reset'), { name: 'MongoNetworkError' });
-    target.manyAnswer = () => Promise.reject(boom);
+    target.manyAnswer = () =>
+      Promise.reject(new mongoose.mongo.MongoBulkWriteError(reset, {} as never));
     const batcher = createInsertBatcher(target, options());
     const settled = await Promise.allSettled(docs('a', 'b').map((d) => batcher.insert(d)));
-    expect(settled.map((s) => s.status === 'rejected' && s.reason === boom)).toEqual([true, true]);
+    expect(settled.map((s) => s.status === 'rejected' && s.reason === reset)).toEqual([true, true]);
+    expect(mapError(reset).code).toBe('SERVICE_UNAVAILABLE');
   });
 
-  test('a write-concern error fails every caller, even beside per-document errors', async () => {
+  test('a write-concern error beside duplicate write errors is no caller\'s "already stored"', async () => {
     const target = new ScriptedTarget();
     target.manyAnswer = () =>
       Promise.reject(bulkError([{ index: 0, code: 11000, errmsg: 'dup' }], { err: { code: 64 } }));
     const batcher = createInsertBatcher(target, options());
-    const result = await outcomes(docs('a', 'b').map((d) => batcher.insert(d)));
-    expect(result).toEqual([11000, 11000]);
+    const settled = await Promise.allSettled(docs('a', 'b').map((d) => batcher.insert(d)));
+    for (const s of settled) {
+      expect(s.status === 'rejected' && s.reason).toBeInstanceOf(InsertGroupError);
+      expect(isDuplicateKeyError(s.status === 'rejected' && s.reason)).toBe(false);
+    }
+  });
+
+  test('a command that does not answer gives up its slot; its callers get 503', async () => {
+    const target = new ScriptedTarget();
+    target.oneAnswer = ([doc]) => (doc!.k === 'stuck' ? new Promise(() => {}) : Promise.resolve());
+    const batcher = createInsertBatcher(target, options({ maxInFlight: 1, commandTimeoutMs: 50 }));
+    const stuck = batcher.insert({ k: 'stuck' });
+    await new Promise((resolve) => setImmediate(resolve));
+    const next = batcher.insert({ k: 'next' });
+    const err: unknown = await stuck.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InsertTimeoutError);
+    expect(mapError(err).code).toBe('SERVICE_UNAVAILABLE');
+    await expect(next).resolves.toBeUndefined();
+  });
+
+  test('a failing onBatch callback fails no insert', async () => {
+    const batcher = createInsertBatcher(
+      new ScriptedTarget(),
+      options({
+        onBatch: () => {
+          throw new Error('metric broken');
+        },
+      }),
+    );
+    await expect(Promise.all(docs('a', 'b').map((d) => batcher.insert(d)))).resolves.toEqual([
+      undefined,
+      undefined,
+    ]);
   });
 
   test('a failed command frees its slot: the next inserts still go', async () => {
@@ -207,6 +248,20 @@ describe('each caller gets its own outcome', () => {
     await expect(batcher.insert({ k: 'a' })).rejects.toThrow('down');
     target.oneAnswer = () => Promise.resolve();
     await expect(batcher.insert({ k: 'b' })).resolves.toBeUndefined();
+  });
+});
+
+describe('failureOfGroup', () => {
+  test("unwraps the driver's MongoBulkWriteError around a driver error", () => {
+    const cause = new mongoose.mongo.MongoServerSelectionError('no primary', {} as never);
+    expect(failureOfGroup(new mongoose.mongo.MongoBulkWriteError(cause, {} as never))).toBe(cause);
+  });
+
+  test('never hands out a duplicate-key code to the whole group', () => {
+    const dup = Object.assign(new Error('E11000'), { code: 11000 });
+    expect(failureOfGroup(dup)).toBeInstanceOf(InsertGroupError);
+    const plain = new Error('boom');
+    expect(failureOfGroup(plain)).toBe(plain);
   });
 });
 

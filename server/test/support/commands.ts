@@ -68,3 +68,28 @@ export function recordCommands(
     },
   };
 }
+
+/** The insert methods of a collection, as the insert batcher calls them. */
+interface InsertMethods {
+  insertOne(...args: never[]): Promise<unknown>;
+  insertMany(...args: never[]): Promise<unknown>;
+}
+
+/**
+ * Holds the first `count` insert commands on `collection` for `ms` before
+ * sending them, so that inserts made meanwhile must wait for a slot and go
+ * together (platform/insert-batcher.ts): grouping does not depend on how
+ * fast the database answers. Undone by jest.restoreAllMocks().
+ */
+export function holdFirstInserts(collection: InsertMethods, count: number, ms: number): void {
+  let held = 0;
+  for (const method of ['insertOne', 'insertMany'] as const) {
+    const original = collection[method].bind(collection) as (
+      ...args: unknown[]
+    ) => Promise<unknown>;
+    jest.spyOn(collection, method).mockImplementation(async (...args: unknown[]) => {
+      if (held++ < count) await new Promise((resolve) => setTimeout(resolve, ms));
+      return await original(...args);
+    });
+  }
+}

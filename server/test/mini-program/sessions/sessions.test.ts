@@ -5,6 +5,7 @@ import {
   SubscriptionViewSchema,
   UserViewSchema,
 } from '@wxlink/contracts';
+import { holdFirstInserts } from '../../support/commands';
 import { startTestServer, type TestServer } from '../../support/harness';
 import { waitFor } from '../../support/cluster';
 import { listImported } from '../../../src/official-account/followers/subscription';
@@ -184,9 +185,12 @@ describe('logins arriving together', () => {
       audits: await insertBatches('login_audits'),
       auditRows: await t.deps.models.LoginAudit.countDocuments({ outcome: 'ok' }),
     };
+    // Both slots of each collection busy for a while: the others wait and share commands.
+    holdFirstInserts(t.deps.models.Session.collection, 2, 300);
+    holdFirstInserts(t.deps.models.LoginAudit.collection, 2, 300);
     const results = await Promise.all(
       users.map((u) => t.api('POST', '/api/v1/sessions', { code: t.sandbox.mintLoginCode(u) })),
-    );
+    ).finally(() => jest.restoreAllMocks());
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(201));
     const me = await Promise.all(
       results.map((r) => t.api('GET', '/api/v1/me', undefined, r.body.token)),
