@@ -2,8 +2,10 @@
  * Verify before parse (safe and compat mode): an unauthenticated encrypted
  * push never reaches an XML parser; only the bounded <Encrypt> extraction
  * runs before msg_signature is checked. The parsers are wrapped in spies to
- * prove it, and the CPU cost of a hostile 64 KiB envelope is measured against
- * a small one.
+ * prove it. What a hostile 64 KiB envelope costs against a genuine push is a
+ * benchmark (bench: "Crypto: hostile safe-mode envelopes"), not a timed test:
+ * this one read the whole jest process's CPU and failed under load (x4.03
+ * once, in a full `npm test`).
  */
 import type * as realNode from '@wxlink/contracts/node';
 import { startTestServer, type TestServer } from '../../support/harness';
@@ -77,24 +79,4 @@ test('a genuine safe-mode push is parsed once, after its signature matched', asy
   expect(await postXml(server.url, push)).toEqual({ status: 200, text: 'success' });
   expect(spied.parseEncryptedEnvelope).not.toHaveBeenCalled();
   expect(spied.parsePushXml).toHaveBeenCalledTimes(1);
-});
-
-test('CPU per hostile 64 KiB envelope stays within a small factor of a small one', async () => {
-  const rounds = 40;
-  const cpuPerRequest = async (body: string): Promise<number> => {
-    await post(body); // warm-up
-    const start = process.cpuUsage();
-    for (let i = 0; i < rounds; i++) await post(body);
-    const used = process.cpuUsage(start);
-    return (used.user + used.system) / 1000 / rounds;
-  };
-  const small = await cpuPerRequest(smallEnvelope);
-  const hostile = await cpuPerRequest(hostileEnvelope);
-  // Client and server share this process: both figures include the client's
-  // side of the request, which is the same for both bodies but the upload.
-  process.stdout.write(
-    `verify-before-parse: CPU per request, small ${small.toFixed(2)} ms, ` +
-      `hostile 64 KiB ${hostile.toFixed(2)} ms (x${(hostile / small).toFixed(2)})\n`,
-  );
-  expect(hostile / small).toBeLessThan(2);
 });
