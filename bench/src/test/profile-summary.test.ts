@@ -1,5 +1,7 @@
 /** tools/profile-summary.ts: where the measured load lies in a profile. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { measuredWindow, type CpuProfile } from '../tools/profile-summary';
 
@@ -68,5 +70,21 @@ void describe('measuredWindow', () => {
       [true, 50],
     ]);
     assert.deepEqual(measuredWindow(p), { start: 0, end: 750 });
+  });
+});
+
+void describe('profile-summary command line', () => {
+  const tool = join(__dirname, '..', 'tools', 'profile-summary.js');
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [tool, ...args], { encoding: 'utf8' });
+
+  void it('answers --help and a missing file with one line and exit code 2, no stack trace', () => {
+    const help = run('--help');
+    assert.equal(help.status, 2);
+    assert.match(help.stderr, /^usage: /);
+    const missing = run(join(__dirname, 'no-such.cpuprofile'));
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /^profile-summary: cannot read .*no-such\.cpuprofile: ENOENT/);
+    assert.equal(missing.stderr.trim().split('\n').length, 1);
   });
 });

@@ -151,17 +151,31 @@ function summarise(profile: CpuProfile, window: SampleWindow | null): Map<string
   return totals;
 }
 
+/** The profile in `file`, or a one-line error and exit 2 (no stack trace for a typo). */
+function readProfile(file: string): CpuProfile {
+  try {
+    const profile = JSON.parse(readFileSync(file, 'utf8')) as Partial<CpuProfile>;
+    if (!Array.isArray(profile.nodes) || !Array.isArray(profile.samples)) {
+      throw new Error('not a V8 CPU profile (no nodes or samples)');
+    }
+    return profile as CpuProfile;
+  } catch (err) {
+    process.stderr.write(`profile-summary: cannot read ${file}: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
 function main(argv: readonly string[]): void {
   const perOpAt = argv.indexOf('--per-op');
   const ops = perOpAt >= 0 ? Number(argv[perOpAt + 1]) : null;
   const [file, topArg] = argv.filter((_, i) => perOpAt < 0 || (i !== perOpAt && i !== perOpAt + 1));
-  if (!file || (ops !== null && !(ops > 0))) {
+  if (!file || file.startsWith('-') || (ops !== null && !(ops > 0))) {
     process.stderr.write(
       'usage: node dist/tools/profile-summary.js <file.cpuprofile> [top] [--per-op <operations>]\n',
     );
     process.exit(2);
   }
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const profile = readProfile(file);
   const totals = summarise(profile, ops === null ? null : measuredWindow(profile));
   const all = [...totals.values()].reduce((a, b) => a + b, 0);
   const startup = totals.get(STARTUP) ?? 0;
