@@ -125,8 +125,8 @@ export async function runIntakeBench(
       tables.push({
         title: `Event intake: ${mode === 'safe' ? 'safe-mode (encrypted)' : 'plaintext'} subscribe pushes`,
         description:
-          `One op = one signed push, each unique (distinct FromUserName), answered only after one insert ` +
-          `into a collection with a unique key. autocannon, ${connections} connections, ${amount} pushes after ` +
+          `One op = one signed push, each unique (distinct FromUserName), answered only after it is inserted ` +
+          `into a collection with a unique key (by itself, or for ours together with the pushes that arrived meanwhile). autocannon, ${connections} connections, ${amount} pushes after ` +
           `${warmupAmount} warm-up pushes, ${roundsText(rounds)}; every server in its own child process (CPU/op and peak RSS are that ` +
           `process's, measured around the load run; CPU/op is net of the process's idle CPU measured just before). Database: ${databaseLabel(mongo)}, a fresh database per ` +
           `row: its write cost grows with collection size, so the working set is kept to ` +
