@@ -134,7 +134,7 @@ export async function runIntakeBench(
         rows,
         notes: [
           'ours runs the production app (helmet, request log and id, Prometheus histograms, zod config) in the encryption mode of the pushes, with the inbox processor off: linkage happens after the answer and is not part of intake.',
-          'ours stores into the inbox (unique dedup key plus the processor’s status indexes) with the native driver, and in plaintext mode binds the signed query to the body in the same insert; pushes that arrive while an insert is out share the next one (one insertMany, each push still answered after its own document is stored: server/src/platform/insert-batcher.ts); the others insert each push alone with the native driver into a collection with one unique index. The embedded database charges much more per command than per document, which makes the shared insert worth more here than on a MongoDB server.',
+          'ours stores into the inbox (unique dedup key plus the processor’s status indexes) with the native driver, and in plaintext mode binds the signed query to the body in the same insert; pushes that arrive while both of its insert commands are out share the next one (one insertMany, each push still answered after its own document is stored: server/src/platform/insert-batcher.ts); the others insert each push alone with the native driver into a collection with one unique index. The embedded database charges much more per command than per document, which makes the shared insert worth more here than on a MongoDB server.',
         ],
         problems,
       });
