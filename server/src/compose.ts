@@ -87,7 +87,7 @@ export async function composeDeps(options: ComposeOptions): Promise<AppDeps> {
 }
 
 /** One insert batcher per hot collection, each reporting its command sizes. */
-export function createHotPathInserts(models: Models, metrics: Metrics): HotPathInserts {
+function createHotPathInserts(models: Models, metrics: Metrics): HotPathInserts {
   const batcherFor = <T>(target: InsertTarget<T> & { collectionName: string }) => {
     const collection = target.collectionName;
     return createInsertBatcher<T>(target, {

@@ -46,7 +46,7 @@ function isGeneric(bucket: string): boolean {
 }
 
 /** An idle stretch at least this long (µs) precedes the measured load. */
-export const MEASURED_GAP_US = 700_000;
+const MEASURED_GAP_US = 700_000;
 
 /**
  * Activity is judged per bin of this many µs: a bin with fewer busy samples
@@ -54,9 +54,9 @@ export const MEASURED_GAP_US = 700_000;
  * waits (a log flush, a driver heartbeat: 1–3 ms every few hundred ms), and
  * those blips must not break the idle window that precedes the load.
  */
-export const ACTIVITY_BIN_US = 100_000;
+const ACTIVITY_BIN_US = 100_000;
 /** At the profiler's 1 ms interval: busy for at least 10 % of a bin. */
-export const ACTIVE_BIN_SAMPLES = 10;
+const ACTIVE_BIN_SAMPLES = 10;
 
 /** Sample indexes `[start, end)` of the measured load. */
 export interface SampleWindow {
@@ -88,35 +88,36 @@ function binsOf(profile: CpuProfile): Bin[] {
 
 /**
  * The measured load: of the stretches of activity that follow an idle gap of
- * at least `gapUs`, the one with the most busy samples (the 1 s idle window
- * precedes the load; a shorter stretch after a later gap is the target being
- * stopped). Everything when no gap is long enough.
+ * at least MEASURED_GAP_US, the one with the most busy samples (the 1 s idle
+ * window precedes the load; a shorter stretch after a later gap is the
+ * target being stopped). Everything when no gap is long enough.
  */
-export function measuredWindow(profile: CpuProfile, gapUs = MEASURED_GAP_US): SampleWindow {
+export function measuredWindow(profile: CpuProfile): SampleWindow {
   const bins = binsOf(profile);
-  const gapBins = Math.ceil(gapUs / ACTIVITY_BIN_US);
+  const gapBins = Math.ceil(MEASURED_GAP_US / ACTIVITY_BIN_US);
+  // The first stretch is start-up (and warm-up, if no long gap follows it).
   const stretches: { startBin: number; endBin: number; busy: number }[] = [];
   let idleRun = 0;
-  let seenActivity = false;
   bins.forEach((bin, b) => {
     if (bin.busy < ACTIVE_BIN_SAMPLES) {
       idleRun += 1;
       return;
     }
     const current = stretches.at(-1);
-    if (seenActivity && idleRun >= gapBins) {
+    if (current === undefined || idleRun >= gapBins) {
       stretches.push({ startBin: b, endBin: b + 1, busy: bin.busy });
-    } else if (current !== undefined) {
+    } else {
       current.endBin = b + 1;
       current.busy += bin.busy;
     }
-    seenActivity = true;
     idleRun = 0;
   });
-  const busiest = stretches.reduce<(typeof stretches)[number] | null>(
-    (best, s) => (best === null || s.busy > best.busy ? s : best),
-    null,
-  );
+  const busiest = stretches
+    .slice(1)
+    .reduce<(typeof stretches)[number] | null>(
+      (best, s) => (best === null || s.busy > best.busy ? s : best),
+      null,
+    );
   if (busiest === null) return { start: 0, end: profile.samples.length };
   return {
     start: bins[busiest.startBin]!.first,
@@ -155,8 +156,9 @@ function summarise(profile: CpuProfile, window: SampleWindow | null): Map<string
 function readProfile(file: string): CpuProfile {
   try {
     const profile = JSON.parse(readFileSync(file, 'utf8')) as Partial<CpuProfile>;
-    if (!Array.isArray(profile.nodes) || !Array.isArray(profile.samples)) {
-      throw new Error('not a V8 CPU profile (no nodes or samples)');
+    const { nodes, samples, timeDeltas } = profile;
+    if (!Array.isArray(nodes) || !Array.isArray(samples) || !Array.isArray(timeDeltas)) {
+      throw new Error('not a V8 CPU profile (no nodes, samples or timeDeltas)');
     }
     return profile as CpuProfile;
   } catch (err) {

@@ -26,9 +26,11 @@ export type PrivacyFailure = 'refused' | 'undeclared';
 
 /**
  * errno 104: the user has not agreed ("API:fail privacy permission is not
- * authorized"). WeChat's own popup, used where no listener is registered
- * (base library < 2.32.3 here), is also not shown again within 10 s of a
- * refusal and answers 104 at once.
+ * authorized"), also what `resolve({event: 'disagree'})` gives the waiting
+ * API. WeChat's own popup (shown only when no listener is registered) is
+ * not shown again within 10 s of a refusal and answers 104 at once; this
+ * app registers one wherever the privacy checks exist (they arrived with
+ * the listener, in base library 2.32.3), so the 10 s rule is not its users'.
  * errno 112: "api scope is not declared in the privacy agreement", the
  * operator did not declare the item in the console.
  */

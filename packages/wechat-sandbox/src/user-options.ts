@@ -44,9 +44,18 @@ export function checkGender(gender: unknown): asserts gender is 0 | 1 | 2 | unde
   }
 }
 
-/** Whether `v` is a `following` option: a boolean or a list of official-account appids. */
-export function isFollowingOption(v: unknown): v is boolean | string[] {
-  return typeof v === 'boolean' || (Array.isArray(v) && v.every((a) => typeof a === 'string'));
+/** Checks a `following` option: a boolean, a list of official-account appids, or absent. */
+export function checkFollowing(v: unknown): asserts v is boolean | string[] | undefined {
+  const ok =
+    v === undefined ||
+    typeof v === 'boolean' ||
+    (Array.isArray(v) && v.every((a) => typeof a === 'string'));
+  if (!ok) {
+    throw new SandboxError(
+      'INVALID_OPTION',
+      'following must be a boolean or a list of official-account appids',
+    );
+  }
 }
 
 /** Validates createUser's options; throws INVALID_OPTION naming the first bad one. */
@@ -82,9 +91,7 @@ export function checkUserOptions(opts: CreateUserOptions): void {
     bad('subscribeTime must be a non-negative integer (unix seconds)');
   }
   if (opts.scene !== undefined) checkScene(String(opts.scene));
-  if (opts.following !== undefined && !isFollowingOption(opts.following)) {
-    bad('following must be a boolean or a list of official-account appids');
-  }
+  checkFollowing(opts.following);
 }
 
 /** The appids `opts.following` names: the primary for `true`. */

@@ -120,10 +120,10 @@ describe('control API (/__sandbox) through SandboxClient', () => {
       });
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(
-        /following must be a boolean or a list of appids/,
+        /following must be a boolean or a list of official-account appids/,
       );
     }
-    // The library refuses the same values, and nothing was created either way.
+    // The library refuses the same values with the same message, and nothing was created either way.
     expect(() => t.sandbox.createUser({ following: 5 as unknown as boolean })).toThrow(
       /following must be a boolean or a list of official-account appids/,
     );

@@ -118,7 +118,7 @@ interface Waiting<T> {
 /** A batcher over one collection (see the module comment). */
 export function createInsertBatcher<T>(
   target: InsertTarget<T>,
-  options: InsertBatcherOptions = DEFAULT_INSERT_BATCHING,
+  options: InsertBatcherOptions,
 ): InsertBatcher<T> {
   const queue: Waiting<T>[] = [];
   let inFlight = 0;
@@ -189,11 +189,15 @@ async function writeBatch<T>(target: InsertTarget<T>, batch: Waiting<T>[]): Prom
       await Promise.all(batch.map((w) => settleOne(target, w)));
       return;
     }
-    const groupFailure = outcomes === 'all-failed' ? failureOfGroup(err) : null;
+    if (outcomes === 'all-failed') {
+      const failure = failureOfGroup(err);
+      for (const w of batch) w.reject(failure);
+      return;
+    }
     batch.forEach((w, i) => {
-      const outcome = groupFailure ?? (outcomes === 'all-failed' ? null : outcomes[i]);
-      if (outcome === null || outcome === undefined) w.resolve();
-      else w.reject(outcome);
+      const failure = outcomes[i];
+      if (failure) w.reject(failure);
+      else w.resolve();
     });
   }
 }
@@ -240,7 +244,7 @@ export function documentOutcomes(
   return outcomes;
 }
 
-/** Older drivers gave a single WriteError as itself; driver 7 always gives an array. */
+/** The driver's type allows one WriteError as itself or several in an array (driver 7 builds an array). */
 function listOf(value: unknown): unknown[] {
   if (Array.isArray(value)) return value as unknown[];
   return value !== undefined && value !== null ? [value] : [];

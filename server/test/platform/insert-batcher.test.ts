@@ -45,6 +45,9 @@ class ScriptedTarget implements InsertTarget<Doc> {
   }
 }
 
+/** Lets the batcher's setImmediate run: what was queued so far leaves. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
 /** A promise the test settles by hand. */
 function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
@@ -93,9 +96,9 @@ describe('grouping', () => {
     target.oneAnswer = () => first.promise;
     const batcher = createInsertBatcher(target, options({ maxInFlight: 1 }));
     const a = batcher.insert({ k: 'a' });
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     const rest = docs('b', 'c', 'd').map((d) => batcher.insert(d));
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     expect(target.commands).toHaveLength(1);
     first.open();
     await Promise.all([a, ...rest]);
@@ -111,7 +114,7 @@ describe('grouping', () => {
     target.oneAnswer = ([doc]) => (doc!.k === 'a' ? first.promise : Promise.resolve());
     const batcher = createInsertBatcher(target, options({ maxInFlight: 2 }));
     const a = batcher.insert({ k: 'a' });
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     await batcher.insert({ k: 'b' });
     expect(target.commands.map((c) => c.keys)).toEqual([['a'], ['b']]);
     first.open();
@@ -131,7 +134,7 @@ describe('grouping', () => {
     target.oneAnswer = () => first.promise;
     const batcher = createInsertBatcher(target, options({ maxQueued: 2 }));
     const a = batcher.insert({ k: 'a' });
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     const queued = [batcher.insert({ k: 'b' }), batcher.insert({ k: 'c' })];
     const refused: unknown = await batcher.insert({ k: 'd' }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(InsertQueueFullError);
@@ -218,7 +221,7 @@ describe('each caller gets its own outcome', () => {
     target.oneAnswer = ([doc]) => (doc!.k === 'stuck' ? new Promise(() => {}) : Promise.resolve());
     const batcher = createInsertBatcher(target, options({ maxInFlight: 1, commandTimeoutMs: 50 }));
     const stuck = batcher.insert({ k: 'stuck' });
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     const next = batcher.insert({ k: 'next' });
     const err: unknown = await stuck.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InsertTimeoutError);

@@ -17,7 +17,6 @@ import { privacyPopupText } from './display';
  * 被点击过" (api/open-api/privacy/wx.onNeedPrivacyAuthorization). One tap
  * answers every API waiting at that moment (services/privacy.ts keeps them all).
  */
-
 Component({
   data: { visible: false, ...privacyPopupText(messages(), '') },
 

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { SandboxError } from '../errors';
 import { isPushMode, type PushMode } from '../pusher';
-import { checkGender, isFollowingOption, type CreateUserOptions } from '../user-options';
+import { checkFollowing, checkGender, type CreateUserOptions } from '../user-options';
 
 /**
  * Reading the control API's input: each field is checked for its type and
@@ -57,9 +57,9 @@ export function queryInt(req: Request, name: string, fallback: number, max: numb
 
 function following(b: Body): boolean | string[] | undefined {
   const v = b.following;
-  if (v === undefined || v === null) return undefined;
-  if (isFollowingOption(v)) return v;
-  return bad('following must be a boolean or a list of appids');
+  if (v === null) return undefined;
+  checkFollowing(v);
+  return v;
 }
 
 /** createUser's options from a POST /users body. */
