@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { AppDeps } from './deps';
 import { errorHandler, notFound } from './http/errors';
@@ -23,8 +23,12 @@ export function createApp(deps: AppDeps): Express {
   // (Each Router is created with the same options: they do not inherit these.)
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
+  // Every answer with a user or token is no-store (mini-program/routes.ts),
+  // so a validator is never used; computing one hashed every body.
+  app.set('etag', false);
 
   app.use(requestLog(deps.logger));
+  app.use(clientAddressOnce);
   app.use(helmet());
   app.use((req, res, next) => {
     const end = deps.metrics.httpDuration.startTimer({ method: req.method });
@@ -58,3 +62,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(errorHandler(deps.logger));
   return app;
 }
+
+/**
+ * Resolves `req.ip` once per request. Express recomputes it on every read
+ * (proxy-addr walking X-Forwarded-For against `trust proxy`), and a login
+ * reads it more than once (the limiter's key, the session and audit).
+ */
+const clientAddressOnce: RequestHandler = (req, _res, next) => {
+  Object.defineProperty(req, 'ip', { value: req.ip, enumerable: true });
+  next();
+};

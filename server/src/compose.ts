@@ -12,6 +12,7 @@ import {
 import { createMetrics, type Metrics } from './platform/metrics';
 import { createModels, initModels, type Models } from './models';
 import { installFollowerGapSampler } from './operator/unionid-gap';
+import { createFollowerViewReads } from './official-account/followers/view-reads';
 import { createWechatApis } from './wechat/apis';
 import type { FetchLike } from './wechat/transport';
 
@@ -76,6 +77,7 @@ export async function composeDeps(options: ComposeOptions): Promise<AppDeps> {
       wechat,
       metrics,
       inserts: createHotPathInserts(models, metrics),
+      followerViews: createFollowerViewReads({ models }),
     };
     // The unionid-gap gauge reads the database when scraped.
     installFollowerGapSampler(deps);

@@ -8,6 +8,7 @@ import type { InsertBatcher } from './platform/insert-batcher';
 import type { InboxItem } from './official-account/inbox/inbox.model';
 import type { Session } from './mini-program/sessions/session.model';
 import type { LoginAudit } from './mini-program/sessions/login-audit.model';
+import type { FollowerViewReads } from './official-account/followers/view-reads';
 
 /** Time source; injected so tests can move time without fake timers. */
 export interface Clock {
@@ -30,6 +31,8 @@ export interface AppDeps {
   readonly wechat: WechatApis;
   readonly metrics: Metrics;
   readonly inserts: HotPathInserts;
+  /** The subscription view's follower read, shared by concurrent logins. */
+  readonly followerViews: FollowerViewReads;
 }
 
 /**

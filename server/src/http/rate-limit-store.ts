@@ -1,5 +1,11 @@
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import type { Clock } from '../deps';
+import {
+  createGroupCommit,
+  REQUEST_PATH_GROUPING,
+  type GroupedCall,
+  perKey,
+} from '../platform/group-commit';
 import { CONFLICT, retryOnConflict } from '../platform/retry';
 import type { RateLimitCounter, RateLimitCounterModel } from './rate-limit.model';
 
@@ -14,10 +20,35 @@ import type { RateLimitCounter, RateLimitCounterModel } from './rate-limit.model
  * Fixed windows: a counter document per key with hits and resetAt. An
  * increment is one atomic $inc while the window is live; a lapsed window is
  * restarted by a conditional upsert, whose E11000 (someone restarted it
- * first) sends us back to the $inc.
+ * first) sends us back to the $inc. Hits of one key that arrive while its
+ * counter commands are out go together as one $inc (platform/group-commit.ts).
  */
 export class MongoRateLimitStore implements Store {
   readonly localKeys = false;
+
+  /**
+   * One command per distinct key of the group: hits of one key that wait
+   * together are one `$inc` of their number, and each is told the count its
+   * own hit made. That is exact even with other instances counting too: a
+   * `$inc` is atomic, so the group's hits are the last `n` of the count it
+   * returns. A flood from one address then costs the database a command per
+   * round trip, not per request; hits of distinct keys cost what they did.
+   */
+  private readonly countGroup = perKey<string, RateLimitCounter>(
+    (key) => key,
+    async (key, members) => {
+      const counter = await this.addHits(key, members.length);
+      members.forEach((member, place) => {
+        member.resolve({ ...counter, hits: counter.hits - (members.length - 1 - place) });
+      });
+    },
+  );
+
+  /** Counts one hit of a prefixed key, sharing commands with concurrent hits. */
+  private readonly increments: GroupedCall<string, RateLimitCounter> = createGroupCommit(
+    this.countGroup,
+    { ...REQUEST_PATH_GROUPING, what: 'rate-limit counter hits' },
+  );
 
   /**
    * `windowMs` is the window when the store is used on its own (a failure
@@ -67,16 +98,23 @@ export class MongoRateLimitStore implements Store {
     return { totalHits: counter.hits, resetTime: counter.resetAt };
   }
 
-  /** Counts one hit in the live window (restarting a lapsed one); the counter after it. */
+  /**
+   * Counts one hit in the live window (restarting a lapsed one); the counter
+   * after it. Concurrent hits share commands (countGroup).
+   */
   protected incrementCounter(key: string): Promise<RateLimitCounter> {
-    const k = this.prefix + key;
+    return this.increments(this.prefix + key);
+  }
+
+  /** Adds `hits` to the live window of the prefixed key `k` (restarting a lapsed one). */
+  private addHits(k: string, hits: number): Promise<RateLimitCounter> {
     return retryOnConflict('rate-limit counter', async () => {
       const now = this.clock.now();
       // The counter of every request this store limits: sent with the driver
       // (both values are already what is stored), without mongoose's casting.
       const live = await this.model.collection.findOneAndUpdate(
         { key: k, resetAt: { $gt: now } },
-        { $inc: { hits: 1 } },
+        { $inc: { hits } },
         { returnDocument: 'after' },
       );
       if (live) return live as RateLimitCounter;
@@ -87,7 +125,7 @@ export class MongoRateLimitStore implements Store {
       const fresh = await this.model
         .findOneAndUpdate(
           { key: k, resetAt: { $lte: now } },
-          { $set: { hits: 1, failures: 0, resetAt } },
+          { $set: { hits, failures: 0, resetAt } },
           { upsert: true, returnDocument: 'after' },
         )
         .lean<RateLimitCounter>()

@@ -1,23 +1,17 @@
-import { AppError } from './errors';
+import {
+  createGroupCommit,
+  REQUEST_PATH_GROUPING,
+  type GroupCommitOptions,
+  type GroupMember,
+} from './group-commit';
 import { isDuplicateKeyError } from './retry';
 
 /**
- * Group commit for the inserts on hot paths (the push inbox, sessions, the
- * login audit): inserts into one collection that arrive while every slot
- * (maxInFlight commands) is taken wait, and then travel together in one
- * `insertMany`; each caller still learns its own document's outcome.
- *
- * Why: most of the cost of one insert is per command, not per document (the
- * driver's command, its socket write and reply, the database's own commit),
- * so under load N concurrent pushes cost one command instead of N. Idle,
- * nothing waits: a lone insert leaves on the next turn of the event loop
- * (setImmediate, no delay timer), as a plain `insertOne`. Nothing is
- * acknowledged early either: a caller's promise settles only with the
- * database's answer for its document.
- *
- * No library does this for the MongoDB driver (bulk helpers batch one
- * caller's writes, not concurrent callers'), and the outcome rules below are
- * MongoDB's, so it is written here.
+ * Grouped inserts on hot paths (the push inbox, sessions, the login audit),
+ * on group-commit.ts: inserts into one collection that arrive while every
+ * slot is taken travel together in one unordered `insertMany`; a lone one is
+ * a plain `insertOne`. Each caller still learns its own document's outcome,
+ * by MongoDB's rules below.
  */
 
 /** The part of a driver `Collection` the batcher uses. */
@@ -26,39 +20,14 @@ export interface InsertTarget<T> {
   insertMany(docs: T[], options: { ordered: false }): Promise<unknown>;
 }
 
-/** How much may travel and wait. */
-export interface InsertBatcherOptions {
-  /** Most documents in one `insertMany`. */
-  readonly maxBatch: number;
-  /** Most insert commands in flight at once; inserts arriving meanwhile wait and go together. */
-  readonly maxInFlight: number;
-  /**
-   * Most documents waiting for a slot. Past it an insert is refused at once
-   * (InsertQueueFullError): a database that stopped answering must not make
-   * the queue grow without bound.
-   */
-  readonly maxQueued: number;
-  /**
-   * A command unanswered this long gives up its slot, and its callers get
-   * SERVICE_UNAVAILABLE: one command stuck on a dead connection must not
-   * hold up every later insert into the collection. (It may still land
-   * later; a push is then a duplicate of WeChat's retry, a session unused.)
-   */
-  readonly commandTimeoutMs: number;
-  /** Told the size of every command sent (a metric). */
-  readonly onBatch?: (size: number) => void;
-}
-
 /**
- * Limits for a request path: 100 documents a command, 2 commands in flight,
- * 5 s per command (inside the 6 s API deadline; a push gives up sooner, at
- * its own 3 s budget).
+ * Limits for a request path (group-commit.ts REQUEST_PATH_GROUPING). A
+ * command that times out may still land later: a push is then a duplicate of
+ * WeChat's retry, a session unused.
  */
-export const DEFAULT_INSERT_BATCHING: InsertBatcherOptions = {
-  maxBatch: 100,
-  maxInFlight: 2,
-  maxQueued: 2000,
-  commandTimeoutMs: 5000,
+export const DEFAULT_INSERT_BATCHING: GroupCommitOptions = {
+  ...REQUEST_PATH_GROUPING,
+  what: 'inserts',
 };
 
 /**
@@ -88,89 +57,19 @@ export class InsertGroupError extends Error {
   }
 }
 
-/** Refused without trying: too many inserts already wait (503, try again). */
-export class InsertQueueFullError extends AppError<'SERVICE_UNAVAILABLE'> {
-  override readonly name = 'InsertQueueFullError';
-  constructor(queued: number) {
-    super('SERVICE_UNAVAILABLE', `${queued} inserts already wait for the database; refused`);
-  }
-}
-
-/** The command did not answer within commandTimeoutMs (503, try again). */
-export class InsertTimeoutError extends AppError<'SERVICE_UNAVAILABLE'> {
-  override readonly name = 'InsertTimeoutError';
-  constructor(ms: number) {
-    super('SERVICE_UNAVAILABLE', `the database did not answer an insert within ${ms} ms`);
-  }
-}
-
 /** Inserts one document; settles with the database's answer for that document. */
 export interface InsertBatcher<T> {
   insert(doc: T): Promise<void>;
 }
 
-interface Waiting<T> {
-  doc: T;
-  resolve: () => void;
-  reject: (err: Error) => void;
-}
+type Waiting<T> = GroupMember<T, void>;
 
 /** A batcher over one collection (see the module comment). */
 export function createInsertBatcher<T>(
   target: InsertTarget<T>,
-  options: InsertBatcherOptions,
+  options: GroupCommitOptions,
 ): InsertBatcher<T> {
-  const queue: Waiting<T>[] = [];
-  let inFlight = 0;
-  let scheduled = false;
-
-  const schedule = (): void => {
-    if (scheduled || queue.length === 0 || inFlight >= options.maxInFlight) return;
-    scheduled = true;
-    setImmediate(flush);
-  };
-  const send = (batch: Waiting<T>[]): void => {
-    inFlight += 1;
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      clearTimeout(timer);
-      inFlight -= 1;
-      schedule();
-    };
-    // Settling a caller twice is a no-op, so a late answer after the
-    // timeout changes nothing for the callers already told.
-    const timer = setTimeout(() => {
-      const timeout = new InsertTimeoutError(options.commandTimeoutMs);
-      for (const w of batch) w.reject(timeout);
-      release();
-    }, options.commandTimeoutMs);
-    void writeBatch(target, batch).finally(release);
-    try {
-      options.onBatch?.(batch.length);
-    } catch {
-      // A metric that fails must not fail the writes.
-    }
-  };
-  const flush = (): void => {
-    scheduled = false;
-    while (queue.length > 0 && inFlight < options.maxInFlight) {
-      send(queue.splice(0, options.maxBatch));
-    }
-  };
-
-  return {
-    insert(doc: T): Promise<void> {
-      if (queue.length >= options.maxQueued) {
-        return Promise.reject(new InsertQueueFullError(queue.length));
-      }
-      return new Promise<void>((resolve, reject) => {
-        queue.push({ doc, resolve, reject });
-        schedule();
-      });
-    },
-  };
+  return { insert: createGroupCommit<T, void>((batch) => writeBatch(target, batch), options) };
 }
 
 /** Sends one batch and settles each waiting caller with its document's outcome. */
@@ -178,7 +77,7 @@ async function writeBatch<T>(target: InsertTarget<T>, batch: Waiting<T>[]): Prom
   if (batch.length === 1) return settleOne(target, batch[0]!);
   try {
     await target.insertMany(
-      batch.map((w) => w.doc),
+      batch.map((w) => w.input),
       { ordered: false },
     );
     for (const w of batch) w.resolve();
@@ -204,7 +103,7 @@ async function writeBatch<T>(target: InsertTarget<T>, batch: Waiting<T>[]): Prom
 
 async function settleOne<T>(target: InsertTarget<T>, w: Waiting<T>): Promise<void> {
   try {
-    await target.insertOne(w.doc);
+    await target.insertOne(w.input);
     w.resolve();
   } catch (err) {
     w.reject(asError(err));

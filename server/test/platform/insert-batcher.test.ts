@@ -14,11 +14,13 @@ import {
   DocumentWriteError,
   failureOfGroup,
   InsertGroupError,
-  InsertQueueFullError,
-  InsertTimeoutError,
-  type InsertBatcherOptions,
   type InsertTarget,
 } from '../../src/platform/insert-batcher';
+import {
+  GroupQueueFullError,
+  GroupTimeoutError,
+  type GroupCommitOptions,
+} from '../../src/platform/group-commit';
 import { isDuplicateKeyError } from '../../src/platform/retry';
 import { guardedConnection } from '../support/guarded-connection';
 
@@ -55,7 +57,8 @@ function gate(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
-const options = (over: Partial<InsertBatcherOptions> = {}): InsertBatcherOptions => ({
+const options = (over: Partial<GroupCommitOptions> = {}): GroupCommitOptions => ({
+  what: 'inserts',
   maxBatch: 100,
   maxInFlight: 1,
   maxQueued: 1000,
@@ -137,7 +140,7 @@ describe('grouping', () => {
     await nextTurn();
     const queued = [batcher.insert({ k: 'b' }), batcher.insert({ k: 'c' })];
     const refused: unknown = await batcher.insert({ k: 'd' }).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(InsertQueueFullError);
+    expect(refused).toBeInstanceOf(GroupQueueFullError);
     expect(mapError(refused).code).toBe('SERVICE_UNAVAILABLE');
     first.open();
     await Promise.all([a, ...queued]);
@@ -224,7 +227,7 @@ describe('each caller gets its own outcome', () => {
     await nextTurn();
     const next = batcher.insert({ k: 'next' });
     const err: unknown = await stuck.catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(InsertTimeoutError);
+    expect(err).toBeInstanceOf(GroupTimeoutError);
     expect(mapError(err).code).toBe('SERVICE_UNAVAILABLE');
     await expect(next).resolves.toBeUndefined();
   });

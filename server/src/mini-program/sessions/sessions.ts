@@ -14,7 +14,7 @@ import { toUserView } from '../users/user-view';
 
 type Deps = Pick<
   AppDeps,
-  'config' | 'clock' | 'random' | 'models' | 'wechat' | 'metrics' | 'inserts'
+  'config' | 'clock' | 'random' | 'models' | 'wechat' | 'metrics' | 'inserts' | 'followerViews'
 >;
 
 /** 256 bits from the CSPRNG, base64url: 43 characters. */

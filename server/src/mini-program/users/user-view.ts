@@ -9,7 +9,7 @@ import { getSubscriptionView } from '../../official-account/followers/subscripti
  * to the model later can never leak into a response.
  */
 export async function toUserView(
-  deps: Pick<AppDeps, 'config' | 'models' | 'clock'>,
+  deps: Pick<AppDeps, 'config' | 'models' | 'clock' | 'followerViews'>,
   user: User,
 ): Promise<UserView> {
   return {

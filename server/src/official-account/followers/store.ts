@@ -20,7 +20,8 @@ export type FollowerSource = 'event' | 'backfill';
 /** A follower's state with where it came from. */
 export type FollowerRecord = FollowerState & { source: FollowerSource };
 
-interface ReadDeps {
+/** What the readers need. */
+export interface FollowerReadDeps {
   readonly models: Pick<AppDeps['models'], 'Follower'>;
 }
 /** What the writers need. */
@@ -258,48 +259,88 @@ async function bulkApplied(
 export type LinkedFollower = FollowerState & Pick<Follower, 'openid' | 'linkedUserId' | 'linkage'>;
 
 /**
- * How many documents the view's combined read returns at most. Beyond it
- * (a burst of new followers whose unionid lookups are all pending) the
- * user's own record is read on its own.
+ * How many documents the view's combined read returns at most for one user
+ * (one more per further user read with it). Beyond it (a burst of new
+ * followers whose unionid lookups are all pending) the user's own record is
+ * read on its own.
  */
 const VIEW_READ_LIMIT = 20;
 
+/** One user's subscription-view read: whose record, in which account, since when a follow is new. */
+export interface FollowerViewQuery {
+  appid: string;
+  unionid: string;
+  /** Unix seconds: a pending lookup of a follow since then may be this user's. */
+  pendingSince: number;
+}
+
+/** The follower the user is linked to, and whether a pending lookup may be theirs. */
+export interface FollowerViewAnswer {
+  follower: LinkedFollower | null;
+  /**
+   * Some follower who followed since `pendingSince` still waits for its
+   * unionid lookup. Exact when `follower` is null (the only case the
+   * subscription status reads it); with a match it may miss a pending
+   * follower past the page.
+   */
+  lookupPending: boolean;
+}
+
 /**
- * The subscription view's one read: the follower a mini-program user is
- * linked to by unionid (should two openids ever carry one unionid, the newest
- * state wins), and whether any follower of the account who followed since
- * `pendingSince` (unix seconds) still waits for its unionid lookup (which
- * may be this user). One `$or` query, newest first: the first match in it is
- * the newest match, and a full page without one falls back to reading the
- * match alone.
+ * The subscription view's read for users of one account (several when
+ * logins arrive together, followers/view-reads.ts): each user's follower by
+ * unionid (should two openids ever carry one unionid, the newest state wins),
+ * and whether any follower who followed since the user's `pendingSince` still
+ * waits for its unionid lookup (which may be that user). One `$or` query,
+ * newest first: the first match in it is a user's newest match. A page that
+ * came back full is not the whole answer, so a user without a match in it is
+ * read again alone, as a lone user is (and a lone user's full page without a
+ * match falls back to reading the match alone).
  */
-export async function findFollowerForView(
-  deps: ReadDeps,
+export async function findFollowersForViews(
+  deps: FollowerReadDeps,
   appid: string,
-  unionid: string,
-  pendingSince: number,
-): Promise<{ follower: LinkedFollower | null; lookupPending: boolean }> {
-  const isPending = (doc: Follower): boolean =>
-    doc.unionidPending === true && doc.subscribed && doc.stateAt >= pendingSince;
+  queries: readonly Omit<FollowerViewQuery, 'appid'>[],
+): Promise<FollowerViewAnswer[]> {
+  const unionids = [...new Set(queries.map((q) => q.unionid))];
+  const limit = VIEW_READ_LIMIT + unionids.length - 1;
   // Every login reads this: sent with the driver (strings, a boolean and a
   // number need no casting), without mongoose's query machinery.
   const docs = await deps.models.Follower.collection
     .find<Follower>({
       appid,
       $or: [
-        { unionid },
-        { unionidPending: true, subscribed: true, stateAt: { $gte: pendingSince } },
+        { unionid: { $in: unionids } },
+        { ...PENDING_LOOKUP, stateAt: { $gte: Math.min(...queries.map((q) => q.pendingSince)) } },
       ],
     })
     .sort({ stateAt: -1 })
-    .limit(VIEW_READ_LIMIT)
+    .limit(limit)
     .toArray();
-  let match = docs.find((doc) => doc.unionid === unionid) ?? null;
-  if (match === null && docs.length === VIEW_READ_LIMIT) {
-    match = await deps.models.Follower.findOne({ appid, unionid })
-      .sort({ stateAt: -1 })
-      .lean<Follower>();
-  }
+  const complete = docs.length < limit;
+  return Promise.all(
+    queries.map(async (query) => {
+      const match = docs.find((doc) => doc.unionid === query.unionid) ?? null;
+      if (match !== null || complete) return viewAnswer(match, docs, query.pendingSince);
+      if (queries.length > 1) return (await findFollowersForViews(deps, appid, [query]))[0]!;
+      const own = await deps.models.Follower.findOne({ appid, unionid: query.unionid })
+        .sort({ stateAt: -1 })
+        .lean<Follower>();
+      return viewAnswer(own, docs, query.pendingSince);
+    }),
+  );
+}
+
+/** A follower whose unionid lookup is still owed (with a `stateAt` bound: a new follow). */
+const PENDING_LOOKUP = { unionidPending: true, subscribed: true } as const;
+
+function viewAnswer(
+  match: Follower | null,
+  docs: readonly Follower[],
+  pendingSince: number,
+): FollowerViewAnswer {
+  const isPending = (doc: Follower): boolean =>
+    doc.unionidPending === true && doc.subscribed && doc.stateAt >= pendingSince;
   return { follower: match && linkedFollowerOf(match), lookupPending: docs.some(isPending) };
 }
 
@@ -314,7 +355,7 @@ function linkedFollowerOf(doc: Follower): LinkedFollower {
 
 /** The follower by openid with where its state came from (a tombstone past its 7 days is absent). */
 export async function findFollowerRecordByOpenid(
-  deps: ReadDeps & { readonly clock: Clock; readonly config: AppDeps['config'] },
+  deps: FollowerReadDeps & { readonly clock: Clock; readonly config: AppDeps['config'] },
   appid: string,
   openid: string,
 ): Promise<FollowerRecord | null> {

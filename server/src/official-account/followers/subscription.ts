@@ -5,7 +5,6 @@ import type { FollowerRetention } from '../../config/linkage';
 import type { User } from '../../mini-program/users/user.model';
 import { settleLinkage } from '../linkage-events/derive';
 import { cursorName } from './import';
-import { findFollowerForView } from './store';
 
 /**
  * "Does this person follow this official account?": the one rule, used by the
@@ -66,7 +65,7 @@ export function toSubscriptionView(
   return view;
 }
 
-type ViewDeps = Pick<AppDeps, 'config' | 'models' | 'clock'>;
+type ViewDeps = Pick<AppDeps, 'config' | 'models' | 'clock' | 'followerViews'>;
 
 /**
  * Accounts whose first import is known to have completed, per database (keyed
@@ -107,7 +106,7 @@ async function getAccountSubscription(
   // Side by side: one database round trip on the login path, whatever the
   // answer (and no command at all for the import flag once it is seen set).
   const [{ follower: found, lookupPending: pending }, imported] = await Promise.all([
-    findFollowerForView(deps, account.appid, unionid, pendingSince),
+    deps.followerViews({ appid: account.appid, unionid, pendingSince }),
     listImported(deps, account.appid),
   ]);
   const status = followerStatus({
