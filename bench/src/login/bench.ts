@@ -34,13 +34,11 @@ interface LoginTarget {
   note?: string;
 }
 
+const OURS_NOTE =
+  'code2Session, per-IP rate-limit counter and failed-login budget in MongoDB, user upsert (unique openid) recording the session_key, hashed session token, login audit, subscription view; the counter hits, follower reads, session and audit inserts of logins that arrive together share commands (server/src/platform/group-commit.ts); follower list imported once before the run';
+
 const TARGETS: readonly LoginTarget[] = [
-  {
-    kind: 'ours',
-    role: 'ours',
-    name: 'ours: POST /api/v1/sessions',
-    note: 'code2Session, per-IP rate-limit counter and failed-login budget in MongoDB, user upsert (unique openid) recording the session_key, hashed session token, login audit, subscription view; the session and audit inserts of logins that arrive together share one command each (server/src/platform/insert-batcher.ts); follower list imported once before the run',
-  },
+  { kind: 'ours', role: 'ours', name: 'ours: POST /api/v1/sessions', note: OURS_NOTE },
   {
     kind: 'login-floor',
     role: 'floor',
@@ -48,22 +46,65 @@ const TARGETS: readonly LoginTarget[] = [
   },
 ];
 
+/**
+ * Where the logins come from. `one`: every login from the load generator's
+ * address, as a campus NAT or a flood from one client looks; ours's
+ * per-address counter hits then share commands. `distinct`: each login
+ * names its own client in X-Forwarded-For (ours trusts loopback proxies in
+ * that run), as logins from many phones look; every hit is its own counter.
+ * The floor keeps no counter, so addresses change nothing for it.
+ */
+type Addresses = 'one' | 'distinct';
+
+/** A distinct documentation-range address per request (198.18.0.0/15, RFC 2544). */
+function clientAddress(i: number): string {
+  return `198.${18 + ((i >> 16) & 1)}.${(i >> 8) & 255}.${i & 255}`;
+}
+
 async function loginRequests(
   sandbox: SandboxProcess,
   count: number,
   users: number,
+  addresses: Addresses,
+  firstAddress: number,
 ): Promise<LoadRequest[]> {
   const codes = await sandbox.child.call<string[]>('mintCodes', { codes: count, users });
-  return codes.map((code) => ({
+  return codes.map((code, i) => ({
     method: 'POST',
     path: LOGIN_PATH,
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      ...(addresses === 'distinct' ? { 'x-forwarded-for': clientAddress(firstAddress + i) } : {}),
+    },
     body: JSON.stringify({ code }),
   }));
 }
 
-export function runLoginBench(
+export async function runLoginBench(
   options: LoginOptions,
+  log: (line: string) => void,
+): Promise<BenchTable[]> {
+  const tables: BenchTable[] = [];
+  for (const addresses of ['one', 'distinct'] as const) {
+    tables.push(...(await runLoginTable(options, addresses, log)));
+  }
+  return tables;
+}
+
+const ADDRESSES_TEXT: Record<Addresses, string> = {
+  one: 'Every login comes from the load generator (127.0.0.1): ours counts them all on one per-address counter, whose concurrent hits share commands.',
+  distinct:
+    'Each login names its own client in X-Forwarded-For (ours runs with TRUST_PROXY=loopback): one per-address counter per login, as logins from many phones are.',
+};
+
+const TITLES: Record<Addresses, string> = {
+  one: 'Login: POST /api/v1/sessions against the sandbox, every login from one address',
+  distinct: 'Login: POST /api/v1/sessions against the sandbox, each login from its own address',
+};
+
+function runLoginTable(
+  options: LoginOptions,
+  addresses: Addresses,
   log: (line: string) => void,
 ): Promise<BenchTable[]> {
   const connections = options.size === 'smoke' ? 2 : 10;
@@ -73,7 +114,8 @@ export function runLoginBench(
       const problems: string[] = [];
       const rounds = roundsOf(options.size);
       const rows = await measureInRounds(TARGETS, rounds, async (target, round) => {
-        log(`login: ${target.kind}, round ${round + 1} of ${rounds}`);
+        log(`login (${addresses} address): ${target.kind}, round ${round + 1} of ${rounds}`);
+        const warmupCount = requestsNeeded(warmupAmount, connections);
         const run = await measureTarget(
           {
             kind: target.kind,
@@ -84,11 +126,18 @@ export function runLoginBench(
               appid: sandbox.info.miniProgram.appid,
               secret: sandbox.info.miniProgram.secret,
             },
+            ...(addresses === 'distinct' ? { trustProxy: true } : {}),
           },
           {
-            warmup: await loginRequests(sandbox, requestsNeeded(warmupAmount, connections), users),
+            warmup: await loginRequests(sandbox, warmupCount, users, addresses, 0),
             warmupAmount,
-            measured: await loginRequests(sandbox, requestsNeeded(amount, connections), users),
+            measured: await loginRequests(
+              sandbox,
+              requestsNeeded(amount, connections),
+              users,
+              addresses,
+              warmupCount,
+            ),
             amount,
             connections,
             noIdleWindow: options.size === 'smoke',
@@ -104,13 +153,13 @@ export function runLoginBench(
       });
       return [
         {
-          title: 'Login: POST /api/v1/sessions against the sandbox',
+          title: TITLES[addresses],
           description:
             `One op = one returning user's login with a fresh single-use code (minted through the sandbox library ` +
             `for a pool of ${users} users, all logged in once by the warm-up). autocannon, ${connections} ` +
             `connections, ${amount} logins after ${warmupAmount} warm-up logins, ${roundsText(rounds)}. Server in its own child process, the sandbox in another ` +
             `(its CPU is not counted); CPU/op net of idle CPU. Database: ${databaseLabel(mongo)}, fresh per row, ` +
-            `small working set (its write cost grows with collection size).`,
+            `small working set (its write cost grows with collection size). ${ADDRESSES_TEXT[addresses]}`,
           rows,
           notes: [],
           problems,

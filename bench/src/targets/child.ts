@@ -18,6 +18,8 @@ export interface StartTarget {
   sandbox?: { url: string; appid: string; secret: string };
   /** Ours only: the account's encryption mode (default compat, which takes both kinds of push). */
   encryptMode?: 'plain' | 'safe' | 'compat';
+  /** Ours only: trust X-Forwarded-For from loopback (TRUST_PROXY=loopback), so a request names its client. */
+  trustProxy?: boolean;
 }
 
 let close: (() => Promise<void>) | undefined;
@@ -32,6 +34,7 @@ async function start(t: StartTarget): Promise<{ url: string }> {
       uri: t.uri,
       dbName: t.dbName,
       ...(t.encryptMode ? { encryptMode: t.encryptMode } : {}),
+      ...(t.trustProxy ? { trustProxy: true } : {}),
       ...(t.sandbox ? { wechatApiBase: t.sandbox.url, miniProgramSecret: t.sandbox.secret } : {}),
     });
     close = () => ours.close();

@@ -24,6 +24,8 @@ export interface OursOptions {
   miniProgramSecret?: string;
   /** OFFICIAL_ACCOUNT_ENCRYPT_MODE; default compat (takes plaintext and safe-mode pushes). */
   encryptMode?: 'plain' | 'safe' | 'compat';
+  /** TRUST_PROXY=loopback: X-Forwarded-For from the load generator names the client. */
+  trustProxy?: boolean;
 }
 
 export interface OursRunning {
@@ -45,8 +47,9 @@ export function oursEnv(options: OursOptions): NodeJS.ProcessEnv {
     // compat unless told: the same instance takes the plaintext and the safe-mode pushes.
     OFFICIAL_ACCOUNT_ENCRYPT_MODE: options.encryptMode ?? 'compat',
     WECHAT_API_BASE: options.wechatApiBase ?? 'http://127.0.0.1:9',
-    // Per-IP login limit: all load comes from 127.0.0.1.
+    // Per-IP login limit out of the way: in one run all load comes from 127.0.0.1.
     LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
+    ...(options.trustProxy ? { TRUST_PROXY: 'loopback' } : {}),
     LOG_LEVEL: 'warn',
   };
 }

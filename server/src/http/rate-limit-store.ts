@@ -17,11 +17,16 @@ import type { RateLimitCounter, RateLimitCounterModel } from './rate-limit.model
  * on update features the embedded test database lacks; this is ~50 lines on
  * the connection we already have.
  *
- * Fixed windows: a counter document per key with hits and resetAt. An
- * increment is one atomic $inc while the window is live; a lapsed window is
- * restarted by a conditional upsert, whose E11000 (someone restarted it
- * first) sends us back to the $inc. Hits of one key that arrive while its
- * counter commands are out go together as one $inc (platform/group-commit.ts).
+ * Fixed windows aligned to the clock (window n covers [n·windowMs,
+ * (n+1)·windowMs)): a counter document per key and window, `key@n`, with
+ * hits and resetAt (the window's end, for Retry-After and the TTL index).
+ * Counting a hit is one upsert `$inc` whatever the state: a window nobody
+ * has hit yet is created by it, and one that lapsed is simply not the
+ * current document any more, so a client's first hit costs one command, not
+ * a miss and a restart. (E11000 from two first hits racing on real MongoDB:
+ * the loser retries and increments the winner's document.) Hits of one key
+ * that arrive while its counter commands are out go together as one $inc
+ * (platform/group-commit.ts).
  */
 export class MongoRateLimitStore implements Store {
   readonly localKeys = false;
@@ -83,10 +88,16 @@ export class MongoRateLimitStore implements Store {
 
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {
     const doc = await this.model
-      .findOne({ key: this.prefix + key, resetAt: { $gt: this.clock.now() } })
+      .findOne({ key: this.windowOf(this.prefix + key).key })
       .lean<RateLimitCounter>()
       .exec();
     return doc ? { totalHits: doc.hits, resetTime: doc.resetAt } : undefined;
+  }
+
+  /** The current window of the prefixed key `k`: its document's key and its end. */
+  protected windowOf(k: string): { key: string; resetAt: Date } {
+    const window = Math.floor(this.clock.now().getTime() / this.windowMs);
+    return { key: `${k}@${window}`, resetAt: new Date((window + 1) * this.windowMs) };
   }
 
   async increment(key: string): Promise<ClientRateLimitInfo> {
@@ -99,51 +110,38 @@ export class MongoRateLimitStore implements Store {
   }
 
   /**
-   * Counts one hit in the live window (restarting a lapsed one); the counter
-   * after it. Concurrent hits share commands (countGroup).
+   * Counts one hit in the current window; the counter after it. Concurrent
+   * hits share commands (countGroup).
    */
   protected incrementCounter(key: string): Promise<RateLimitCounter> {
     return this.increments(this.prefix + key);
   }
 
-  /** Adds `hits` to the live window of the prefixed key `k` (restarting a lapsed one). */
+  /** Adds `hits` to the current window of the prefixed key `k`; the counter after it. */
   private addHits(k: string, hits: number): Promise<RateLimitCounter> {
     return retryOnConflict('rate-limit counter', async () => {
-      const now = this.clock.now();
+      const { key, resetAt } = this.windowOf(k);
       // The counter of every request this store limits: sent with the driver
-      // (both values are already what is stored), without mongoose's casting.
-      const live = await this.model.collection.findOneAndUpdate(
-        { key: k, resetAt: { $gt: now } },
-        { $inc: { hits } },
-        { returnDocument: 'after' },
+      // (every value is already what is stored), without mongoose's casting.
+      const counter = await this.model.collection.findOneAndUpdate(
+        { key },
+        { $inc: { hits }, $setOnInsert: { failures: 0, resetAt } },
+        { upsert: true, returnDocument: 'after' },
       );
-      if (live) return live as RateLimitCounter;
-      // The window lapsed (or never existed): restart it, with every count
-      // the window carries at zero. E11000 means another request restarted
-      // it first; the next round $incs theirs.
-      const resetAt = new Date(now.getTime() + this.windowMs);
-      const fresh = await this.model
-        .findOneAndUpdate(
-          { key: k, resetAt: { $lte: now } },
-          { $set: { hits, failures: 0, resetAt } },
-          { upsert: true, returnDocument: 'after' },
-        )
-        .lean<RateLimitCounter>()
-        .exec();
-      return fresh ?? CONFLICT;
+      return (counter as RateLimitCounter | null) ?? CONFLICT;
     });
   }
 
   async decrement(key: string): Promise<void> {
     await this.model
       .updateOne(
-        { key: this.prefix + key, resetAt: { $gt: this.clock.now() }, hits: { $gt: 0 } },
+        { key: this.windowOf(this.prefix + key).key, hits: { $gt: 0 } },
         { $inc: { hits: -1 } },
       )
       .exec();
   }
 
   async resetKey(key: string): Promise<void> {
-    await this.model.deleteOne({ key: this.prefix + key }).exec();
+    await this.model.deleteOne({ key: this.windowOf(this.prefix + key).key }).exec();
   }
 }

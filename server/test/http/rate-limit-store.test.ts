@@ -9,7 +9,8 @@ import { recordCommands } from '../support/commands';
 import { startTestServer, type ApiResult, type TestServer } from '../support/harness';
 
 let t: TestServer;
-let nowMs = Date.UTC(2026, 11, 2, 9, 0, 0);
+let nowMs = Date.UTC(2026, 11, 2, 9, 0, 30);
+const minute = () => Math.floor(nowMs / 60_000);
 beforeAll(async () => {
   t = await startTestServer({
     env: { LOGIN_RATE_LIMIT_PER_MINUTE: '5', TRUST_PROXY: 'loopback' },
@@ -37,10 +38,11 @@ test('hits of one key made together share commands, each told its own count', as
     Promise.all(Array.from({ length: 12 }, () => s.increment('10.1.0.1'))),
   );
   expect(totals(result)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-  // The first hit opens the window (a miss, then the upsert); the rest ride together.
   expect(commands).toBeLessThan(12);
-  const stored = await t.deps.models.RateLimitCounter.findOne({ key: 'test:10.1.0.1' }).lean();
-  expect(stored?.hits).toBe(12);
+  const stored = await t.deps.models.RateLimitCounter.findOne({
+    key: `test:10.1.0.1@${minute()}`,
+  }).lean();
+  expect(stored).toMatchObject({ hits: 12, resetAt: new Date((minute() + 1) * 60_000) });
 });
 
 test('hits of distinct keys made together each count their own key', async () => {
@@ -53,13 +55,21 @@ test('hits of distinct keys made together each count their own key', async () =>
   }
 });
 
-test('a group that restarts a lapsed window starts it at its own size', async () => {
+test('a client first seen in a window costs one command, its later hits one each', async () => {
   const s = store();
-  await s.increment('10.1.2.1');
-  nowMs += 61_000;
-  const infos = await Promise.all(Array.from({ length: 4 }, () => s.increment('10.1.2.1')));
+  const first = await counting(() => s.increment('10.1.2.1'));
+  const second = await counting(() => s.increment('10.1.2.1'));
+  expect([first.result.totalHits, first.commands]).toEqual([1, 1]);
+  expect([second.result.totalHits, second.commands]).toEqual([2, 1]);
+});
+
+test('the next window starts again at the size of the group that opens it', async () => {
+  const s = store();
+  await s.increment('10.1.3.1');
+  nowMs += 60_000;
+  const infos = await Promise.all(Array.from({ length: 4 }, () => s.increment('10.1.3.1')));
   expect(totals(infos)).toEqual([1, 2, 3, 4]);
-  for (const info of infos) expect(info.resetTime?.getTime()).toBe(nowMs + 60_000);
+  for (const info of infos) expect(info.resetTime?.getTime()).toBe((minute() + 1) * 60_000);
 });
 
 test('the login limit holds to the request when logins from one address arrive together', async () => {

@@ -1,5 +1,6 @@
 import type { ClientRateLimitInfo } from 'express-rate-limit';
 import type { Clock } from '../../deps';
+import { retryOnConflict } from '../../platform/retry';
 import { MongoRateLimitStore } from '../../http/rate-limit-store';
 import type { RateLimitCounter, RateLimitCounterModel } from '../../http/rate-limit.model';
 
@@ -39,25 +40,22 @@ export class LoginAttemptStore extends MongoRateLimitStore {
   }
 
   /**
-   * Spends one unit of `key`'s failure budget. The attempt itself was
-   * counted by the limiter before WeChat was asked, so its window is live;
-   * should it have lapsed meanwhile, the failure opens the next window.
+   * Spends one unit of `key`'s failure budget in the current window. The
+   * attempt itself was counted there by the limiter before WeChat was asked;
+   * should that window have ended meanwhile, the failure opens the next one
+   * and counts its attempt there too (hits 1).
    */
   async recordFailure(key: string): Promise<void> {
-    if (await this.countFailure(key)) return;
-    await this.incrementCounter(key);
-    await this.countFailure(key);
-  }
-
-  /** `$inc`s the failures of `key`'s live window; false when it has none. */
-  private async countFailure(key: string): Promise<boolean> {
-    const res = await this.model
-      .updateOne(
-        { key: this.prefix + key, resetAt: { $gt: this.clock.now() } },
-        { $inc: { failures: 1 } },
-      )
-      .exec();
-    return res.matchedCount > 0;
+    const { key: windowKey, resetAt } = this.windowOf(this.prefix + key);
+    await retryOnConflict('login failure counter', () =>
+      this.model
+        .updateOne(
+          { key: windowKey },
+          { $inc: { failures: 1 }, $setOnInsert: { hits: 1, resetAt } },
+          { upsert: true },
+        )
+        .exec(),
+    );
   }
 }
 
