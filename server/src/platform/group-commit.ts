@@ -1,3 +1,4 @@
+import { DeadlineWatch } from './deadline-watch';
 import { AppError } from './errors';
 
 /**
@@ -34,10 +35,10 @@ export interface GroupCommitOptions {
    */
   readonly maxQueued: number;
   /**
-   * An operation unanswered this long gives up its slot, and its callers get
-   * SERVICE_UNAVAILABLE: one command stuck on a dead connection must not hold
-   * up every later call. (A write may still land later; each user says what
-   * that means for it.)
+   * An operation unanswered this long (up to an eighth longer: deadline-watch.ts)
+   * gives up its slot, and its callers get SERVICE_UNAVAILABLE: one command
+   * stuck on a dead connection must not hold up every later call. (A write
+   * may still land later; each user says what that means for it.)
    */
   readonly commandTimeoutMs: number;
   /** Told the size of every operation sent (a metric). */
@@ -98,6 +99,7 @@ export function createGroupCommit<I, O>(
   options: GroupCommitOptions,
 ): GroupedCall<I, O> {
   const queue: Waiting<I, O>[] = [];
+  const deadlines = new DeadlineWatch(options.commandTimeoutMs);
   let inFlight = 0;
   let scheduled = false;
 
@@ -112,15 +114,15 @@ export function createGroupCommit<I, O>(
     const release = (): void => {
       if (released) return;
       released = true;
-      clearTimeout(timer);
+      cancelDeadline();
       inFlight -= 1;
       schedule();
     };
-    const timer = setTimeout(() => {
+    const cancelDeadline = deadlines.start(() => {
       const timeout = new GroupTimeoutError(options.what, options.commandTimeoutMs);
       for (const member of group) member.reject(timeout);
       release();
-    }, options.commandTimeoutMs);
+    });
     void runOperation(operation, group).finally(release);
     try {
       options.onBatch?.(group.length);

@@ -2,28 +2,30 @@ import type { RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { ERROR_STATUS } from '@wxlink/contracts';
 import { envelope } from '../http/errors';
+import { DeadlineWatch } from './deadline-watch';
 
 /**
  * A deadline for answering an API request. A database that hangs (frozen,
  * partitioned, a failover in progress) holds every operation without failing
  * it: mongoose's `maxTimeMS` runs on the server and cannot help when the
  * server does not answer. So the answer itself is bounded: a request still
- * unanswered `deadlineMs` after its body arrived gets 503 SERVICE_UNAVAILABLE,
- * and whatever its handler sends later is dropped.
+ * unanswered `deadlineMs` after its body arrived (up to an eighth later:
+ * deadline-watch.ts, one timer for all requests) gets 503
+ * SERVICE_UNAVAILABLE, and whatever its handler sends later is dropped.
  *
  * The clock starts once the body has been received, so a slow upload is
  * bounded by the server's request timeout, not by this deadline.
  */
 export function requestDeadline(deadlineMs: number, logger: Logger): RequestHandler {
+  const deadlines = new DeadlineWatch(deadlineMs);
   return (req, res, next) => {
-    let timer: NodeJS.Timeout | undefined;
+    let stop = (): void => undefined;
     const arm = () => {
       if (res.writableEnded || res.headersSent) return;
-      timer = setTimeout(() => answerUnavailable(res, req.id, logger), deadlineMs);
+      stop = deadlines.start(() => answerUnavailable(res, req.id, logger));
     };
-    const stop = () => clearTimeout(timer);
-    res.once('finish', stop);
-    res.once('close', stop);
+    res.once('finish', () => stop());
+    res.once('close', () => stop());
     if (hasBody(req.headers)) req.once('end', arm);
     else arm();
     next();
