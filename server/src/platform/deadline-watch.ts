@@ -33,7 +33,10 @@ export class DeadlineWatch {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Calls `expire` once, about `ms` from now, unless cancelled first. */
+  /**
+   * Calls `expire` once, about `ms` from now, unless cancelled first.
+   * `expire` runs from a timer, so it must not throw.
+   */
   start(expire: () => void): CancelDeadline {
     const entry: Pending = { due: this.now() + this.ms, expire };
     this.pending.add(entry);

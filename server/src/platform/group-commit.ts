@@ -22,7 +22,7 @@ import { AppError } from './errors';
 
 /** How much may travel and wait. */
 export interface GroupCommitOptions {
-  /** What is grouped, for error messages: "inserts", "counter increments". */
+  /** What is grouped, for error messages: "inserts", "follower reads". */
   readonly what: string;
   /** Most callers in one operation. */
   readonly maxBatch: number;
@@ -202,7 +202,9 @@ export function perKey<I, O>(
     const byKey = new Map<string, GroupMember<I, O>[]>();
     for (const member of group) {
       const key = keyOf(member.input);
-      byKey.set(key, [...(byKey.get(key) ?? []), member]);
+      const members = byKey.get(key);
+      if (members === undefined) byKey.set(key, [member]);
+      else members.push(member);
     }
     await Promise.all(
       [...byKey].map(async ([key, members]) => {

@@ -18,15 +18,11 @@ import {
  */
 export type FollowerViewReads = GroupedCall<FollowerViewQuery, FollowerViewAnswer>;
 
-/** The grouped reader; `onBatch` is told each group's size (a metric). */
-export function createFollowerViewReads(
-  deps: FollowerReadDeps,
-  onBatch?: (size: number) => void,
-): FollowerViewReads {
+/** The grouped reader over the Follower model. */
+export function createFollowerViewReads(deps: FollowerReadDeps): FollowerViewReads {
   return createGroupCommit<FollowerViewQuery, FollowerViewAnswer>(answerGroup(deps), {
     ...REQUEST_PATH_GROUPING,
     what: 'follower reads',
-    onBatch,
   });
 }
 
