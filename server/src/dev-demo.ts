@@ -6,6 +6,7 @@
  * mini-program.
  */
 import type { Sandbox, SandboxUserView } from '@wxlink/wechat-sandbox';
+import { asError } from './platform/errors';
 
 /**
  * The sandbox's demo user (created on first use), the one every unknown
@@ -24,7 +25,7 @@ export function ensureDemoUser(sandbox: Sandbox): Promise<SandboxUserView> {
     return Promise.resolve(user);
   } catch (err) {
     // One failure path for callers: a rejection, never a synchronous throw.
-    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    return Promise.reject(asError(err));
   }
 }
 

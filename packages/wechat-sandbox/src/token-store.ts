@@ -46,7 +46,11 @@ function beijingDay(ms: number): number {
   return Math.floor((ms + BEIJING_OFFSET_MS) / 86_400_000);
 }
 
-/** The UTC minute `ms` falls in (WeChat's per-minute quotas reset on the minute). */
+/**
+ * The UTC minute `ms` falls in. WeChat's pages give the quota "per minute"
+ * (1万次每分钟) without saying how the minute is counted; a calendar minute
+ * is the plain reading, and the one this sandbox uses.
+ */
 const minute = (ms: number): number => Math.floor(ms / 60_000);
 
 /** Uses per app and window (a Beijing day by default), up to a limit. */

@@ -49,7 +49,7 @@ export class MongoRateLimitStore implements Store {
     },
   );
 
-  /** Counts one hit of a prefixed key, sharing commands with concurrent hits. */
+  /** Counts one hit of a key, sharing commands with concurrent hits. */
   private readonly increments: GroupedCall<string, RateLimitCounter> = createGroupCommit(
     this.countGroup,
     { ...REQUEST_PATH_GROUPING, what: 'rate-limit counter hits' },
@@ -88,16 +88,19 @@ export class MongoRateLimitStore implements Store {
 
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {
     const doc = await this.model
-      .findOne({ key: this.windowOf(this.prefix + key).key })
+      .findOne({ key: this.windowOf(key).key })
       .lean<RateLimitCounter>()
       .exec();
     return doc ? { totalHits: doc.hits, resetTime: doc.resetAt } : undefined;
   }
 
-  /** The current window of the prefixed key `k`: its document's key and its end. */
-  protected windowOf(k: string): { key: string; resetAt: Date } {
+  /** The current window of `key`: its document's key (prefixed) and its end. */
+  protected windowOf(key: string): { key: string; resetAt: Date } {
     const window = Math.floor(this.clock.now().getTime() / this.windowMs);
-    return { key: `${k}@${window}`, resetAt: new Date((window + 1) * this.windowMs) };
+    return {
+      key: `${this.prefix}${key}@${window}`,
+      resetAt: new Date((window + 1) * this.windowMs),
+    };
   }
 
   async increment(key: string): Promise<ClientRateLimitInfo> {
@@ -114,10 +117,10 @@ export class MongoRateLimitStore implements Store {
    * hits share commands (countGroup).
    */
   protected incrementCounter(key: string): Promise<RateLimitCounter> {
-    return this.increments(this.prefix + key);
+    return this.increments(key);
   }
 
-  /** Adds `hits` to the current window of the prefixed key `k`; the counter after it. */
+  /** Adds `hits` to the current window of `k`; the counter after it. */
   private addHits(k: string, hits: number): Promise<RateLimitCounter> {
     return retryOnConflict('rate-limit counter', async () => {
       const { key, resetAt } = this.windowOf(k);
@@ -134,14 +137,11 @@ export class MongoRateLimitStore implements Store {
 
   async decrement(key: string): Promise<void> {
     await this.model
-      .updateOne(
-        { key: this.windowOf(this.prefix + key).key, hits: { $gt: 0 } },
-        { $inc: { hits: -1 } },
-      )
+      .updateOne({ key: this.windowOf(key).key, hits: { $gt: 0 } }, { $inc: { hits: -1 } })
       .exec();
   }
 
   async resetKey(key: string): Promise<void> {
-    await this.model.deleteOne({ key: this.windowOf(this.prefix + key).key }).exec();
+    await this.model.deleteOne({ key: this.windowOf(key).key }).exec();
   }
 }

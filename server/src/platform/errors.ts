@@ -62,6 +62,11 @@ export function hasErrorCode<C extends AppErrorCode>(err: unknown, code: C): err
   return err instanceof AppError && err.code === code;
 }
 
+/** `err` as an Error: itself, or a thrown non-Error wrapped (its string form as message). */
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
 /** One line for logs and dead letters: the error and its causes, without stack traces. */
 export function describeError(err: unknown): string {
   const parts: string[] = [];

@@ -1,5 +1,5 @@
 import { DeadlineWatch } from './deadline-watch';
-import { AppError } from './errors';
+import { AppError, asError } from './errors';
 
 /**
  * Group commit for database commands on request paths: calls that arrive
@@ -180,7 +180,7 @@ async function runOperation<I, O>(
   try {
     await operation(group);
   } catch (err) {
-    failure = err instanceof Error ? err : new Error(String(err));
+    failure = asError(err);
   }
   const unanswered = group.filter((member) => !member.settled);
   // Built only when needed: an Error's stack trace costs more than the check.
@@ -211,7 +211,7 @@ export function perKey<I, O>(
         try {
           await run(key, members);
         } catch (err) {
-          const failure = err instanceof Error ? err : new Error(String(err));
+          const failure = asError(err);
           for (const member of members) member.reject(failure);
         }
       }),

@@ -4,6 +4,7 @@ import {
   type GroupCommitOptions,
   type GroupMember,
 } from './group-commit';
+import { asError } from './errors';
 import { isDuplicateKeyError } from './retry';
 
 /**
@@ -172,8 +173,4 @@ export function failureOfGroup(err: unknown): Error {
   const inner = (err as { errorResponse?: unknown } | null)?.errorResponse;
   const failure = inner instanceof Error ? inner : asError(err);
   return isDuplicateKeyError(failure) ? new InsertGroupError(err) : failure;
-}
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
 }

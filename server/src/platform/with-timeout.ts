@@ -1,4 +1,4 @@
-import { AppError } from './errors';
+import { AppError, asError } from './errors';
 
 /** The awaited work did not settle in time (it may still finish later; its result is dropped). */
 export class TimeoutError extends AppError<'TIMEOUT'> {
@@ -23,7 +23,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       },
       (err: unknown) => {
         clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
+        reject(asError(err));
       },
     );
   });

@@ -66,6 +66,17 @@ const options = (over: Partial<GroupCommitOptions> = {}): GroupCommitOptions => 
   ...over,
 });
 
+/** A batcher whose first insert ('a') has been sent and is held unanswered until `release()`. */
+async function firstInsertHeld(over: Partial<GroupCommitOptions>) {
+  const target = new ScriptedTarget();
+  const first = gate();
+  target.oneAnswer = () => first.promise;
+  const batcher = createInsertBatcher(target, options(over));
+  const held = batcher.insert({ k: 'a' });
+  await nextTurn();
+  return { target, batcher, held, release: first.open };
+}
+
 /** Each caller's outcome: 'ok', or the error's code (or name). */
 async function outcomes(promises: Promise<void>[]): Promise<(string | number)[]> {
   const settled = await Promise.allSettled(promises);
@@ -94,17 +105,12 @@ describe('grouping', () => {
   });
 
   test('inserts arriving while the slots are busy wait, then go together', async () => {
-    const target = new ScriptedTarget();
-    const first = gate();
-    target.oneAnswer = () => first.promise;
-    const batcher = createInsertBatcher(target, options({ maxInFlight: 1 }));
-    const a = batcher.insert({ k: 'a' });
-    await nextTurn();
+    const { target, batcher, held, release } = await firstInsertHeld({ maxInFlight: 1 });
     const rest = docs('b', 'c', 'd').map((d) => batcher.insert(d));
     await nextTurn();
     expect(target.commands).toHaveLength(1);
-    first.open();
-    await Promise.all([a, ...rest]);
+    release();
+    await Promise.all([held, ...rest]);
     expect(target.commands).toEqual([
       { op: 'insertOne', keys: ['a'] },
       { op: 'insertMany', keys: ['b', 'c', 'd'] },
@@ -132,18 +138,13 @@ describe('grouping', () => {
   });
 
   test('past maxQueued an insert is refused at once, and the queued ones still land', async () => {
-    const target = new ScriptedTarget();
-    const first = gate();
-    target.oneAnswer = () => first.promise;
-    const batcher = createInsertBatcher(target, options({ maxQueued: 2 }));
-    const a = batcher.insert({ k: 'a' });
-    await nextTurn();
+    const { target, batcher, held, release } = await firstInsertHeld({ maxQueued: 2 });
     const queued = [batcher.insert({ k: 'b' }), batcher.insert({ k: 'c' })];
     const refused: unknown = await batcher.insert({ k: 'd' }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(GroupQueueFullError);
     expect(mapError(refused).code).toBe('SERVICE_UNAVAILABLE');
-    first.open();
-    await Promise.all([a, ...queued]);
+    release();
+    await Promise.all([held, ...queued]);
     expect(target.commands.flatMap((c) => c.keys)).toEqual(['a', 'b', 'c']);
   });
 

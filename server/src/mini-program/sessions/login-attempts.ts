@@ -46,7 +46,7 @@ export class LoginAttemptStore extends MongoRateLimitStore {
    * and counts its attempt there too (hits 1).
    */
   async recordFailure(key: string): Promise<void> {
-    const { key: windowKey, resetAt } = this.windowOf(this.prefix + key);
+    const { key: windowKey, resetAt } = this.windowOf(key);
     await retryOnConflict('login failure counter', () =>
       this.model
         .updateOne(
