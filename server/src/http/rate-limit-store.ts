@@ -6,8 +6,11 @@ import {
   type GroupedCall,
   perKey,
 } from '../platform/group-commit';
-import { CONFLICT, retryOnConflict } from '../platform/retry';
+import { CONFLICT, isDuplicateKeyError, retryOnConflict } from '../platform/retry';
 import type { RateLimitCounter, RateLimitCounterModel } from './rate-limit.model';
+
+/** What a window counts. */
+type WindowCounts = { hits: number; failures: number };
 
 /**
  * express-rate-limit store over our own mongoose model, so every server
@@ -17,16 +20,15 @@ import type { RateLimitCounter, RateLimitCounterModel } from './rate-limit.model
  * on update features the embedded test database lacks; this is ~50 lines on
  * the connection we already have.
  *
- * Fixed windows aligned to the clock (window n covers [n·windowMs,
- * (n+1)·windowMs)): a counter document per key and window, `key@n`, with
- * hits and resetAt (the window's end, for Retry-After and the TTL index).
- * Counting a hit is one upsert `$inc` whatever the state: a window nobody
- * has hit yet is created by it, and one that lapsed is simply not the
- * current document any more, so a client's first hit costs one command, not
- * a miss and a restart. (E11000 from two first hits racing on real MongoDB:
- * the loser retries and increments the winner's document.) Hits of one key
- * that arrive while its counter commands are out go together as one $inc
- * (platform/group-commit.ts).
+ * Fixed windows that start at a key's first hit: a counter document per key
+ * with hits and resetAt (the window's end, for Retry-After and the TTL
+ * index). Counting is one upsert in the usual cases (countInWindow): a `$inc`
+ * into the live window, or, with no document for the key, the insert that
+ * opens one, so a client's first hit costs one command. A lapsed window
+ * still holding the key (until the TTL index removes it) makes that insert
+ * fail with E11000, and is then restarted by a conditional update. Hits of
+ * one key that arrive while its counter commands are out go together as one
+ * $inc (platform/group-commit.ts).
  */
 export class MongoRateLimitStore implements Store {
   readonly localKeys = false;
@@ -88,19 +90,10 @@ export class MongoRateLimitStore implements Store {
 
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {
     const doc = await this.model
-      .findOne({ key: this.windowOf(key).key })
+      .findOne({ key: this.prefix + key, resetAt: { $gt: this.clock.now() } })
       .lean<RateLimitCounter>()
       .exec();
     return doc ? { totalHits: doc.hits, resetTime: doc.resetAt } : undefined;
-  }
-
-  /** The current window of `key`: its document's key (prefixed) and its end. */
-  protected windowOf(key: string): { key: string; resetAt: Date } {
-    const window = Math.floor(this.clock.now().getTime() / this.windowMs);
-    return {
-      key: `${this.prefix}${key}@${window}`,
-      resetAt: new Date((window + 1) * this.windowMs),
-    };
   }
 
   async increment(key: string): Promise<ClientRateLimitInfo> {
@@ -113,35 +106,69 @@ export class MongoRateLimitStore implements Store {
   }
 
   /**
-   * Counts one hit in the current window; the counter after it. Concurrent
-   * hits share commands (countGroup).
+   * Counts one hit in the live window (opening or restarting one); the
+   * counter after it. Concurrent hits share commands (countGroup).
    */
   protected incrementCounter(key: string): Promise<RateLimitCounter> {
     return this.increments(key);
   }
 
-  /** Adds `hits` to the current window of `k`; the counter after it. */
-  private addHits(k: string, hits: number): Promise<RateLimitCounter> {
+  /** Adds `hits` to the live window of `key` (opening one at `hits`); the counter after it. */
+  private addHits(key: string, hits: number): Promise<RateLimitCounter> {
+    return this.countInWindow(key, { hits }, { hits, failures: 0 });
+  }
+
+  /**
+   * `$inc`s `add` into the live window of `key`, or opens a window holding
+   * `opening` (whose value of a field in `add` is that field's add). One
+   * command, unless a lapsed window still holds the key: its E11000 is
+   * followed by restarting that window with `opening`. Losing a race on
+   * either step (another instance opened or restarted it first) goes round
+   * again and `$inc`s theirs.
+   */
+  protected countInWindow(
+    key: string,
+    add: Partial<WindowCounts>,
+    opening: WindowCounts,
+  ): Promise<RateLimitCounter> {
+    const k = this.prefix + key;
+    const setOnInsert = Object.fromEntries(
+      Object.entries(opening).filter(([field]) => !(field in add)),
+    );
     return retryOnConflict('rate-limit counter', async () => {
-      const { key, resetAt } = this.windowOf(k);
-      // The counter of every request this store limits: sent with the driver
-      // (every value is already what is stored), without mongoose's casting.
-      const counter = await this.model.collection.findOneAndUpdate(
-        { key },
-        { $inc: { hits }, $setOnInsert: { failures: 0, resetAt } },
-        { upsert: true, returnDocument: 'after' },
+      const now = this.clock.now();
+      const resetAt = new Date(now.getTime() + this.windowMs);
+      try {
+        // Every request this store limits sends this: with the driver (every
+        // value is already what is stored), without mongoose's casting.
+        const counter = await this.model.collection.findOneAndUpdate(
+          { key: k, resetAt: { $gt: now } },
+          { $inc: add, $setOnInsert: { ...setOnInsert, resetAt } },
+          { upsert: true, returnDocument: 'after' },
+        );
+        return (counter as RateLimitCounter | null) ?? CONFLICT;
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+      }
+      const restarted = await this.model.collection.findOneAndUpdate(
+        { key: k, resetAt: { $lte: now } },
+        { $set: { ...opening, resetAt } },
+        { returnDocument: 'after' },
       );
-      return (counter as RateLimitCounter | null) ?? CONFLICT;
+      return (restarted as RateLimitCounter | null) ?? CONFLICT;
     });
   }
 
   async decrement(key: string): Promise<void> {
     await this.model
-      .updateOne({ key: this.windowOf(key).key, hits: { $gt: 0 } }, { $inc: { hits: -1 } })
+      .updateOne(
+        { key: this.prefix + key, resetAt: { $gt: this.clock.now() }, hits: { $gt: 0 } },
+        { $inc: { hits: -1 } },
+      )
       .exec();
   }
 
   async resetKey(key: string): Promise<void> {
-    await this.model.deleteOne({ key: this.windowOf(key).key }).exec();
+    await this.model.deleteOne({ key: this.prefix + key }).exec();
   }
 }

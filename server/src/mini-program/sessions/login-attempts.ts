@@ -1,6 +1,5 @@
 import type { ClientRateLimitInfo } from 'express-rate-limit';
 import type { Clock } from '../../deps';
-import { retryOnConflict } from '../../platform/retry';
 import { MongoRateLimitStore } from '../../http/rate-limit-store';
 import type { RateLimitCounter, RateLimitCounterModel } from '../../http/rate-limit.model';
 
@@ -40,22 +39,13 @@ export class LoginAttemptStore extends MongoRateLimitStore {
   }
 
   /**
-   * Spends one unit of `key`'s failure budget in the current window. The
-   * attempt itself was counted there by the limiter before WeChat was asked;
-   * should that window have ended meanwhile, the failure opens the next one
-   * and counts its attempt there too (hits 1).
+   * Spends one unit of `key`'s failure budget. The attempt itself was
+   * counted by the limiter before WeChat was asked, so its window is live;
+   * should it have lapsed meanwhile, the failure opens the next window and
+   * counts its attempt there too (hits 1).
    */
   async recordFailure(key: string): Promise<void> {
-    const { key: windowKey, resetAt } = this.windowOf(key);
-    await retryOnConflict('login failure counter', () =>
-      this.model
-        .updateOne(
-          { key: windowKey },
-          { $inc: { failures: 1 }, $setOnInsert: { hits: 1, resetAt } },
-          { upsert: true },
-        )
-        .exec(),
-    );
+    await this.countInWindow(key, { failures: 1 }, { hits: 1, failures: 1 });
   }
 }
 
