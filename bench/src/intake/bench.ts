@@ -5,6 +5,7 @@
  */
 import { uniquePushes, type PushMode } from '../fixtures/wechat';
 import type { RunSize } from '../lib/cli';
+import { tooFewCommands } from '../lib/db-commands';
 import { measureTarget } from '../lib/http-target';
 import { requestsNeeded, type LoadRequest } from '../lib/load';
 import { databaseLabel, freshDbName, withMongo } from '../lib/mongo';
@@ -120,6 +121,9 @@ export async function runIntakeBench(
         if ((run.measurement.errors ?? 0) > 0) {
           problems.push(`${target.name}: non-2xx answers ${JSON.stringify(run.statuses)}`);
         }
+        // The floor and the peers insert each push on its own: the command count checks itself.
+        const uncounted = target.role !== 'ours' && tooFewCommands(target.name, run.measurement, 1);
+        if (uncounted) problems.push(uncounted);
         return run.measurement;
       });
       tables.push({

@@ -61,12 +61,14 @@ export async function measureTarget(start: StartTarget, load: TargetLoad): Promi
       const idle = await child.measureStop();
       idleCpuPerMs = idle.cpuUs / idle.wallMs;
     }
+    const commandsBefore = await child.call<number | null>('db-commands');
     await child.measureStart();
     const run = await runLoad(url, load.measured, {
       amount: load.amount,
       connections: load.connections,
     });
     const reading = await child.measureStop();
+    const commandsAfter = await child.call<number | null>('db-commands');
     const stored = await child.call<number>('count');
     await child.assertClean();
     const done = run.ok + run.errors;
@@ -82,6 +84,9 @@ export async function measureTarget(start: StartTarget, load: TargetLoad): Promi
         cpuPerOpUs: netCpuUs / Math.max(done, 1),
         peakRssBytes: reading.peakRssBytes,
         errors: run.errors,
+        ...(commandsBefore !== null && commandsAfter !== null
+          ? { dbCommandsPerOp: (commandsAfter - commandsBefore) / Math.max(done, 1) }
+          : {}),
       },
       stored,
       statuses: run.statuses,

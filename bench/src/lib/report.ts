@@ -17,6 +17,11 @@ export interface Measurement {
   peakRssBytes: number;
   /** Non-2xx answers or failed operations; anything above 0 is called out in the notes. */
   errors?: number;
+  /**
+   * Database commands the measured process sent per operation, counted on
+   * its sockets to the database (lib/db-commands.ts); HTTP targets only.
+   */
+  dbCommandsPerOp?: number;
 }
 
 export interface ResultRow {
@@ -127,11 +132,27 @@ export function renderTable(table: BenchTable): string {
   const rowNotes = table.rows
     .filter((row) => row.status === 'ok' && row.note)
     .map((row) => `- ${row.name}: ${row.note ?? ''}`);
+  const commands = commandsNote(table.rows);
   const notes = [
     ...rowNotes,
+    ...(commands ? [`- ${commands}`] : []),
     ...table.notes.map((note) => `- ${note}`),
     ...(table.problems ?? []).map((problem) => `- **problem:** ${problem}`),
   ];
   if (notes.length > 0) lines.push('', ...notes);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * "database commands per operation …: ours 2.50, floor 1.00", for the rows
+ * that were counted; null when none was.
+ */
+function commandsNote(rows: readonly ResultRow[]): string | null {
+  const counted = rows.flatMap((row) =>
+    row.status === 'ok' && row.measurement?.dbCommandsPerOp !== undefined
+      ? [`${row.name} ${fmtNumber(row.measurement.dbCommandsPerOp, 2)}`]
+      : [],
+  );
+  if (counted.length === 0) return null;
+  return `database commands per operation, counted on each server's own connections to the database during the measured load: ${counted.join('; ')}`;
 }

@@ -35,8 +35,8 @@ function medianOfOptional(values: readonly (number | undefined)[]): number | und
 }
 
 /**
- * One row's figure over its rounds: the median of each rate, latency and
- * CPU figure (taken field by field), the largest peak RSS, and the
+ * One row's figure over its rounds: the median of each rate, latency, CPU
+ * and command figure (taken field by field), the largest peak RSS, and the
  * operations and errors of all rounds together.
  */
 export function medianMeasurement(rounds: readonly Measurement[]): Measurement {
@@ -45,6 +45,7 @@ export function medianMeasurement(rounds: readonly Measurement[]): Measurement {
     rounds.reduce((total, m) => total + pick(m), 0);
   const p50Us = medianOfOptional(rounds.map((m) => m.p50Us));
   const p99Us = medianOfOptional(rounds.map((m) => m.p99Us));
+  const dbCommandsPerOp = medianOfOptional(rounds.map((m) => m.dbCommandsPerOp));
   return {
     ops: sum((m) => m.ops),
     opsPerSec: median(rounds.map((m) => m.opsPerSec)),
@@ -53,6 +54,7 @@ export function medianMeasurement(rounds: readonly Measurement[]): Measurement {
     cpuPerOpUs: median(rounds.map((m) => m.cpuPerOpUs)),
     peakRssBytes: Math.max(...rounds.map((m) => m.peakRssBytes)),
     errors: sum((m) => m.errors ?? 0),
+    ...(dbCommandsPerOp !== undefined ? { dbCommandsPerOp } : {}),
   };
 }
 

@@ -3,6 +3,7 @@
  * ours versus the floor (a bare route doing code2Session and one upsert).
  */
 import type { RunSize } from '../lib/cli';
+import { tooFewCommands } from '../lib/db-commands';
 import { measureTarget } from '../lib/http-target';
 import { requestsNeeded, type LoadRequest } from '../lib/load';
 import { databaseLabel, freshDbName, withMongo } from '../lib/mongo';
@@ -149,6 +150,10 @@ function runLoginTable(
         // One user per openid: the pool's users, each stored exactly once.
         if (run.stored !== users)
           problems.push(`${target.name}: ${run.stored} users stored for a pool of ${users}`);
+        // The floor's one upsert per login checks the command count itself.
+        const uncounted =
+          target.role === 'floor' && tooFewCommands(target.name, run.measurement, 1);
+        if (uncounted) problems.push(uncounted);
         return run.measurement;
       });
       return [

@@ -1,10 +1,13 @@
 /**
  * Child process hosting one server under test. The parent drives it over
  * IPC: `start` → URL, `measure-start`/`measure-stop` around the load (CPU and
- * peak RSS of this process only), `count` → documents it stored, `shutdown`.
+ * peak RSS of this process only), `count` → documents it stored,
+ * `db-commands` → commands it has sent to the database (null: not countable,
+ * a `mongodb+srv://` URI), `shutdown`.
  */
 import type { Express } from 'express';
 import type { Connection } from 'mongoose';
+import { countDatabaseCommands, databasePorts, type DbCommandCounter } from '../lib/db-commands';
 import { serveRpc } from '../lib/rpc';
 import { connectDb, EVENTS_COLLECTION, prepareEventsCollection } from './db';
 import { FLOOR_USERS, listen } from './common';
@@ -24,10 +27,14 @@ export interface StartTarget {
 
 let close: (() => Promise<void>) | undefined;
 let count: (() => Promise<number>) | undefined;
+let commands: DbCommandCounter | undefined;
 
 // Modules are loaded for the target being started only, so no process pays
 // (in RSS or start-up) for another implementation's libraries.
 async function start(t: StartTarget): Promise<{ url: string }> {
+  // Before the target connects: only connections opened afterwards are counted.
+  const ports = databasePorts(t.uri);
+  if (ports !== null) commands = countDatabaseCommands(ports);
   if (t.kind === 'ours') {
     const { startOurs } = await import('./ours.js');
     const ours = await startOurs({
@@ -71,6 +78,7 @@ serveRpc(
       if (!count) throw new Error('not started');
       return count();
     },
+    'db-commands': () => commands?.read() ?? null,
   },
   () => close?.() ?? Promise.resolve(),
 );
