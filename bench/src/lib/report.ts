@@ -144,7 +144,7 @@ export function renderTable(table: BenchTable): string {
 }
 
 /**
- * "database commands per operation …: ours 2.50, floor 1.00", for the rows
+ * "database commands per operation …: ours 2.50; floor 1.00", for the rows
  * that were counted; null when none was.
  */
 function commandsNote(rows: readonly ResultRow[]): string | null {
