@@ -3,7 +3,7 @@
  * IPC: `start` → URL, `measure-start`/`measure-stop` around the load (CPU and
  * peak RSS of this process only), `count` → documents it stored,
  * `db-commands` → commands it has sent to the database (null: not countable,
- * a `mongodb+srv://` URI), `shutdown`.
+ * over `mongodb+srv://` or TLS: lib/db-commands.ts), `shutdown`.
  */
 import type { Express } from 'express';
 import type { Connection } from 'mongoose';

@@ -17,8 +17,8 @@ type WindowCounts = { hits: number; failures: number };
  * instance shares one counter per client. Not a library store on purpose:
  * rate-limit-mongo and friends open their own MongoDB driver connection
  * (another pool, another URI to configure, another driver version) and rely
- * on update features the embedded test database lacks; this is ~50 lines on
- * the connection we already have.
+ * on update features the embedded test database lacks; this is one small
+ * class on the connection we already have.
  *
  * Fixed windows that start at a key's first hit: a counter document per key
  * with hits and resetAt (the window's end, for Retry-After and the TTL
@@ -44,14 +44,18 @@ export class MongoRateLimitStore implements Store {
   private readonly countGroup = perKey<string, RateLimitCounter>(
     (key) => key,
     async (key, members) => {
-      const counter = await this.addHits(key, members.length);
+      const n = members.length;
+      const counter = await this.countInWindow(key, { hits: n }, { hits: n, failures: 0 });
       members.forEach((member, place) => {
-        member.resolve({ ...counter, hits: counter.hits - (members.length - 1 - place) });
+        member.resolve({ ...counter, hits: counter.hits - (n - 1 - place) });
       });
     },
   );
 
-  /** Counts one hit of a key, sharing commands with concurrent hits. */
+  /**
+   * Counts one hit of a key in its live window (opening or restarting one);
+   * the counter after it. Concurrent hits share commands (countGroup).
+   */
   private readonly increments: GroupedCall<string, RateLimitCounter> = createGroupCommit(
     this.countGroup,
     { ...REQUEST_PATH_GROUPING, what: 'rate-limit counter hits' },
@@ -93,29 +97,16 @@ export class MongoRateLimitStore implements Store {
       .findOne({ key: this.prefix + key, resetAt: { $gt: this.clock.now() } })
       .lean<RateLimitCounter>()
       .exec();
-    return doc ? { totalHits: doc.hits, resetTime: doc.resetAt } : undefined;
+    return doc ? this.infoOf(doc) : undefined;
   }
 
   async increment(key: string): Promise<ClientRateLimitInfo> {
-    return this.infoOf(await this.incrementCounter(key));
+    return this.infoOf(await this.increments(key));
   }
 
   /** What express-rate-limit sees of a counter: its hits in the live window. */
   protected infoOf(counter: RateLimitCounter): ClientRateLimitInfo {
     return { totalHits: counter.hits, resetTime: counter.resetAt };
-  }
-
-  /**
-   * Counts one hit in the live window (opening or restarting one); the
-   * counter after it. Concurrent hits share commands (countGroup).
-   */
-  protected incrementCounter(key: string): Promise<RateLimitCounter> {
-    return this.increments(key);
-  }
-
-  /** Adds `hits` to the live window of `key` (opening one at `hits`); the counter after it. */
-  private addHits(key: string, hits: number): Promise<RateLimitCounter> {
-    return this.countInWindow(key, { hits }, { hits, failures: 0 });
   }
 
   /**

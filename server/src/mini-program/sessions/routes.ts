@@ -16,13 +16,13 @@ const LOGIN_WINDOW_MS = 60_000;
  * POST /sessions (login) and DELETE /sessions/current (logout).
  *
  * Two limits per client IP, kept together in one counter document per IP
- * and minute in the shared MongoDB store (login-attempts.ts), so every
+ * and window (a minute from the IP's first attempt) in the shared MongoDB store (login-attempts.ts), so every
  * instance counts together and one `$inc` checks both:
  * - every login attempt, LOGIN_RATE_LIMIT_PER_MINUTE (high: a campus Wi-Fi or
  *   a carrier NAT puts hundreds of users behind one address);
  * - failed logins (WECHAT_CODE_INVALID), LOGIN_FAILURE_LIMIT_PER_MINUTE (low).
  *   Only failures are counted, so any number of good logins never spends it;
- *   once spent, that IP's logins get 429 until the minute ends. A code cannot
+ *   once spent, that IP's logins get 429 until its window ends. A code cannot
  *   be known bad before WeChat is asked, so the refusal applies to every
  *   attempt from that IP, good codes included: a client replaying bad codes
  *   delays its neighbours by at most the rest of the window (they retry after

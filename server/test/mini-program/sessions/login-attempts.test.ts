@@ -60,6 +60,8 @@ describe('recordFailure', () => {
     await s.increment('10.0.0.3');
     for (let i = 0; i < 20; i++) await s.recordFailure('10.0.0.3');
     expect((await s.increment('10.0.0.3')).totalHits).toBe(601);
+    // Reading the counter tells the same as counting with it.
+    expect((await s.get('10.0.0.3'))?.totalHits).toBe(601);
     nowMs += 61_000;
     expect((await s.increment('10.0.0.3')).totalHits).toBe(1);
     expect(await counter('10.0.0.3')).toMatchObject({ hits: 1, failures: 0 });
