@@ -13,6 +13,11 @@ export interface TargetRun {
   /** Documents the target holds afterwards (pushes or users), for the consistency notes. */
   stored: number;
   statuses: Record<string, number>;
+  /**
+   * What the target emptied after its warm-up (`emptyAfterWarmup`): documents
+   * removed per collection; null when it grows nothing (the floors, the peers).
+   */
+  emptied: Record<string, number> | null;
 }
 
 export interface TargetLoad {
@@ -23,6 +28,13 @@ export interface TargetLoad {
   connections: number;
   /** Skip the idle window (smoke runs: CPU figures are not read, only the answers). */
   noIdleWindow?: boolean;
+  /**
+   * After the warm-up, have the target empty the collections its warm-up
+   * grew (targets/child.ts `empty-warm-up-growth`): the embedded database's
+   * writes slow down as a collection grows, so a long warm-up would
+   * otherwise charge the measured load for the warm-up's documents.
+   */
+  emptyAfterWarmup?: boolean;
 }
 
 /** Idle window measured before the load, to subtract the process's background CPU (timers, driver heartbeats). */
@@ -51,8 +63,19 @@ export async function measureTarget(start: StartTarget, load: TargetLoad): Promi
   const child = forkChild(TARGET_CHILD, { execArgv: profilerArgs(start.kind) });
   try {
     const { url } = await child.call<{ url: string }>('start', start);
+    let emptied: Record<string, number> | null = null;
     if (load.warmupAmount > 0) {
-      await runLoad(url, load.warmup, { amount: load.warmupAmount, connections: load.connections });
+      const warm = await runLoad(url, load.warmup, {
+        amount: load.warmupAmount,
+        connections: load.connections,
+      });
+      // A target that fails its warm-up would be measured warmed on errors.
+      if (warm.errors > 0) {
+        throw new Error(`warm-up: ${warm.errors} failed answers ${JSON.stringify(warm.statuses)}`);
+      }
+      if (load.emptyAfterWarmup) {
+        emptied = await child.call<Record<string, number> | null>('empty-warm-up-growth');
+      }
     }
     let idleCpuPerMs = 0;
     if (!load.noIdleWindow) {
@@ -90,6 +113,7 @@ export async function measureTarget(start: StartTarget, load: TargetLoad): Promi
       },
       stored,
       statuses: run.statuses,
+      emptied,
     };
   } finally {
     await child.stop();

@@ -3,8 +3,11 @@
  * IPC: `start` → URL, `measure-start`/`measure-stop` around the load (CPU and
  * peak RSS of this process only), `count` → documents it stored,
  * `db-commands` → commands it has sent to the database (null: not countable,
- * over `mongodb+srv://` or TLS: lib/db-commands.ts), `shutdown`.
+ * over `mongodb+srv://` or TLS: lib/db-commands.ts), `empty-warm-up-growth`
+ * → documents removed per collection (null: the target grows nothing),
+ * `shutdown`.
  */
+import type { AppDeps } from '@wxlink/server';
 import type { Express } from 'express';
 import type { Connection } from 'mongoose';
 import { countDatabaseCommands, databasePorts, type DbCommandCounter } from '../lib/db-commands';
@@ -28,6 +31,7 @@ export interface StartTarget {
 let close: (() => Promise<void>) | undefined;
 let count: (() => Promise<number>) | undefined;
 let commands: DbCommandCounter | undefined;
+let emptyGrowth: (() => Promise<Record<string, number>>) | undefined;
 
 // Modules are loaded for the target being started only, so no process pays
 // (in RSS or start-up) for another implementation's libraries.
@@ -45,6 +49,7 @@ async function start(t: StartTarget): Promise<{ url: string }> {
       ...(t.sandbox ? { wechatApiBase: t.sandbox.url, miniProgramSecret: t.sandbox.secret } : {}),
     });
     close = () => ours.close();
+    emptyGrowth = () => emptyLoginGrowth(ours.deps.models);
     const { Inbox, User } = ours.deps.models;
     count = () => (t.sandbox ? User.countDocuments().exec() : Inbox.countDocuments().exec());
     return { url: ours.url };
@@ -71,6 +76,24 @@ async function start(t: StartTarget): Promise<{ url: string }> {
   return { url: server.url };
 }
 
+/**
+ * What our logins add per login: a session, an audit entry and, from a new
+ * address, a rate-limit counter. The floor only updates its users, and the
+ * users stay here too: every measured login is still a returning user's.
+ */
+async function emptyLoginGrowth(models: AppDeps['models']): Promise<Record<string, number>> {
+  const [sessions, loginAudits, rateLimitCounters] = await Promise.all([
+    models.Session.deleteMany({}).exec(),
+    models.LoginAudit.deleteMany({}).exec(),
+    models.RateLimitCounter.deleteMany({}).exec(),
+  ]);
+  return {
+    sessions: sessions.deletedCount,
+    loginAudits: loginAudits.deletedCount,
+    rateLimitCounters: rateLimitCounters.deletedCount,
+  };
+}
+
 serveRpc(
   {
     start: (payload) => start(payload as StartTarget),
@@ -79,6 +102,7 @@ serveRpc(
       return count();
     },
     'db-commands': () => commands?.read() ?? null,
+    'empty-warm-up-growth': () => emptyGrowth?.() ?? null,
   },
   () => close?.() ?? Promise.resolve(),
 );
