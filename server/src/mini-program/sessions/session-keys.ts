@@ -35,7 +35,10 @@ export function sessionKeyWrite(now: Date, key: string): Record<string, string> 
  * Drops the entries of `user.sessionKeys` (as the login's upsert returned
  * them) that no reader can need any more: a blind `$unset`, so it runs beside
  * the login's other writes. Nothing to drop (a first login, the usual second
- * one): no command at all.
+ * one): no command at all. A returning user's every second or third login
+ * sends it, so it goes through the driver: an ObjectId and field names need
+ * no casting, and mongoose's query machinery was most of its CPU
+ * (bench/README.md, step 8).
  */
 export async function dropReplacedSessionKeys(
   deps: Pick<AppDeps, 'models'>,
@@ -44,7 +47,7 @@ export async function dropReplacedSessionKeys(
   const fields = entriesToDrop(sessionKeyEntries(user.sessionKeys));
   if (fields.length === 0) return;
   const unset = Object.fromEntries(fields.map((f) => [`sessionKeys.${f}`, '']));
-  await deps.models.User.updateOne({ _id: user._id }, { $unset: unset }).exec();
+  await deps.models.User.collection.updateOne({ _id: user._id }, { $unset: unset });
 }
 
 export interface UsableSessionKeys {
