@@ -1,7 +1,8 @@
 /**
- * Rounds of the HTTP benchmarks. One measurement of an HTTP row moves by
- * ±20 % on a shared 2-core machine, and a change of load between our row and
- * a peer's shows up as a ratio. So each round measures every row once, in
+ * Rounds of the HTTP and crypto benchmarks. One measurement of an HTTP row
+ * moves by ±20 % on a shared 2-core machine (a one-second crypto loop by
+ * ±15 %), and a change of load between our row and a peer's shows up as a
+ * ratio. So each round measures every row once, in
  * the same order, and the table gives each row's median over the rounds,
  * its CPU ratio as the median of the same-round ratios, and those ratios in
  * its note: a ratio that holds in every round is a finding, one that swings
@@ -10,7 +11,7 @@
 import type { RunSize } from './cli';
 import type { Measurement, ResultRow, RowRole } from './report';
 
-/** Rounds per HTTP table: one in a smoke run (answers only), three otherwise. */
+/** Rounds per HTTP or crypto table: one in a smoke run (answers only), three otherwise. */
 export function roundsOf(size: RunSize): number {
   return size === 'smoke' ? 1 : 3;
 }
