@@ -148,13 +148,29 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     path: string,
     request: RawRequest = {},
   ): Promise<ApiResult> => {
-    const res = await fetch(url + path, {
-      method,
-      headers: request.headers ?? {},
-      body: request.body ?? null,
-      signal: AbortSignal.timeout(15_000),
-    });
-    const text = await res.text();
+    // A timer cleared once the answer is read, not AbortSignal.timeout: its
+    // timer stays for the full 15 s and holds the request's async context
+    // (jest's current test, hence the whole test file and its server) after
+    // the file has finished: workers grew to ~480 MB of heap and took longer
+    // than jest's 500 ms to exit.
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new Error(`${method} ${path}: no answer in 15 s`)),
+      15_000,
+    );
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(url + path, {
+        method,
+        headers: request.headers ?? {},
+        body: request.body ?? null,
+        signal: controller.signal,
+      });
+      text = await res.text();
+    } finally {
+      clearTimeout(timer);
+    }
     let body: unknown = text;
     if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') {
       body = JSON.parse(text);

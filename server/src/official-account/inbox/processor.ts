@@ -134,10 +134,15 @@ class InboxLoops implements InboxProcessor {
     this.unsubscribe();
     this.wake.nudge();
     const finished = Promise.all(this.loops).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<false>((resolve) => {
-      setTimeout(() => resolve(false), this.options.stopTimeoutMs).unref();
+      timer = setTimeout(() => resolve(false), this.options.stopTimeoutMs).unref();
     });
-    if (await Promise.race([finished, timedOut])) return;
+    const done = await Promise.race([finished, timedOut]);
+    // Cleared, not left to run out: a pending timer keeps this processor
+    // (and its deps) reachable for stopTimeoutMs after it stopped.
+    clearTimeout(timer);
+    if (done) return;
     // Handlers still running: hand their items back.
     const tokens = [...this.held];
     if (tokens.length === 0) return;

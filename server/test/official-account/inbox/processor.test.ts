@@ -181,6 +181,26 @@ test('stop() hands back the items it still holds', async () => {
   expect((await models.Inbox.findOne({ openid: 'oSlow' }).lean())?.status).toBe('pending');
 });
 
+test('stop() leaves no timer behind once its loops have finished', async () => {
+  const wechat = scriptedWechat((openid) => Promise.resolve({ openid, subscribed: true }));
+  const p = startInboxProcessor(depsWith(wechat), { ...fast, stopTimeoutMs: 60_000 });
+  const started = jest.spyOn(global, 'setTimeout');
+  const cleared = jest.spyOn(global, 'clearTimeout');
+  try {
+    await p.stop();
+    // The stop's own limit: cleared when the loops finish first, not left
+    // pending for a minute holding the processor and its deps.
+    const limits = started.mock.calls.flatMap((call, i) =>
+      call[1] === 60_000 ? [started.mock.results[i]?.value as unknown] : [],
+    );
+    expect(limits).toHaveLength(1);
+    expect(cleared).toHaveBeenCalledWith(limits[0]);
+  } finally {
+    started.mockRestore();
+    cleared.mockRestore();
+  }
+});
+
 test('types without a handler are acknowledged; permanent WeChat errors dead-letter at once', async () => {
   const wechat = scriptedWechat(() =>
     Promise.reject(new WechatApiError('userInfo', 40003, 'NOT_FOUND', 'invalid openid')),
