@@ -30,9 +30,11 @@ export interface TargetLoad {
   noIdleWindow?: boolean;
   /**
    * After the warm-up, have the target empty the collections its warm-up
-   * grew (targets/child.ts `empty-warm-up-growth`): the embedded database's
-   * writes slow down as a collection grows, so a long warm-up would
-   * otherwise charge the measured load for the warm-up's documents.
+   * grew (targets/child.ts `empty-warm-up-growth`; the login benchmark asks
+   * it: ours empties what its logins store, the floor stores nothing per
+   * login): the embedded database's writes slow down as a collection grows,
+   * so a long warm-up would otherwise charge the measured load for the
+   * warm-up's documents.
    */
   emptyAfterWarmup?: boolean;
 }

@@ -4,8 +4,9 @@
  * peak RSS of this process only), `count` → documents it stored,
  * `db-commands` → commands it has sent to the database (null: not countable,
  * over `mongodb+srv://` or TLS: lib/db-commands.ts), `empty-warm-up-growth`
- * → documents removed per collection (null: the target grows nothing),
- * `shutdown`.
+ * → documents removed per collection (ours: what its logins store, which
+ * only the login benchmark asks for; null: the floors and peers, which
+ * store nothing per login), `shutdown`.
  */
 import type { AppDeps } from '@wxlink/server';
 import type { Express } from 'express';

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AppDeps } from '../../deps';
 import { backoffWindowMs, randomFraction } from '../../platform/backoff';
 import { describeError } from '../../platform/errors';
+import { TimeoutError, withTimeout } from '../../platform/with-timeout';
 import { WechatApiError } from '../../wechat/errors';
 import {
   claimInboxItem,
@@ -133,15 +134,15 @@ class InboxLoops implements InboxProcessor {
     this.running = false;
     this.unsubscribe();
     this.wake.nudge();
-    const finished = Promise.all(this.loops).then(() => true);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), this.options.stopTimeoutMs).unref();
-    });
-    const done = await Promise.race([finished, timedOut]);
-    // Cleared, not left to run out: a pending timer keeps this processor
-    // (and its deps) reachable for stopTimeoutMs after it stopped.
-    clearTimeout(timer);
+    // withTimeout clears its timer when the loops finish first: a timer left
+    // to run out keeps this processor (and its deps) reachable meanwhile.
+    const done = await withTimeout(Promise.all(this.loops), this.options.stopTimeoutMs).then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof TimeoutError) return false;
+        throw err;
+      },
+    );
     if (done) return;
     // Handlers still running: hand their items back.
     const tokens = [...this.held];
