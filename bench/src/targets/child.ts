@@ -4,9 +4,10 @@
  * peak RSS of this process only), `count` → documents it stored,
  * `db-commands` → commands it has sent to the database (null: not countable,
  * over `mongodb+srv://` or TLS: lib/db-commands.ts), `empty-warm-up-growth`
- * → documents removed per collection (ours: what its logins store, which
- * only the login benchmark asks for; null: the floors and peers, which
- * store nothing per login), `shutdown`.
+ * → documents removed per collection (ours and the kept-behaviours login
+ * floor: what their logins store, which only the login benchmark asks for;
+ * null: the other floors and the peers, which store nothing per login),
+ * `shutdown`.
  */
 import type { AppDeps } from '@wxlink/server';
 import type { Express } from 'express';
@@ -14,9 +15,11 @@ import type { Connection } from 'mongoose';
 import { countDatabaseCommands, databasePorts, type DbCommandCounter } from '../lib/db-commands';
 import { serveRpc } from '../lib/rpc';
 import { connectDb, EVENTS_COLLECTION, prepareEventsCollection } from './db';
+import { OA_APPID } from '../fixtures/wechat';
 import { FLOOR_USERS, listen } from './common';
 
-export type TargetKind = 'ours' | 'webot' | 'easywechat' | 'intake-floor' | 'login-floor';
+export type TargetKind =
+  'ours' | 'webot' | 'easywechat' | 'intake-floor' | 'login-floor' | 'login-kept-floor';
 
 export interface StartTarget {
   kind: TargetKind;
@@ -25,7 +28,7 @@ export interface StartTarget {
   sandbox?: { url: string; appid: string; secret: string };
   /** Ours only: the account's encryption mode (default compat, which takes both kinds of push). */
   encryptMode?: 'plain' | 'safe' | 'compat';
-  /** Ours only: trust X-Forwarded-For from loopback (TRUST_PROXY=loopback), so a request names its client. */
+  /** Ours and the kept-behaviours login floor: trust X-Forwarded-For from loopback (TRUST_PROXY=loopback), so a request names its client. */
   trustProxy?: boolean;
 }
 
@@ -61,6 +64,16 @@ async function start(t: StartTarget): Promise<{ url: string }> {
     if (!t.sandbox) throw new Error('login-floor needs the sandbox');
     const { loginFloorApp } = await import('./floors.js');
     app = await loginFloorApp(conn, t.sandbox);
+    count = () => conn.collection(FLOOR_USERS).countDocuments();
+  } else if (t.kind === 'login-kept-floor') {
+    if (!t.sandbox) throw new Error('login-kept-floor needs the sandbox');
+    const { loginKeptFloorApp } = await import('./login-kept-floor.js');
+    const floor = await loginKeptFloorApp(conn, t.sandbox, {
+      trustProxy: t.trustProxy === true,
+      officialAccountAppid: OA_APPID,
+    });
+    app = floor.app;
+    emptyGrowth = () => floor.emptyGrowth();
     count = () => conn.collection(FLOOR_USERS).countDocuments();
   } else {
     await prepareEventsCollection(conn);

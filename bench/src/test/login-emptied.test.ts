@@ -1,10 +1,10 @@
-/** login/bench.ts checkEmptied: what ours must have emptied after its warm-up. */
+/** login/bench.ts checkEmptied: what a target that stores per login must have emptied after its warm-up. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkEmptied } from '../login/bench';
 
-const ours = { role: 'ours', name: 'ours' } as const;
-const floor = { role: 'floor', name: 'floor' } as const;
+const ours = { storesPerLogin: true, name: 'ours' } as const;
+const floor = { storesPerLogin: false, name: 'floor' } as const;
 const all = (sessions: number, loginAudits: number, rateLimitCounters: number) => ({
   sessions,
   loginAudits,

@@ -1,0 +1,180 @@
+/**
+ * A second floor for login: the bare route of floors.ts plus, bare and one
+ * command each, the work issue 13 has ours keep: the shared per-address
+ * counter, the session_key recorded beside the previous one, a stored
+ * session, the login audit and the follower read of the subscription view.
+ * No helmet, metrics, validation library, request context, grouping or
+ * retries. The login floor shows what a login cannot do without; this one
+ * shows what the kept behaviours cost when done plainly, so the two ratios
+ * together say how much of ours's gap is those behaviours and how much is
+ * our stack.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import express, { type Express } from 'express';
+import type { Connection } from 'mongoose';
+import { FLOOR_USERS, LOGIN_PATH } from './common';
+import { isDuplicateKey } from './db';
+
+const COUNTERS = 'bench_kept_counters';
+const SESSIONS = 'bench_kept_sessions';
+const AUDITS = 'bench_kept_audits';
+const FOLLOWERS = 'bench_kept_followers';
+
+/** The per-address attempts allowed a minute (ours runs with the same figure in the benchmarks). */
+const ATTEMPTS_PER_MINUTE = 100_000;
+const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
+
+interface Code2SessionAnswer {
+  openid?: string;
+  unionid?: string;
+  session_key?: string;
+  errcode?: number;
+}
+
+interface KeptFloorUser {
+  _id: unknown;
+  loginCount: number;
+  unionid?: string;
+}
+
+export interface KeptFloor {
+  app: Express;
+  /** Deletes what the logins stored per login (sessions, audit entries, counters). */
+  emptyGrowth(): Promise<Record<string, number>>;
+}
+
+/** The indexes ours has for the same collections: unique keys, the reads' and the TTLs. */
+async function createIndexes(conn: Connection): Promise<void> {
+  await Promise.all([
+    conn.collection(FLOOR_USERS).createIndex({ openid: 1 }, { unique: true }),
+    conn.collection(COUNTERS).createIndex({ key: 1 }, { unique: true }),
+    conn.collection(COUNTERS).createIndex({ resetAt: 1 }, { expireAfterSeconds: 60 }),
+    conn.collection(SESSIONS).createIndex({ tokenHash: 1 }, { unique: true }),
+    conn.collection(SESSIONS).createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 }),
+    conn.collection(AUDITS).createIndex({ userId: 1, at: -1 }),
+    conn.collection(AUDITS).createIndex({ at: 1 }, { expireAfterSeconds: 180 * 24 * 3600 }),
+    conn.collection(FOLLOWERS).createIndex({ appid: 1, unionid: 1 }),
+  ]);
+}
+
+/** code2Session against the sandbox, as the login floor asks it. */
+async function code2Session(
+  sandbox: { url: string; appid: string; secret: string },
+  code: string,
+): Promise<Code2SessionAnswer> {
+  const query = new URLSearchParams({
+    appid: sandbox.appid,
+    secret: sandbox.secret,
+    js_code: code,
+    grant_type: 'authorization_code',
+  });
+  const answer = await fetch(`${sandbox.url}/sns/jscode2session?${query.toString()}`);
+  return (await answer.json()) as Code2SessionAnswer;
+}
+
+/** The floor with the kept behaviours (module comment). `trustProxy`: X-Forwarded-For from loopback names the client. */
+export async function loginKeptFloorApp(
+  conn: Connection,
+  sandbox: { url: string; appid: string; secret: string },
+  options: { trustProxy: boolean; officialAccountAppid: string },
+): Promise<KeptFloor> {
+  await createIndexes(conn);
+  const users = conn.collection<KeptFloorUser>(FLOOR_USERS);
+  const app = express();
+  if (options.trustProxy) app.set('trust proxy', 'loopback');
+  app.post(LOGIN_PATH, express.json({ limit: '1kb' }), async (req, res) => {
+    const code = (req.body as { code?: unknown } | undefined)?.code;
+    if (typeof code !== 'string' || code.length === 0 || code.length > 128) {
+      res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: 'code' } });
+      return;
+    }
+    try {
+      const now = new Date();
+      // 1. The shared per-address counter, a window from the address's first
+      // hit as ours has (a lapsed window still stored would fail the upsert
+      // with E11000, which ours then restarts; no row here lasts a minute).
+      const counter = await conn
+        .collection(COUNTERS)
+        .findOneAndUpdate(
+          { key: `login:${req.ip ?? 'unknown'}`, resetAt: { $gt: now } },
+          { $inc: { hits: 1 }, $setOnInsert: { resetAt: new Date(now.getTime() + 60_000) } },
+          { upsert: true, returnDocument: 'after' },
+        );
+      if (((counter?.hits as number | undefined) ?? 0) > ATTEMPTS_PER_MINUTE) {
+        res.status(429).json({ error: { code: 'RATE_LIMITED', message: 'x' } });
+        return;
+      }
+      const answer = await code2Session(sandbox, code);
+      if (!answer.openid || !answer.session_key) {
+        await conn.collection(AUDITS).insertOne({ at: now, userId: null, outcome: 'invalid' });
+        res
+          .status(401)
+          .json({ error: { code: 'WECHAT_CODE_INVALID', message: String(answer.errcode) } });
+        return;
+      }
+      // 2. The user upsert, recording the session_key under its hash, so the previous one stays.
+      const keyId = createHash('sha256').update(answer.session_key).digest('hex').slice(0, 16);
+      const user = await users.findOneAndUpdate(
+        { openid: answer.openid },
+        {
+          $set: {
+            lastLoginAt: now,
+            [`sessionKeys.${keyId}`]: { key: answer.session_key, at: now },
+            ...(answer.unionid ? { unionid: answer.unionid } : {}),
+          },
+          $setOnInsert: { createdAt: now },
+          $inc: { loginCount: 1 },
+        },
+        { upsert: true, returnDocument: 'after' },
+      );
+      if (!user) throw new Error('upsert returned no user');
+      // 3–5. The session, the audit entry and the follower read, side by side.
+      const token = randomBytes(32).toString('base64url');
+      const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+      const [, , follower] = await Promise.all([
+        conn.collection(SESSIONS).insertOne({
+          tokenHash: createHash('sha256').update(token).digest('hex'),
+          userId: user._id,
+          createdAt: now,
+          expiresAt,
+          revokedAt: null,
+          ip: req.ip ?? null,
+        }),
+        conn.collection(AUDITS).insertOne({
+          at: now,
+          userId: user._id,
+          outcome: 'ok',
+          ip: req.ip ?? null,
+          userAgent: req.get('user-agent')?.slice(0, 256) ?? null,
+          firstLogin: user.loginCount === 1,
+        }),
+        user.unionid === undefined
+          ? null
+          : conn
+              .collection(FOLLOWERS)
+              .findOne({ appid: options.officialAccountAppid, unionid: user.unionid }),
+      ]);
+      res.status(201).json({
+        token,
+        expiresAt: expiresAt.toISOString(),
+        user: { id: String(user._id), loginCount: user.loginCount, subscribed: follower !== null },
+      });
+    } catch (err) {
+      res
+        .status(isDuplicateKey(err) ? 409 : 502)
+        .json({ error: { code: 'INTERNAL', message: 'x' } });
+    }
+  });
+  return { app, emptyGrowth: () => emptyGrowth(conn) };
+}
+
+async function emptyGrowth(conn: Connection): Promise<Record<string, number>> {
+  const [sessions, loginAudits, rateLimitCounters] = await Promise.all(
+    [SESSIONS, AUDITS, COUNTERS].map((name) => conn.collection(name).deleteMany({})),
+  );
+  return {
+    sessions: sessions?.deletedCount ?? 0,
+    loginAudits: loginAudits?.deletedCount ?? 0,
+    rateLimitCounters: rateLimitCounters?.deletedCount ?? 0,
+  };
+}
