@@ -14,6 +14,7 @@ import express, { type Express } from 'express';
 import type { Connection } from 'mongoose';
 import { FLOOR_USERS, LOGIN_PATH } from './common';
 import { isDuplicateKey } from './db';
+import { code2SessionBare } from './floors';
 
 const COUNTERS = 'bench_kept_counters';
 const SESSIONS = 'bench_kept_sessions';
@@ -23,13 +24,6 @@ const FOLLOWERS = 'bench_kept_followers';
 /** The per-address attempts allowed a minute (ours runs with the same figure in the benchmarks). */
 const ATTEMPTS_PER_MINUTE = 100_000;
 const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
-
-interface Code2SessionAnswer {
-  openid?: string;
-  unionid?: string;
-  session_key?: string;
-  errcode?: number;
-}
 
 interface KeptFloorUser {
   _id: unknown;
@@ -55,21 +49,6 @@ async function createIndexes(conn: Connection): Promise<void> {
     conn.collection(AUDITS).createIndex({ at: 1 }, { expireAfterSeconds: 180 * 24 * 3600 }),
     conn.collection(FOLLOWERS).createIndex({ appid: 1, unionid: 1 }),
   ]);
-}
-
-/** code2Session against the sandbox, as the login floor asks it. */
-async function code2Session(
-  sandbox: { url: string; appid: string; secret: string },
-  code: string,
-): Promise<Code2SessionAnswer> {
-  const query = new URLSearchParams({
-    appid: sandbox.appid,
-    secret: sandbox.secret,
-    js_code: code,
-    grant_type: 'authorization_code',
-  });
-  const answer = await fetch(`${sandbox.url}/sns/jscode2session?${query.toString()}`);
-  return (await answer.json()) as Code2SessionAnswer;
 }
 
 /** The floor with the kept behaviours (module comment). `trustProxy`: X-Forwarded-For from loopback names the client. */
@@ -104,7 +83,7 @@ export async function loginKeptFloorApp(
         res.status(429).json({ error: { code: 'RATE_LIMITED', message: 'x' } });
         return;
       }
-      const answer = await code2Session(sandbox, code);
+      const answer = await code2SessionBare(sandbox, code);
       if (!answer.openid || !answer.session_key) {
         await conn.collection(AUDITS).insertOne({ at: now, userId: null, outcome: 'invalid' });
         res

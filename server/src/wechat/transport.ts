@@ -10,8 +10,10 @@ import { credentialFault } from './credential-faults';
 import { WechatApiError, wechatUnavailable } from './errors';
 import { ErrcodeHead, TokenResponse } from './schemas';
 import { AccessTokenBroker, tokenRequest, type IssuedToken } from './token-broker';
+import { undiciExchange, type WechatHttp } from './http-client';
 
-export type FetchLike = typeof fetch;
+/** How the transport sends a request (http-client.ts); the global fetch is one. */
+export type FetchLike = WechatHttp;
 
 /** One WeChat API call: where, what, and the shape its answer must have. */
 export interface WechatCall<S extends z.ZodType> {
@@ -32,7 +34,7 @@ export interface WechatTransportOptions {
   clock: Clock;
   metrics: Metrics;
   logger: Logger;
-  /** Defaults to the global fetch (Node 20). */
+  /** Defaults to undici's request (http-client.ts); tests may pass the global fetch or a wrapper. */
   fetch?: FetchLike;
   /** Per-call timeout (up to an eighth later: platform/deadline-watch.ts); WeChat usually answers in well under a second. */
   timeoutMs?: number;
@@ -55,7 +57,7 @@ export class WechatTransport {
   private readonly deadlines: DeadlineWatch;
 
   constructor(private readonly options: WechatTransportOptions) {
-    this.doFetch = options.fetch ?? fetch;
+    this.doFetch = options.fetch ?? undiciExchange;
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.deadlines = new DeadlineWatch(this.timeoutMs);
     this.tokens = new AccessTokenBroker({

@@ -90,10 +90,9 @@ export async function pool<T>(concurrency: number, tasks: Array<() => Promise<T>
 
 /** A fetch whose calls give up after `timeoutMs`: a short WeChat client timeout for tests. */
 export function fetchWithTimeout(timeoutMs: number): FetchLike {
-  return (input, init = {}) => {
+  return (input, init) => {
     const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return fetch(input, { ...init, signal });
+    return fetch(input, { ...init, signal: AbortSignal.any([init.signal, timeout]) });
   };
 }
 

@@ -1,0 +1,56 @@
+import { Agent, request } from 'undici';
+
+/** The request the WeChat transport sends: fetch's options, narrowed to what it uses. */
+export interface WechatHttpInit {
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body: string | undefined;
+  signal: AbortSignal;
+  /** WeChat's API never redirects; a redirect is a fault, not an answer to follow. */
+  redirect: 'error';
+}
+
+/**
+ * One HTTP exchange with WeChat: the answer's body as text. The global
+ * `fetch` has this shape, so tests can pass it, or a wrapper of it, instead
+ * of the default (undiciExchange).
+ */
+export type WechatHttp = (url: URL, init: WechatHttpInit) => Promise<{ text(): Promise<string> }>;
+
+/** Idle keep-alive sockets to WeChat are closed after this long (undici's default). */
+const KEEP_ALIVE_MS = 4_000;
+
+let sharedAgent: Agent | undefined;
+
+/**
+ * The default WechatHttp: undici's `request` on one keep-alive Agent per
+ * process, as the global fetch shares its dispatcher. Not the global fetch:
+ * on Node 20 it builds WHATWG Request, Headers, Response and stream objects
+ * around the same undici client, about 0.27 ms of CPU per call more on this
+ * machine (bench/README.md, step 9), which every login pays once. A
+ * redirect is refused, as `fetch` refuses it with `redirect: 'error'`. Idle
+ * sockets do not keep the process alive.
+ */
+export const undiciExchange: WechatHttp = async (url, init) => {
+  sharedAgent ??= new Agent({ keepAliveTimeout: KEEP_ALIVE_MS });
+  const res = await request(url, {
+    method: init.method,
+    headers: init.headers,
+    body: init.body,
+    signal: init.signal,
+    dispatcher: sharedAgent,
+  });
+  if (res.statusCode >= 300 && res.statusCode < 400) {
+    await res.body.dump();
+    throw new RedirectRefusedError(res.statusCode);
+  }
+  return { text: () => res.body.text() };
+};
+
+/** WeChat answered with a redirect, which is never followed (fetch's `redirect: 'error'`). */
+export class RedirectRefusedError extends Error {
+  override readonly name = 'RedirectRefusedError';
+  constructor(readonly status: number) {
+    super(`WeChat answered ${status} (a redirect), which is not followed`);
+  }
+}
