@@ -24,8 +24,10 @@ export interface ComposeOptions {
   logger: Logger;
   clock?: Clock;
   random?: Random;
-  /** fetch used for WeChat calls (tests inject faults here). */
+  /** How WeChat calls are sent (default undici: wechat/http-client.ts; tests inject faults here). */
   wechatFetch?: FetchLike;
+  /** Per-call timeout of WeChat calls (default 5 s; tests shorten it). */
+  wechatTimeoutMs?: number;
   /** Database name; defaults to the one in the URI. */
   dbName?: string;
   /** Prometheus default process metrics; off when several instances share a process. */
@@ -66,6 +68,7 @@ export async function composeDeps(options: ComposeOptions): Promise<AppDeps> {
       logger,
       instanceId: options.instanceId ?? randomUUID(),
       fetch: options.wechatFetch,
+      ...(options.wechatTimeoutMs !== undefined ? { timeoutMs: options.wechatTimeoutMs } : {}),
     });
     const deps: AppDeps = {
       config,

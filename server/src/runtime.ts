@@ -16,7 +16,7 @@ import {
   type BackgroundWorkerOptions,
 } from './workers';
 
-/** composeDeps' options (clock, random, wechatFetch, dbName, defaultMetrics), plus the server's own. */
+/** composeDeps' options (clock, random, wechatFetch, wechatTimeoutMs, dbName, defaultMetrics), plus the server's own. */
 export interface StartServerOptions extends Omit<
   ComposeOptions,
   'config' | 'logger' | 'instanceId'

@@ -37,6 +37,8 @@ export interface TestServerStartOptions {
   dbName: string;
   clock?: Clock;
   wechatFetch?: FetchLike;
+  /** Per-call timeout of WeChat calls (default 5 s). */
+  wechatTimeoutMs?: number;
   workers?: BackgroundWorkerOptions;
   /** Where log lines go (default: nowhere unless env sets LOG_LEVEL). */
   logDestination?: pino.DestinationStream;
@@ -59,6 +61,7 @@ export async function startServerForTests(
     workers: options.workers ?? FAST_WORKERS,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.wechatFetch ? { wechatFetch: options.wechatFetch } : {}),
+    ...(options.wechatTimeoutMs ? { wechatTimeoutMs: options.wechatTimeoutMs } : {}),
   });
   return { running, config };
 }

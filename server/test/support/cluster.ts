@@ -25,7 +25,6 @@ import { startSandbox, type Sandbox } from '@wxlink/wechat-sandbox';
 import type mongoose from 'mongoose';
 import { createModels, type Models } from '../../src/models';
 import type { BackgroundWorkerOptions } from '../../src/workers';
-import type { FetchLike } from '../../src/wechat/transport';
 import { guardedConnection } from './guarded-connection';
 import { sandboxEnv, startTestServer, type TestServer } from './harness';
 
@@ -86,14 +85,6 @@ export async function pool<T>(concurrency: number, tasks: Array<() => Promise<T>
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, tasks.length)) }, lane));
   return results;
-}
-
-/** A fetch whose calls give up after `timeoutMs`: a short WeChat client timeout for tests. */
-export function fetchWithTimeout(timeoutMs: number): FetchLike {
-  return (input, init) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    return fetch(input, { ...init, signal: AbortSignal.any([init.signal, timeout]) });
-  };
 }
 
 /** Sum of a Prometheus metric's samples whose labels include `labels` (text exposition format). */
@@ -622,9 +613,7 @@ class ManagedInstance implements ClusterInstance {
         dbName: this.dbName,
         env: this.env,
         ...(this.options.workers ? { workers: this.options.workers } : {}),
-        ...(this.options.wechatTimeoutMs
-          ? { wechatFetch: fetchWithTimeout(this.options.wechatTimeoutMs) }
-          : {}),
+        ...(this.options.wechatTimeoutMs ? { wechatTimeoutMs: this.options.wechatTimeoutMs } : {}),
       });
       return;
     }

@@ -34,6 +34,8 @@ export interface TestServerOptions {
   dbName?: string;
   clock?: Clock;
   wechatFetch?: FetchLike;
+  /** Per-call timeout of the server's WeChat calls (default 5 s). */
+  wechatTimeoutMs?: number;
   /** Where log lines go (default: nowhere; LOG_LEVEL=silent unless env sets it). */
   logDestination?: pino.DestinationStream;
   /** Background worker tuning, e.g. `{ inbox: { pollIntervalMs: 50, backoffBaseMs: 50 } }`. */
@@ -135,6 +137,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       ...(options.logDestination ? { logDestination: options.logDestination } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.wechatFetch ? { wechatFetch: options.wechatFetch } : {}),
+      ...(options.wechatTimeoutMs ? { wechatTimeoutMs: options.wechatTimeoutMs } : {}),
       ...(options.shutdownGraceMs ? { shutdownGraceMs: options.shutdownGraceMs } : {}),
     }));
   } catch (err) {

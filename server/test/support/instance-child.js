@@ -36,14 +36,6 @@ function intEnv(name) {
   return n;
 }
 
-/** fetch with a shorter timeout than the client's own, combined with the caller's signal. */
-function fetchWithTimeout(timeoutMs) {
-  return (input, init = {}) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return fetch(input, { ...init, signal });
-  };
-}
 
 async function main() {
   const config = loadConfig(process.env, 'production');
@@ -64,7 +56,7 @@ async function main() {
     defaultMetrics: false,
     shutdownGraceMs: intEnv('WXLINK_CHILD_SHUTDOWN_GRACE_MS') ?? 5000,
     ...(workers ? { workers } : {}),
-    ...(wechatTimeoutMs ? { wechatFetch: fetchWithTimeout(wechatTimeoutMs) } : {}),
+    ...(wechatTimeoutMs ? { wechatTimeoutMs } : {}),
   });
 
   let stopping = false;
