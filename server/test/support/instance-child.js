@@ -36,7 +36,6 @@ function intEnv(name) {
   return n;
 }
 
-
 async function main() {
   const config = loadConfig(process.env, 'production');
   const logFile = process.env.WXLINK_CHILD_LOG_FILE;
