@@ -1,6 +1,6 @@
 /** The floors: bare Express routes doing only the unavoidable work. */
 import { createHash, randomBytes } from 'node:crypto';
-import express, { type Express } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import type { Connection } from 'mongoose';
 import { request } from 'undici';
 import { FLOOR_USERS, LOGIN_PATH, PUSH_PATH } from './common';
@@ -56,6 +56,14 @@ export async function code2SessionBare(
   return (await answer.body.json()) as Code2SessionAnswer;
 }
 
+/** The body's login code, or null once a 400 is answered (the floors' whole validation). */
+export function loginCodeOf(req: Request, res: Response): string | null {
+  const code = (req.body as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && code.length > 0 && code.length <= 128) return code;
+  res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: 'code' } });
+  return null;
+}
+
 /** Floor for login: code2Session against the sandbox, one upsert, a random token. */
 export async function loginFloorApp(
   conn: Connection,
@@ -65,11 +73,8 @@ export async function loginFloorApp(
   await users.createIndex({ openid: 1 }, { unique: true });
   const app = express();
   app.post(LOGIN_PATH, express.json({ limit: '1kb' }), async (req, res) => {
-    const code = (req.body as { code?: unknown } | undefined)?.code;
-    if (typeof code !== 'string' || code.length === 0 || code.length > 128) {
-      res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: 'code' } });
-      return;
-    }
+    const code = loginCodeOf(req, res);
+    if (code === null) return;
     try {
       const answer = await code2SessionBare(sandbox, code);
       if (!answer.openid || !answer.session_key) {

@@ -14,7 +14,7 @@ import express, { type Express } from 'express';
 import type { Connection } from 'mongoose';
 import { FLOOR_USERS, LOGIN_PATH } from './common';
 import { isDuplicateKey } from './db';
-import { code2SessionBare } from './floors';
+import { code2SessionBare, loginCodeOf } from './floors';
 
 const COUNTERS = 'bench_kept_counters';
 const SESSIONS = 'bench_kept_sessions';
@@ -62,11 +62,8 @@ export async function loginKeptFloorApp(
   const app = express();
   if (options.trustProxy) app.set('trust proxy', 'loopback');
   app.post(LOGIN_PATH, express.json({ limit: '1kb' }), async (req, res) => {
-    const code = (req.body as { code?: unknown } | undefined)?.code;
-    if (typeof code !== 'string' || code.length === 0 || code.length > 128) {
-      res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: 'code' } });
-      return;
-    }
+    const code = loginCodeOf(req, res);
+    if (code === null) return;
     try {
       const now = new Date();
       // 1. The shared per-address counter, a window from the address's first
