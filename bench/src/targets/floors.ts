@@ -38,7 +38,7 @@ export interface Code2SessionAnswer {
 /**
  * code2Session against the sandbox, as plainly as it can be asked: undici's
  * `request`, the client ours uses (server/src/wechat/http-client.ts). Not the
- * global fetch: on Node 20 it cost the floor about 0.8 ms of its 2.5 ms per
+ * global fetch: on Node 20 it cost the floor 0.7–1.2 ms of its 2.4–2.8 ms per
  * login, and a floor that pays more than ours for the same call is no floor
  * (bench/README.md, step 9).
  */

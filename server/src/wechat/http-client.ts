@@ -26,8 +26,9 @@ let sharedAgent: Agent | undefined;
  * The default WechatHttp: undici's `request` on one keep-alive Agent per
  * process, as the global fetch shares its dispatcher. Not the global fetch:
  * on Node 20 it builds WHATWG Request, Headers, Response and stream objects
- * around the same undici client, about 0.27 ms of CPU per call more on this
- * machine (bench/README.md, step 9), which every login pays once. A
+ * around the same undici client, 0.18–0.24 ms of CPU per call more in a
+ * microbenchmark and about 1.2 ms per login in the login benchmark, its
+ * garbage and V8's other threads included (bench/README.md, step 9). A
  * redirect is refused, as `fetch` refuses it with `redirect: 'error'`. Idle
  * sockets do not keep the process alive.
  */
