@@ -14,7 +14,7 @@ import { createModels, initModels, type Models } from './models';
 import { installFollowerGapSampler } from './operator/unionid-gap';
 import { createFollowerViewReads } from './official-account/followers/view-reads';
 import { createWechatApis } from './wechat/apis';
-import type { FetchLike } from './wechat/transport';
+import type { WechatHttp } from './wechat/http-client';
 
 export const systemClock: Clock = { now: () => new Date() };
 export const cryptoRandom: Random = { bytes: (size) => randomBytes(size) };
@@ -25,7 +25,7 @@ export interface ComposeOptions {
   clock?: Clock;
   random?: Random;
   /** How WeChat calls are sent (default undici: wechat/http-client.ts; tests inject faults here). */
-  wechatFetch?: FetchLike;
+  wechatFetch?: WechatHttp;
   /** Per-call timeout of WeChat calls (default 5 s; tests shorten it). */
   wechatTimeoutMs?: number;
   /** Database name; defaults to the one in the URI. */

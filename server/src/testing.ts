@@ -8,12 +8,12 @@ import { loadConfig, type Config } from './config';
 import type { Clock } from './deps';
 import { createLogger } from './platform/logger';
 import { startServer, type RunningServer } from './runtime';
-import type { FetchLike } from './wechat/transport';
+import type { WechatHttp } from './wechat/http-client';
 import type { BackgroundWorkerOptions } from './workers';
 
 export { createModels, initModels, type Models } from './models';
 export type { BackgroundWorkerOptions } from './workers';
-export type { FetchLike } from './wechat/transport';
+export type { WechatHttp } from './wechat/http-client';
 
 /**
  * Environment defaults for a test server: every test client logs in from
@@ -36,7 +36,7 @@ export interface TestServerStartOptions {
   /** Database name inside MONGODB_URI (each suite uses its own). */
   dbName: string;
   clock?: Clock;
-  wechatFetch?: FetchLike;
+  wechatFetch?: WechatHttp;
   /** Per-call timeout of WeChat calls (default 5 s). */
   wechatTimeoutMs?: number;
   workers?: BackgroundWorkerOptions;

@@ -12,9 +12,6 @@ import { ErrcodeHead, TokenResponse } from './schemas';
 import { AccessTokenBroker, tokenRequest, type IssuedToken } from './token-broker';
 import { undiciExchange, type WechatHttp } from './http-client';
 
-/** How the transport sends a request (http-client.ts); the global fetch is one. */
-export type FetchLike = WechatHttp;
-
 /** One WeChat API call: where, what, and the shape its answer must have. */
 export interface WechatCall<S extends z.ZodType> {
   api: WechatApi;
@@ -35,7 +32,7 @@ export interface WechatTransportOptions {
   metrics: Metrics;
   logger: Logger;
   /** Defaults to undici's request (http-client.ts); tests may pass the global fetch or a wrapper. */
-  fetch?: FetchLike;
+  fetch?: WechatHttp;
   /** Per-call timeout (up to an eighth later: platform/deadline-watch.ts); WeChat usually answers in well under a second. */
   timeoutMs?: number;
   /** Lease-holder id of this instance for the token broker. */
@@ -51,7 +48,7 @@ export interface WechatTransportOptions {
  */
 export class WechatTransport {
   readonly tokens: AccessTokenBroker;
-  private readonly doFetch: FetchLike;
+  private readonly doFetch: WechatHttp;
   private readonly timeoutMs: number;
   /** Every call's timeout on one timer (AbortSignal.timeout's own timer cost a login 0.07 ms). */
   private readonly deadlines: DeadlineWatch;

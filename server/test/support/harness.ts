@@ -13,7 +13,7 @@ import type { Config } from '../../src/config';
 import type { AppDeps, Clock } from '../../src/deps';
 import type { RunningServer } from '../../src/runtime';
 import { startServerForTests, TEST_ENV_DEFAULTS } from '../../src/testing';
-import type { FetchLike } from '../../src/wechat/transport';
+import type { WechatHttp } from '../../src/wechat/http-client';
 import type { OfficialAccountApi } from '../../src/wechat/types';
 import type { BackgroundWorkerOptions } from '../../src/workers';
 import { assertRouteContract } from './route-contract';
@@ -33,7 +33,7 @@ export interface TestServerOptions {
   /** Reuse a database (e.g. two server instances). Default: a fresh unique name. */
   dbName?: string;
   clock?: Clock;
-  wechatFetch?: FetchLike;
+  wechatFetch?: WechatHttp;
   /** Per-call timeout of the server's WeChat calls (default 5 s). */
   wechatTimeoutMs?: number;
   /** Where log lines go (default: nowhere; LOG_LEVEL=silent unless env sets it). */
