@@ -15,7 +15,8 @@ export interface TargetRun {
   statuses: Record<string, number>;
   /**
    * What the target emptied after its warm-up (`emptyAfterWarmup`): documents
-   * removed per collection; null when it grows nothing (the floors, the peers).
+   * removed per collection; null when it grows nothing per operation (the
+   * login and intake floors, the peers).
    */
   emptied: Record<string, number> | null;
 }
@@ -31,8 +32,8 @@ export interface TargetLoad {
   /**
    * After the warm-up, have the target empty the collections its warm-up
    * grew (targets/child.ts `empty-warm-up-growth`; the login benchmark asks
-   * it: ours empties what its logins store, the floor stores nothing per
-   * login): the embedded database's writes slow down as a collection grows,
+   * it: ours and the kept-work floor empty what their logins store, the
+   * login floor stores nothing per login): the embedded database's writes slow down as a collection grows,
    * so a long warm-up would otherwise charge the measured load for the
    * warm-up's documents.
    */

@@ -29,9 +29,8 @@ export interface LoginOptions {
  * read alike. Ours and the kept-work floor then empty what those logins
  * stored (sessions, audit entries, counters): the embedded database's writes
  * slow down as a collection grows, and the login floor stores nothing per
- * login. A real MongoDB
- * takes longer measured runs. Smoke: two first logins as the warm-up, then
- * six returning ones after the emptying.
+ * login. A real MongoDB takes longer measured runs. Smoke: two first logins
+ * as the warm-up, then six returning ones after the emptying.
  */
 function amounts(size: RunSize, external: boolean): [number, number, number] {
   if (size === 'smoke') return [6, 2, 2];
@@ -86,8 +85,9 @@ const TARGETS: readonly LoginTarget[] = [
  * address, as a campus NAT or a flood from one client looks; ours's
  * per-address counter hits then share commands. `distinct`: each login
  * names its own client in X-Forwarded-For (ours trusts loopback proxies in
- * that run), as logins from many phones look; every hit is its own counter.
- * The floor keeps no counter, so addresses change nothing for it.
+ * that run, and so does the kept-work floor), as logins from many phones
+ * look; every hit is its own counter. The login floor keeps no counter, so
+ * addresses change nothing for it.
  */
 type Addresses = 'one' | 'distinct';
 

@@ -4,8 +4,8 @@
  * peak RSS of this process only), `count` → documents it stored,
  * `db-commands` → commands it has sent to the database (null: not countable,
  * over `mongodb+srv://` or TLS: lib/db-commands.ts), `empty-warm-up-growth`
- * → documents removed per collection (ours and the kept-behaviours login
- * floor: what their logins store, which only the login benchmark asks for;
+ * → documents removed per collection (ours and the kept-work login floor:
+ * what their logins store, which only the login benchmark asks for;
  * null: the other floors and the peers, which store nothing per login),
  * `shutdown`.
  */
@@ -28,7 +28,7 @@ export interface StartTarget {
   sandbox?: { url: string; appid: string; secret: string };
   /** Ours only: the account's encryption mode (default compat, which takes both kinds of push). */
   encryptMode?: 'plain' | 'safe' | 'compat';
-  /** Ours and the kept-behaviours login floor: trust X-Forwarded-For from loopback (TRUST_PROXY=loopback), so a request names its client. */
+  /** Ours and the kept-work login floor: trust X-Forwarded-For from loopback (TRUST_PROXY=loopback), so a request names its client. */
   trustProxy?: boolean;
 }
 
@@ -92,8 +92,8 @@ async function start(t: StartTarget): Promise<{ url: string }> {
 
 /**
  * What our logins add per login: a session, an audit entry and, from a new
- * address, a rate-limit counter. The floor only updates its users, and the
- * users stay here too: every measured login is still a returning user's.
+ * address, a rate-limit counter. The login floor only updates its users, and
+ * the users stay here too: every measured login is still a returning user's.
  */
 async function emptyLoginGrowth(models: AppDeps['models']): Promise<Record<string, number>> {
   const [sessions, loginAudits, rateLimitCounters] = await Promise.all([

@@ -28,7 +28,7 @@ export function intakeFloorApp(conn: Connection): Express {
   return app;
 }
 
-export interface Code2SessionAnswer {
+interface Code2SessionAnswer {
   openid?: string;
   session_key?: string;
   unionid?: string;

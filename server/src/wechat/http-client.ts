@@ -6,7 +6,11 @@ export interface WechatHttpInit {
   headers: Record<string, string>;
   body: string | undefined;
   signal: AbortSignal;
-  /** WeChat's API never redirects; a redirect is a fault, not an answer to follow. */
+  /**
+   * A redirect is refused, never followed: the URL carries the AppSecret, a
+   * code or an access token, which must not go to whatever host a
+   * misconfigured WECHAT_API_BASE or a proxy in the way redirects to.
+   */
   redirect: 'error';
 }
 
@@ -17,9 +21,12 @@ export interface WechatHttpInit {
  */
 export type WechatHttp = (url: URL, init: WechatHttpInit) => Promise<{ text(): Promise<string> }>;
 
-/** Idle keep-alive sockets to WeChat are closed after this long (undici's default). */
-const KEEP_ALIVE_MS = 4_000;
-
+/**
+ * The process's connection pool to WeChat, our own rather than undici's
+ * global dispatcher: Node's bundled fetch (an older undici) and this
+ * package share that one, installed by whichever loads first, and this
+ * module should not depend on which it was.
+ */
 let sharedAgent: Agent | undefined;
 
 /**
@@ -30,10 +37,11 @@ let sharedAgent: Agent | undefined;
  * microbenchmark and about 1.2 ms per login in the login benchmark, its
  * garbage and V8's other threads included (bench/README.md, step 9). A
  * redirect is refused, as `fetch` refuses it with `redirect: 'error'`. Idle
- * sockets do not keep the process alive.
+ * keep-alive sockets do not keep the process alive (a client whose server
+ * holds the connection for a minute exits at once).
  */
 export const undiciExchange: WechatHttp = async (url, init) => {
-  sharedAgent ??= new Agent({ keepAliveTimeout: KEEP_ALIVE_MS });
+  sharedAgent ??= new Agent();
   const res = await request(url, {
     method: init.method,
     headers: init.headers,
